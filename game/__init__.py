@@ -1,0 +1,1 @@
+"""Endplate: a game and simulation of the neuromuscular junction and myasthenia gravis."""

@@ -1,0 +1,4 @@
+"""Endplate entry point: everything lives in game.cli."""
+from game.cli import main
+
+raise SystemExit(main())
