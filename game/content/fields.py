@@ -1,0 +1,94 @@
+"""Field helpers for the level schema: every field gets a title, a description with its unit, and limits.
+
+The level format is edited by hand and, later, through forms built from its JSON Schema. So no field may
+be declared without a human title, a description that says its unit, and a range (numbers), a length
+limit (text) or an item limit (lists). These helpers make that the only easy way to declare one; a test
+walks the exported schema to check it.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+# Longest model time a level can span: two years (thymectomy helps over months to years).
+MAX_MODEL_S = 2 * 365 * 86_400.0
+# Lowercase words joined by single hyphens, e.g. "ocular-mg-1".
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+_REQUIRED: Any = ...
+
+
+class Section(BaseModel):
+    """Base of every table in a level file.
+
+    extra="forbid": a misspelt key is an error naming the key, never silently ignored.
+    strict=True: TOML values have real types, so "2" is not a number and 3.0 is not a whole number.
+    allow_inf_nan=False: TOML can write nan and inf; no level field wants them.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+def rule_error(at: str, message: str) -> PydanticCustomError:
+    """An error for a cross-field rule (checked by a model validator).
+
+    `at` is the field path relative to the model that checks the rule ("demand.2", "star_thresholds"):
+    the loader appends it to the model's own location, so the message points at the right key.
+    Braces in `message` are escaped because pydantic formats the template with the context.
+    """
+    safe = message.replace("{", "(").replace("}", ")")
+    return PydanticCustomError("level_rule", safe, {"at": at})
+
+
+def quote(value: str) -> str:
+    """A name inside a message, quoted the way TOML writes it: "Read the menu"."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def number(title: str, description: str, *, ge: float, le: float, default: Any = _REQUIRED) -> Any:
+    """A real number within [ge, le]."""
+    return Field(default, title=title, description=description, ge=ge, le=le)
+
+
+def whole(title: str, description: str, *, ge: int, le: int, default: Any = _REQUIRED) -> Any:
+    """A whole number within [ge, le]."""
+    return Field(default, title=title, description=description, ge=ge, le=le)
+
+
+def fraction(title: str, description: str, *, default: Any = _REQUIRED) -> Any:
+    """A number from 0 to 1."""
+    return Field(default, title=title, description=description, ge=0.0, le=1.0)
+
+
+def prose(title: str, description: str, *, max_length: int, default: Any = _REQUIRED) -> Any:
+    """Non-empty text of at most `max_length` characters."""
+    return Field(default, title=title, description=description, min_length=1, max_length=max_length)
+
+
+def flag(title: str, description: str, *, default: bool) -> Any:
+    """true or false."""
+    return Field(default, title=title, description=description)
+
+
+def choice(title: str, description: str, *, default: Any = _REQUIRED) -> Any:
+    """One of a fixed set of names (the type is a Literal)."""
+    return Field(default, title=title, description=description)
+
+
+def table(title: str, description: str, *, default_factory: Any = None, optional: bool = False) -> Any:
+    """A nested table: required; or filled with defaults (`default_factory`); or left out (`optional`)."""
+    if optional:
+        return Field(None, title=title, description=description)
+    if default_factory is None:
+        return Field(title=title, description=description)
+    return Field(default_factory=default_factory, title=title, description=description)
+
+
+def entries(title: str, description: str, *, max_length: int, min_length: int = 0,
+          required: bool = False) -> Any:
+    """A list; empty by default unless `required` (pydantic copies the [] default for each level)."""
+    default = _REQUIRED if required else []
+    return Field(default, title=title, description=description, min_length=min_length, max_length=max_length)

@@ -1,0 +1,230 @@
+"""Components: plain data, no logic. One entity per structure of the junction-and-muscle system.
+
+Homogeneous per-fibre state (one value per muscle fibre, each fibre with its own junction) lives in numpy
+arrays inside one component: the muscle has hundreds of fibres, and esper rebuilds its query caches in
+O(entities) on every structural change, so fibres are array rows, not entities.
+
+Scalars that every terminal shares because every terminal sees the same nerve impulses (residual Ca2+,
+potentiation, mobilisation, the reserve store) are stored once. Each stage keeps the model time up to which
+its state has been advanced (`t_s`) and advances it lazily (exact exponentials) to each impulse time, so the
+results do not depend on the step size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from game.sim.kinetics import QuantalTable
+from game.sim.params import Condition, MuscleGroup, Params
+from game.sim.spec import DemandTask
+
+
+@dataclass(slots=True)
+class Clock:
+    t_s: float = 0.0           # model time at the start of the current step
+    dt_s: float = 0.0          # length of the current step
+    steps: int = 0
+
+
+@dataclass(slots=True)
+class Model:
+    """World resources: the parameter set, the quantal table and the random streams.
+
+    Separate generators (spawned from the world seed) keep evoked release independent of how many
+    spontaneous events a step size happened to draw."""
+
+    params: Params
+    table: QuantalTable
+    condition: Condition
+    muscle_group: MuscleGroup
+    rng_release: np.random.Generator
+    rng_mepp: np.random.Generator
+    n_fibers: int
+
+
+@dataclass(slots=True)
+class Inbox:
+    """Intents waiting for the next step, and events waiting for the view."""
+
+    intents: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ImpulseRecord:
+    """One impulse travelling through the stages of a step; each stage fills in its part."""
+
+    t_s: float
+    pulse: int
+    p_release: float = 0.0
+    quanta: np.ndarray | None = None          # per fibre
+    ache_activity: float = 1.0
+    q_lin_mV: np.ndarray | None = None        # per fibre, linear potential of one quantum
+    tau_ms: np.ndarray | None = None          # per fibre, EPC decay
+    open_peak: np.ndarray | None = None       # per fibre, channels open at the peak of one quantum
+    epp_mV: np.ndarray | None = None          # per fibre
+    needed_mV: np.ndarray | None = None       # per fibre
+    sustained_mV: np.ndarray | None = None    # per fibre, depolarisation the EPP rides on
+    na_available: np.ndarray | None = None    # per fibre
+    fired: np.ndarray | None = None           # per fibre (bool)
+    cmap_mV: float = 0.0
+    force: float = 0.0
+
+
+@dataclass(slots=True)
+class Nerve:
+    """The motor axon: single impulses queued at exact times and an optional train."""
+
+    singles_s: list[float] = field(default_factory=list)
+    train_hz: float = 0.0
+    train_next_s: float | None = None
+    train_left: int | None = None
+    pulses: int = 0
+    impulses: list[ImpulseRecord] = field(default_factory=list)   # this step's impulses
+    last: ImpulseRecord | None = None
+
+
+@dataclass(slots=True)
+class Bath:
+    ca_mM: float = 2.0
+    mg_mM: float = 1.0
+
+
+@dataclass(slots=True)
+class CalciumEntry:
+    """Ca2+ at the active zones: residual Ca2+ (fast facilitation) and post-tetanic potentiation."""
+
+    t_s: float = 0.0
+    facilitation: float = 0.0
+    potentiation: float = 0.0
+    dap_effect: float = 0.0        # 0..1, set by pharmacology
+
+
+@dataclass(slots=True)
+class VesiclePools:
+    """Readily releasable pool per fibre (quanta), refilled from a shared reserve store."""
+
+    t_s: float
+    rrp: np.ndarray               # quanta ready now
+    rrp_capacity: np.ndarray      # release sites
+    reserve: float = 1.0          # mobilisable reserve, 1.0 = full
+    mobilisation: float = 0.0     # activity-driven speed-up of refilling
+    spontaneous_s: list[float] = field(default_factory=list)   # this step's MEPP times (focus junction)
+
+
+@dataclass(slots=True)
+class Cleft:
+    """AChE in the basal lamina: the share of its activity left (1 = intact)."""
+
+    bath_block: float = 0.0        # direct block (lab bath inhibitor)
+    drug_block: float = 0.0        # block by drugs (pharmacology)
+    activity: float = 1.0
+
+
+@dataclass(slots=True)
+class Receptors:
+    """AChRs per fibre relative to a healthy junction, and the share desensitised."""
+
+    t_s: float
+    fiber_scale: np.ndarray        # fibre-to-fibre spread (mean 1)
+    global_fraction: float = 1.0   # from the immune system (turnover, complement)
+    blocked: float = 0.0           # share of receptors with an antibody on the ACh site
+    desensitised: np.ndarray | None = None
+
+    def functional(self) -> np.ndarray:
+        return self.fiber_scale * (self.global_fraction * (1.0 - self.blocked)) * (1.0 - self.desensitised)
+
+
+@dataclass(slots=True)
+class Endplate:
+    """Membrane of the end plate per fibre: threshold gap, fold damage, lingering depolarisation."""
+
+    t_s: float
+    gap_mV: np.ndarray             # depolarisation needed to reach AP threshold with intact folds
+    fold_damage: float = 0.0       # 0..1, global, from complement (Na+ channels lost)
+    fold_scale: np.ndarray | None = None   # per-fibre share of the damage
+    residual_mV: np.ndarray | None = None  # sustained depolarisation from uncleared ACh
+
+
+@dataclass(slots=True)
+class Sarcolemma:
+    """The muscle action potential: which fibres fired, their contribution to the CMAP."""
+
+    cmap_weight_mV: np.ndarray
+    last_fired: np.ndarray
+
+
+@dataclass(slots=True)
+class Contractile:
+    """Excitation-contraction coupling and force per fibre: SR Ca2+ transient → cross-bridge force."""
+
+    t_s: float
+    ca: np.ndarray                 # cytosolic Ca2+ released by the SR (normalised; one twitch adds 1)
+    force: np.ndarray              # cross-bridge force (1 ≈ fused tetanus)
+    weight: np.ndarray             # fibre size share of total force
+    ca_tau_ms: float = 20.0
+    force_tau_ms: float = 40.0
+    smoothed: float = 0.0          # population force as the patient shows it
+
+
+@dataclass(slots=True)
+class Dose:
+    drug: str
+    dose_mg: float
+    t_s: float
+
+
+@dataclass(slots=True)
+class Drugs:
+    doses: list[Dose] = field(default_factory=list)
+    inhibition_by_drug: dict[str, float] = field(default_factory=dict)
+    ache_inhibition: float = 0.0   # systemic, from drugs
+    side_effects: float = 0.0
+
+
+@dataclass(slots=True)
+class Immunity:
+    """Antibodies (relative titre) and the treatments acting on them, in days."""
+
+    t_days: float = 0.0
+    antibody: float = 0.0          # pathogenic IgG relative to the condition's starting titre × titre scale
+    production: float = 0.0        # per day
+    titre_scale: float = 1.0       # starting titre (1.0 = the condition's preset)
+    block_share: float = 0.1
+    complement_share: float = 0.4
+    modulation_share: float = 0.5
+    achr: float = 1.0              # global functional receptor fraction before block
+    fold_damage: float = 0.0
+    plex_times_days: list[float] = field(default_factory=list)
+    ivig_days: list[float] = field(default_factory=list)
+    ivig_level: float = 0.0
+    steroids_start_days: float | None = None
+    thymectomy_days: float | None = None
+
+
+@dataclass(slots=True)
+class Objectives:
+    """The level's demand timeline, how well it is being met, and the patient's crises."""
+
+    tasks: tuple[DemandTask, ...] = ()
+    active: int | None = None
+    met_s: dict[str, float] = field(default_factory=dict)
+    results: dict[str, float] = field(default_factory=dict)
+    demand: float = 0.0
+    low_capacity_s: float = 0.0
+    capacity: float = 1.0
+    next_capacity_s: float = 0.0
+    myasthenic_crisis: bool = False
+    cholinergic_crisis: bool = False
+    ventilated: bool = False
+    block_fraction: float = 0.0
+
+
+@dataclass(slots=True)
+class History:
+    """Per-impulse summaries kept for experiments (off in the game)."""
+
+    enabled: bool = False
+    rows: list[dict[str, Any]] = field(default_factory=list)

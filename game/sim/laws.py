@@ -1,0 +1,78 @@
+"""The model's equations as small pure functions (numbers come from game.sim.params).
+
+Systems call these; tests and experiments can call them directly. Each works on floats or numpy arrays.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from game.sim.params import Drug, Membrane, Pharmacology, Presynaptic
+
+LN2 = math.log(2.0)
+
+
+def release_probability(pre: Presynaptic, ca_mM: float, mg_mM: float, dap_effect: float = 0.0) -> float:
+    """Per-site release probability from the bath (Dodge & Rahamimoff 1967): p = p_max · w^n with
+    w = (Ca/K_Ca) / (1 + Ca/K_Ca + Mg/K_Mg). 3,4-DAP prolongs the terminal AP, so more Ca2+ enters: it
+    scales the effective Ca term. Facilitation and potentiation multiply this (CalciumSystem)."""
+    ca = max(ca_mM, 0.0) * (1.0 + pre.dap_ca_entry_gain * dap_effect) / pre.k_ca_mM
+    w = ca / (1.0 + ca + max(mg_mM, 0.0) / pre.k_mg_mM)
+    return pre.p_max * w ** pre.ca_cooperativity
+
+
+def bateman_mg(drug: Drug, dose_mg: float, minutes_since: float) -> float:
+    """Amount of a dose at its effect site (mg), one compartment with first-order absorption and a lag."""
+    tau = minutes_since - drug.lag_min
+    if tau <= 0.0:
+        return 0.0
+    ka = LN2 / drug.absorption_half_life_min
+    ke = LN2 / drug.elimination_half_life_min
+    if abs(ka - ke) < 1e-9:
+        return dose_mg * ka * tau * math.exp(-ke * tau)
+    return dose_mg * ka / (ka - ke) * (math.exp(-ke * tau) - math.exp(-ka * tau))
+
+
+def ache_inhibition(ph: Pharmacology, occupancy: float) -> float:
+    """Emax model: occupancy = Σ amount/EC50 over the anticholinesterases given."""
+    if occupancy <= 0.0:
+        return 0.0
+    x = occupancy ** ph.ache_hill
+    return ph.ache_inhibition_max * x / (1.0 + x)
+
+
+def muscarinic_load(ph: Pharmacology, inhibition: float) -> float:
+    """Side effects (0..1): systemic muscarinic overstimulation rises steeply at high AChE inhibition."""
+    if inhibition <= 0.0:
+        return 0.0
+    x = (inhibition / ph.muscarinic_half_inhibition) ** ph.muscarinic_hill
+    return x / (1.0 + x)
+
+
+def residual_share(m: Membrane, ache_activity: float) -> float:
+    """Share of an EPP that stays behind as a sustained depolarisation because ACh is not cleared."""
+    return m.residual_fraction_max * (1.0 - min(max(ache_activity, 0.0), 1.0)) ** m.residual_block_exponent
+
+
+def residual_tau_ms(m: Membrane, ache_activity: float) -> float:
+    return m.residual_tau_ms / (max(ache_activity, 0.0) + m.residual_tau_floor)
+
+
+def na_available(m: Membrane, sustained_mV: np.ndarray) -> np.ndarray:
+    """Fraction of end-plate Na+ channels not inactivated by a sustained depolarisation."""
+    return 1.0 / (1.0 + np.exp((sustained_mV - m.na_half_inactivation_mV) / m.na_inactivation_slope_mV))
+
+
+def advance_contractile(ca: np.ndarray, force: np.ndarray, dt_ms: float, tau_ca_ms: float,
+                        tau_force_ms: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact solution of dca/dt = -ca/τc, dF/dt = (ca - F)/τf over dt (no impulse inside)."""
+    if dt_ms <= 0.0:
+        return ca, force
+    ec = math.exp(-dt_ms / tau_ca_ms)
+    ef = math.exp(-dt_ms / tau_force_ms)
+    if abs(tau_ca_ms - tau_force_ms) < 1e-9:
+        cross = dt_ms / tau_force_ms * ef
+    else:
+        cross = tau_ca_ms / (tau_ca_ms - tau_force_ms) * (ec - ef)
+    return ca * ec, force * ef + ca * cross

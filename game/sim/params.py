@@ -1,0 +1,235 @@
+"""Every physiological number of the model, in one place, with its unit in its name and its source beside it.
+
+Sources refer to rows of `shared/design/physiology.md` (section number in brackets, e.g. "[§2 RRP]").
+[F] = seen in a named source, [GK] = textbook general knowledge, "tuned" = chosen inside a published range
+so that the model passes the checks at the end of physiology.md (the test that holds it names the check).
+
+Nothing else in game.sim may contain a physiological constant: systems read these frozen dataclasses.
+Conditions (healthy and the MG presets) and muscle groups are named parameter sets at the bottom.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+
+@dataclass(frozen=True, slots=True)
+class Presynaptic:
+    # Release machinery: Dodge & Rahamimoff (1967) release ∝ w^4, w = (Ca/K_Ca) / (1 + Ca/K_Ca + Mg/K_Mg).
+    ca_cooperativity: float = 4.0            # [§8] log-log slope 3.78 ± 0.2 at low Ca [F]; release ∝ [CaX]^4
+    k_ca_mM: float = 1.0                     # tuned: slope ~3.3 at 0.3 mM, ~1.6 at 2 mM ("saturates") [§8 F]
+    k_mg_mM: float = 3.0                     # tuned: Mg competes with Ca, lowers release, keeps slope [§8 F]
+    p_max: float = 1.235                     # tuned: p ≈ 0.16 per site at 2 mM Ca / 1 mM Mg, so a 3 Hz train runs down over 4–5 pulses then plateaus [§2, §7 F]
+    rrp_sites_mean: float = 1000.0           # [§2] mouse RRP ~1,730 at 100 Hz, smaller at low rates [F]; with p: m ≈ 160 ([§2] textbook 100–300 [F])
+    rrp_sites_cv: float = 0.18               # [GK] fibre-to-fibre spread of terminal size
+    refill_tau_s: float = 1.0                # [§2] RRP recovery ~seconds [GK]; modelling note: ~1 s so the 3 Hz rundown plateaus
+    mobilisation_per_impulse: float = 0.15   # tuned: activity speeds refilling, the slight late recovery of the U-shape [§7 F]
+    mobilisation_max: float = 1.0            # tuned: refilling at most 2× faster
+    mobilisation_tau_s: float = 4.0          # tuned: decays over seconds
+    facilitation_per_impulse: float = 0.08   # [§4] residual-Ca facilitation; MG NMJs facilitate at 5–20 Hz [F]
+    facilitation_tau_s: float = 0.06         # [GK] residual Ca clears in tens of ms
+    potentiation_per_impulse: float = 0.0018  # tuned: post-tetanic potentiation built by sustained activity [§7]
+    potentiation_max: float = 0.9            # tuned: release up to ~1.9× right after 30–60 s of exercise [§7 F]
+    potentiation_tau_s: float = 40.0         # [§7] facilitation seen in trains within ~10 s, gone by 2 min [F]
+    reserve_quanta: float = 60000.0          # tuned: the mobilisable store that refills the RRP (frog: 80% reserve [§2 F])
+    reserve_recovery_tau_s: float = 200.0    # tuned: exhaustion at 2–4 min, recovery within ~10 min [§7 F, GK]
+    mepp_rate_per_s: float = 1.0             # [§1] ~0.1–several per s, ~1/s mammal [GK]
+    mepp_size_cv: float = 0.3                # [GK] quantal size spread
+    dap_ca_entry_gain: float = 0.6           # [§9/game design] 3,4-DAP widens the terminal AP: Ca entry ×(1+gain·effect)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantum:
+    """One quantum in a well-mixed patch of cleft: ACh + 2 binding steps + opening, hydrolysis, escape.
+
+    Units: molecules, ms. The patch holds enough receptors to be nearly saturated by one quantum (the
+    "saturating disc" picture), so open channels scale with receptor number (MG) while AChE block mainly
+    lengthens the current through rebinding (Wathey 1979).
+    """
+
+    ach_per_quantum: float = 10000.0         # [§1] ~5,000–10,000 (Bennett 1997 used 9,000) [F]
+    receptors_per_patch: float = 3000.0      # tuned: ~1,500 open at the peak ([§1] ~2,000 [F]); density [§5]
+    k_bind_per_molecule_per_ms: float = 0.01  # tuned: ~1/4–1/3 of ACh hydrolysed before binding [§5 GK]
+    k_unbind_per_ms: float = 15.0            # [GK] ACh leaves a site in well under a ms
+    k_open_per_ms: float = 40.0              # [GK] high-efficacy channel
+    channel_open_time_ms: float = 0.33       # [§1] 1.0 ms at 23 °C, 0.3 ms at 39 °C [F]; ~35 °C
+    k_hydrolysis_per_ms: float = 20.0        # [§3/§5] cleft cleared within ~1 ms; AChE turnover ~10^4/s [F]
+    k_escape_per_ms: float = 2.0             # tuned: diffusion out of the cleft; with AChE blocked the EPC still ends
+    integration_step_ms: float = 0.005       # internal Euler step of the quantal ODE (checked against 0.0005 ms)
+    integration_span_ms: float = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class Membrane:
+    resting_potential_mV: float = -80.0      # [§10] muscle RMP −80 to −90 mV [F]
+    ach_reversal_mV: float = 0.0             # [§3] EPP reversal ~0 mV [F]
+    threshold_gap_mean_mV: float = 15.0      # [§4/§10] RMP −80, threshold −65 → 15 mV needed [F Medscape]
+    threshold_gap_sd_mV: float = 1.5         # [GK] fibre-to-fibre spread
+    time_constant_ms: float = 5.0            # [§3] EPP decays over ~5–10 ms [GK]
+    mepp_healthy_mV: float = 0.5             # [§1] MEPP ~0.4–0.5 mV [F]; sets the quantal conductance scale
+    fold_na_gap_gain: float = 0.2            # [§4] MG: loss of end-plate Na channels raises the depolarisation needed (Ruff & Lennon 2008) [F]; size tuned
+    # Sustained depolarisation from ACh that is not cleared (cholinergic crisis, [§3] high-dose inhibition [F]):
+    residual_fraction_max: float = 0.04      # tuned: share of an EPP left as a lingering depolarisation at total AChE block
+    residual_block_exponent: float = 5.0     # tuned: only near-total AChE block leaves ACh lingering
+    residual_tau_ms: float = 40.0            # tuned: lingering depolarisation decays fast when AChE works ...
+    residual_tau_floor: float = 0.08         # ... and 1/(activity+floor) times slower when it does not
+    na_half_inactivation_mV: float = 10.0    # [§3 F] depolarisation → Na-channel inactivation; half point tuned
+    na_inactivation_slope_mV: float = 2.5    # tuned
+    desensitisation_per_epp: float = 0.004   # tuned: [§6] desensitisation; grows when ACh lingers
+    desensitisation_tau_s: float = 3.0       # [GK] recovery over seconds
+    achr_fiber_cv_healthy: float = 0.10      # [GK] fibre-to-fibre spread of receptor number
+    achr_fiber_cv_mg: float = 0.30           # [§6] MG: 75% of muscles below controls, loss varies [F]; spread tuned
+
+
+@dataclass(frozen=True, slots=True)
+class Muscle:
+    cmap_total_mV: float = 8.0               # [GK] a supramaximal CMAP of a few to ~10 mV
+    sr_ca_tau_ms: float = 20.0               # [§10] twitch 30–100 ms [GK]: Ca transient decay
+    force_tau_ms: float = 40.0               # [§10] force follows Ca; fusion ~30–50 Hz (fast) [GK]
+    force_sample_delay_ms: float = 28.0      # time to twitch peak with the two time constants above
+    ap_duration_ms: float = 3.0              # [§10] muscle AP 1–5 ms [F]
+    conduction_m_per_s: float = 4.0          # [§10] 3–5 m/s [F]
+    latent_period_ms: float = 1.5            # [§10] 0.5–2 ms [F]
+
+
+@dataclass(frozen=True, slots=True)
+class Drug:
+    """A one-compartment (Bateman) effect-site time course and an Emax effect on AChE."""
+
+    absorption_half_life_min: float
+    elimination_half_life_min: float
+    lag_min: float
+    ec50_mg: float                           # amount in the effect compartment giving half the maximal effect
+    max_dose_mg: float
+
+
+# [§9] Pyridostigmine: onset 15–30 (45) min, t½ 90–110 min, effect 3–4 h [F/GK]; 30 mg PO ≈ 1 mg IV.
+PYRIDOSTIGMINE = Drug(absorption_half_life_min=30.0, elimination_half_life_min=100.0, lag_min=10.0,
+                      ec50_mg=22.0, max_dose_mg=240.0)
+# [§9] Extended release: lasts ~2.5× longer than IR 60 mg [F]: slower absorption, same elimination.
+PYRIDOSTIGMINE_ER = Drug(absorption_half_life_min=150.0, elimination_half_life_min=100.0, lag_min=20.0,
+                         ec50_mg=22.0, max_dose_mg=360.0)
+# [§9] Edrophonium: 2 mg test then up to 10 mg IV; onset 30–60 s, effect ~1–5 (10) min [F].
+EDROPHONIUM = Drug(absorption_half_life_min=0.35, elimination_half_life_min=1.6, lag_min=0.15,
+                   ec50_mg=1.4, max_dose_mg=10.0)
+# [§9] Neostigmine IV: peak ~5 min, lasts 20–30 min [F]; 0.5 mg IV ≈ 60 mg PO pyridostigmine [F].
+NEOSTIGMINE = Drug(absorption_half_life_min=1.5, elimination_half_life_min=9.0, lag_min=0.0,
+                   ec50_mg=0.22, max_dose_mg=5.0)
+# 3,4-diaminopyridine (oral): raises release by prolonging the terminal AP; [GK] onset ~30 min, t½ ~2 h.
+DAP = Drug(absorption_half_life_min=20.0, elimination_half_life_min=120.0, lag_min=10.0,
+           ec50_mg=10.0, max_dose_mg=40.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Pharmacology:
+    ache_inhibition_max: float = 0.99        # [§3] near-total block possible at high dose [F]
+    ache_hill: float = 1.0                   # [GK]
+    muscarinic_half_inhibition: float = 0.72  # tuned: side effects (SLUDGE, bradycardia) appear at high inhibition [§9 F]
+    muscarinic_hill: float = 6.0             # tuned: steep, so therapeutic doses give mild side effects
+    cholinergic_crisis_side_effects: float = 0.85   # tuned: muscarinic load that, with weakness, is a crisis
+    cholinergic_block_fraction: float = 0.25  # share of fibres in depolarisation block that counts as a crisis
+    drugs: MappingProxyType = field(default_factory=lambda: MappingProxyType({
+        "pyridostigmine": PYRIDOSTIGMINE,
+        "pyridostigmine-er": PYRIDOSTIGMINE_ER,
+        "edrophonium": EDROPHONIUM,
+        "neostigmine": NEOSTIGMINE,
+        "dap": DAP,
+    }))
+
+
+@dataclass(frozen=True, slots=True)
+class Immune:
+    """Anti-AChR antibodies and junctional receptor turnover, in days."""
+
+    achr_half_life_days: float = 10.0        # [§6] junctional t½ 6–13 d (Stanley & Drachman 1983) [F]
+    achr_turnover_gain_per_titre: float = 2.0  # [§6] IgG speeds degradation 2–3× (Drachman 1978; Kao 1977) [F]
+    block_max: float = 0.15                  # [§6] direct block is a minor mechanism [F]; size tuned
+    block_half_titre: float = 1.0            # tuned
+    fold_damage_rate_per_day: float = 0.02   # [§6] complement lysis simplifies folds [F]; rate tuned
+    fold_repair_half_life_days: float = 30.0  # [GK] folds rebuild over weeks
+    igg_half_life_days: float = 12.0         # [§9] PLEX/IVIG effect wears off by 6–8 wk [F]: pathogenic IgG
+                                             # returns faster than bulk IgG (t½ ~21 d [GK]); tuned
+    plex_removal_per_exchange: float = 0.55  # [§9] one plasma volume exchange removes ~half of IgG [GK]
+    plex_exchanges: int = 5                  # [§9] 5–6 exchanges over ~2 weeks [F]
+    plex_interval_days: float = 2.0
+    ivig_days: int = 5                       # [§9] 0.4 g/kg/d × 5 d [F]
+    ivig_neutralisation_max: float = 0.75    # tuned: improvement in days, peak 2–4 wk [§9 F]
+    ivig_half_life_days: float = 14.0        # tuned: wears off by 6–8 wk [§9 F]
+    ivig_half_effect_level: float = 1.0      # in units of one day's infusion
+    steroid_production_cut_max: float = 0.6  # [§9] days to weeks, full effect months [F/GK]; size tuned
+    steroid_onset_tau_days: float = 14.0
+    thymectomy_production_cut_max: float = 0.5  # [§9] benefit over months to years [F]; size tuned
+    thymectomy_onset_tau_days: float = 120.0
+    integration_step_days: float = 0.05      # internal step of the immune ODE
+
+
+@dataclass(frozen=True, slots=True)
+class Clinical:
+    """Thresholds that turn junction state into the patient's signs."""
+
+    crisis_capacity: float = 0.3             # share of respiratory fibres able to fire below which breathing fails
+    crisis_hold_s: float = 30.0              # how long capacity must stay low before a myasthenic crisis
+    force_smoothing_s: float = 0.25          # the force the patient shows is smoothed over this time
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A named patient preset. `antibody_titre` is relative; `achr_target` is the functional AChR the immune
+    steady state gives (the titre is solved from it unless the level gives a titre)."""
+
+    name: str
+    achr_target: float
+    mg: bool
+    mechanism_block: float = 0.1
+    mechanism_complement: float = 0.4
+    mechanism_modulation: float = 0.5
+
+
+CONDITIONS = MappingProxyType({
+    "healthy": Condition("healthy", achr_target=1.0, mg=False),
+    # [§10] ocular MG: milder loss; ocular muscles have a smaller margin (see MuscleGroup)
+    "mg-ocular": Condition("mg-ocular", achr_target=0.6, mg=True),
+    # [§6] Pestronk 1985: AChR 0.7±0.1 vs 2.1±0.2 ×10^7 → about a third [F]
+    "mg-moderate": Condition("mg-moderate", achr_target=0.34, mg=True),
+    # [§6] first reports: 70–90% loss [GK]
+    "mg-severe": Condition("mg-severe", achr_target=0.2, mg=True),
+})
+
+
+@dataclass(frozen=True, slots=True)
+class MuscleGroup:
+    """Muscles differ in their margin of safety and speed. Ocular muscles have a smaller safety margin and
+    fatigue first ([§10] 50–65% ocular onset [F]; the reason, smaller EPP margin, is [GK])."""
+
+    name: str
+    release_scale: float = 1.0
+    force_tau_scale: float = 1.0
+
+
+MUSCLE_GROUPS = MappingProxyType({
+    "eyelid": MuscleGroup("eyelid", release_scale=0.82, force_tau_scale=0.6),
+    "extraocular": MuscleGroup("extraocular", release_scale=0.8, force_tau_scale=0.4),
+    "bulbar": MuscleGroup("bulbar", release_scale=0.9, force_tau_scale=0.8),
+    "limb": MuscleGroup("limb", release_scale=1.0, force_tau_scale=1.0),
+    "respiratory": MuscleGroup("respiratory", release_scale=0.95, force_tau_scale=1.0),
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    presynaptic: Presynaptic = field(default_factory=Presynaptic)
+    quantum: Quantum = field(default_factory=Quantum)
+    membrane: Membrane = field(default_factory=Membrane)
+    muscle: Muscle = field(default_factory=Muscle)
+    pharmacology: Pharmacology = field(default_factory=Pharmacology)
+    immune: Immune = field(default_factory=Immune)
+    clinical: Clinical = field(default_factory=Clinical)
+    focus_fiber: int = 0                     # the junction the lens and the oscilloscope show
+
+
+DEFAULT = Params()
+
+
+def with_changes(params: Params, **sections: dict) -> Params:
+    """A copy of `params` with some fields of some sections replaced: with_changes(p, membrane={...})."""
+    return replace(params, **{name: replace(getattr(params, name), **chg) for name, chg in sections.items()})

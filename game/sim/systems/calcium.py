@@ -1,0 +1,42 @@
+"""Calcium: voltage-gated Ca2+ entry at the active zones sets each impulse's release probability.
+
+p = p_max·w^4 (Dodge & Rahamimoff; w from bath Ca2+ and competing Mg2+, widened by 3,4-DAP), multiplied by
+residual-Ca2+ facilitation (tens of ms) and post-tetanic potentiation (tens of seconds), both built by
+the impulses themselves. Reads: Bath, CalciumEntry, Nerve.impulses. Writes: ImpulseRecord.p_release,
+CalciumEntry.
+"""
+from __future__ import annotations
+
+import math
+
+import esper
+
+from game.sim.components import Bath, CalciumEntry, Clock, Model, Nerve
+from game.sim.laws import release_probability
+from game.sim.systems._access import single
+
+P_CAP = 0.95
+
+
+def decay_to(state: CalciumEntry, pre, t_s: float) -> None:
+    dt = t_s - state.t_s
+    if dt > 0:
+        state.facilitation *= math.exp(-dt / pre.facilitation_tau_s)
+        state.potentiation *= math.exp(-dt / pre.potentiation_tau_s)
+        state.t_s = t_s
+
+
+class CalciumSystem(esper.Processor):
+    def process(self, dt_s: float) -> None:
+        ca = single(CalciumEntry)
+        pre = single(Model).params.presynaptic
+        impulses = single(Nerve).impulses
+        if impulses:
+            bath = single(Bath)
+            base = release_probability(pre, bath.ca_mM, bath.mg_mM, ca.dap_effect)
+            for r in impulses:
+                decay_to(ca, pre, r.t_s)
+                r.p_release = min(P_CAP, base * (1.0 + ca.facilitation) * (1.0 + ca.potentiation))
+                ca.facilitation += pre.facilitation_per_impulse
+                ca.potentiation += pre.potentiation_per_impulse * (1.0 - ca.potentiation / pre.potentiation_max)
+        decay_to(ca, pre, single(Clock).t_s + dt_s)

@@ -1,0 +1,37 @@
+"""Excitation–contraction coupling: the muscle AP runs down the T-tubules, the voltage sensors open the
+SR's release channels and Ca2+ floods the cytosol; the transient decays as the SR pumps it back, and
+cross-bridge force follows it (a two-stage linear chain solved exactly between impulses, so twitches sum
+into a fused tetanus at high rates).
+Reads: Nerve.impulses (fired), Contractile, Model. Writes: Contractile.ca/force.
+"""
+from __future__ import annotations
+
+import esper
+
+from game.sim.components import Clock, Contractile, Model, Nerve
+from game.sim.laws import advance_contractile
+from game.sim.systems._access import single
+
+
+def advance_to(c: Contractile, t_s: float) -> None:
+    dt_ms = (t_s - c.t_s) * 1000.0
+    if dt_ms > 0:
+        c.ca, c.force = advance_contractile(c.ca, c.force, dt_ms, c.ca_tau_ms, c.force_tau_ms)
+        c.t_s = t_s
+
+
+class ECCouplingSystem(esper.Processor):
+    def process(self, dt_s: float) -> None:
+        c = single(Contractile)
+        delay_s = single(Model).params.muscle.force_sample_delay_ms / 1000.0
+        for r in single(Nerve).impulses:
+            advance_to(c, r.t_s)
+            c.ca = c.ca + r.fired
+            r.force = population_force_after(c, delay_s)
+        advance_to(c, single(Clock).t_s + dt_s)
+
+
+def population_force_after(c: Contractile, delay_s: float) -> float:
+    """Population force `delay_s` after c.t_s if no further impulse comes (near the twitch peak)."""
+    _, f = advance_contractile(c.ca, c.force, delay_s * 1000.0, c.ca_tau_ms, c.force_tau_ms)
+    return float(f @ c.weight)

@@ -1,0 +1,69 @@
+"""End plate: the end-plate current of all released quanta charges the membrane → end-plate potential.
+
+EPP = V_lin/(1 + V_lin/driving force), V_lin = quanta × quantal potential (non-linear summation toward the
+ACh reversal potential). ACh that AChE does not clear leaves a sustained depolarisation that decays
+slowly when AChE is blocked; it inactivates the end-plate Na+ channels, which raises the depolarisation
+needed for an action potential (depolarisation block, the cholinergic crisis). Complement damage to the
+folds removes Na+ channels too (MG). Spontaneous quanta at the focus junction become MEPP events.
+Reads: Nerve.impulses, Endplate, Receptors, VesiclePools.spontaneous_s, Cleft, Model.
+Writes: ImpulseRecord.epp_mV/needed_mV/sustained_mV/na_available, Endplate.residual_mV, Inbox.events (MeppEvent).
+"""
+from __future__ import annotations
+
+import math
+
+import esper
+import numpy as np
+
+from game.sim.components import Cleft, Clock, Endplate, Inbox, Model, Nerve, Receptors, VesiclePools
+from game.sim.events import MeppEvent
+from game.sim.kinetics import martin
+from game.sim.laws import na_available, residual_share, residual_tau_ms
+from game.sim.systems._access import single
+
+
+def decay_residual_to(ep: Endplate, tau_ms: float, t_s: float) -> None:
+    dt = t_s - ep.t_s
+    if dt > 0:
+        if ep.residual_mV.any():
+            ep.residual_mV *= math.exp(-dt * 1000.0 / tau_ms)
+        ep.t_s = t_s
+
+
+class EndplateSystem(esper.Processor):
+    def process(self, dt_s: float) -> None:
+        ep = single(Endplate)
+        model = single(Model)
+        mem = model.params.membrane
+        activity = single(Cleft).activity
+        tau_res = residual_tau_ms(mem, activity)
+        share = residual_share(mem, activity)
+        df = mem.ach_reversal_mV - mem.resting_potential_mV
+        fold_gain = 1.0 + mem.fold_na_gap_gain * ep.fold_damage * ep.fold_scale
+        for r in single(Nerve).impulses:
+            decay_residual_to(ep, tau_res, r.t_s)
+            sustained = ep.residual_mV.copy()
+            epp = martin(r.quanta * r.q_lin_mV, df - sustained)
+            h = na_available(mem, sustained)
+            r.epp_mV = epp
+            r.sustained_mV = sustained
+            r.na_available = h
+            r.needed_mV = ep.gap_mV * fold_gain / np.maximum(h, 1e-3)
+            if share > 0.0:
+                ep.residual_mV += share * epp
+        decay_residual_to(ep, tau_res, single(Clock).t_s + dt_s)
+        self.spontaneous(model, df, activity)
+
+    def spontaneous(self, model: Model, df: float, activity: float) -> None:
+        pools = single(VesiclePools)
+        if not pools.spontaneous_s:
+            return
+        f = model.params.focus_fiber
+        a = single(Receptors).functional()[f]
+        v_lin, tau, _ = model.table.lookup(a, activity)
+        cv = model.params.presynaptic.mepp_size_cv
+        sizes = model.rng_mepp.lognormal(-0.5 * math.log1p(cv * cv), math.sqrt(math.log1p(cv * cv)), len(pools.spontaneous_s))
+        sustained = single(Endplate).residual_mV[f]
+        events = single(Inbox).events
+        for t, s in zip(pools.spontaneous_s, sizes):
+            events.append(MeppEvent(t, float(martin(v_lin * s, df - sustained)), float(tau)))

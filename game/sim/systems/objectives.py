@@ -1,0 +1,89 @@
+"""Objectives: the level's demand timeline (is the force the task needs being produced?) and the
+patient's crises.
+
+- Demand: while a task runs, time counts as met when the smoothed force reaches the task's force.
+- Capacity: the share of fibres that a fresh impulse would fire now (expected release, no noise).
+- Myasthenic crisis (respiratory and bulbar muscles): capacity below the crisis level for longer than the
+  hold time, unless the patient is ventilated.
+- Cholinergic crisis: muscarinic load beyond its limit, or too many fibres in depolarisation block.
+Reads: Clock, Contractile, Drugs, Nerve.last, VesiclePools, CalciumEntry, Bath, Receptors, Endplate,
+Cleft, Objectives, Model. Writes: Objectives; Inbox.events (TaskEvent, CrisisEvent).
+"""
+from __future__ import annotations
+
+import esper
+import numpy as np
+
+from game.sim.components import (Bath, CalciumEntry, Cleft, Clock, Contractile, Drugs, Endplate, Inbox, Model,
+                                 Nerve, Objectives, Receptors, VesiclePools)
+from game.sim.events import CrisisEvent, TaskEvent
+from game.sim.kinetics import martin
+from game.sim.laws import na_available, release_probability
+from game.sim.systems._access import single
+
+CAPACITY_EVERY_S = 0.5
+CRISIS_GROUPS = ("respiratory", "bulbar")
+MET_TOLERANCE = 0.98
+
+
+def capacity(model: Model) -> float:
+    """Share of fibres (by force weight) that one impulse would fire now, with release at its mean."""
+    pre, mem = model.params.presynaptic, model.params.membrane
+    ca, bath, pools = single(CalciumEntry), single(Bath), single(VesiclePools)
+    ep, rec, cleft = single(Endplate), single(Receptors), single(Cleft)
+    p = min(0.95, release_probability(pre, bath.ca_mM, bath.mg_mM, ca.dap_effect) * (1 + ca.facilitation) * (1 + ca.potentiation))
+    v_col, _, _ = model.table.column(cleft.activity)
+    q = np.interp(rec.functional(), model.table.achr, v_col)
+    sustained = ep.residual_mV
+    epp = martin(pools.rrp * p * q, mem.ach_reversal_mV - mem.resting_potential_mV - sustained)
+    needed = ep.gap_mV * (1.0 + mem.fold_na_gap_gain * ep.fold_damage * ep.fold_scale) / np.maximum(na_available(mem, sustained), 1e-3)
+    return float(((epp + sustained) >= needed) @ single(Contractile).weight)
+
+
+class ObjectivesSystem(esper.Processor):
+    def process(self, dt_s: float) -> None:
+        obj = single(Objectives)
+        clock = single(Clock)
+        model = single(Model)
+        events = single(Inbox).events
+        t1 = clock.t_s + dt_s
+        self.tasks(obj, clock.t_s, t1, dt_s, single(Contractile).smoothed, events)
+        if t1 >= obj.next_capacity_s:
+            obj.capacity = capacity(model)
+            obj.next_capacity_s = t1 + CAPACITY_EVERY_S
+        last = single(Nerve).last
+        if last is not None and last.na_available is not None:
+            obj.block_fraction = float((last.na_available < 0.5).mean())
+        # myasthenic crisis
+        clin = model.params.clinical
+        if model.muscle_group.name in CRISIS_GROUPS and not obj.ventilated and obj.capacity < clin.crisis_capacity:
+            obj.low_capacity_s += dt_s
+        else:
+            obj.low_capacity_s = 0.0
+        crisis = obj.low_capacity_s >= clin.crisis_hold_s
+        if crisis != obj.myasthenic_crisis:
+            obj.myasthenic_crisis = crisis
+            events.append(CrisisEvent(t1, "myasthenic", crisis))
+        ph = model.params.pharmacology
+        chol = single(Drugs).side_effects >= ph.cholinergic_crisis_side_effects or obj.block_fraction >= ph.cholinergic_block_fraction
+        if chol != obj.cholinergic_crisis:
+            obj.cholinergic_crisis = chol
+            events.append(CrisisEvent(t1, "cholinergic", chol))
+
+    def tasks(self, obj: Objectives, t0: float, t1: float, dt_s: float, force: float, events: list) -> None:
+        obj.demand = 0.0
+        for i, task in enumerate(obj.tasks):
+            start, end = task.start_s, task.start_s + task.duration_s
+            if t0 <= start < t1:
+                events.append(TaskEvent(start, task.name, True))
+                obj.met_s.setdefault(task.name, 0.0)
+            overlap = min(t1, end) - max(t0, start)
+            if overlap > 0:
+                obj.demand = max(obj.demand, task.force_fraction)
+                obj.active = i
+                if force >= task.force_fraction * MET_TOLERANCE:
+                    obj.met_s[task.name] = obj.met_s.get(task.name, 0.0) + overlap
+            if t0 <= end < t1:
+                met = obj.met_s.get(task.name, 0.0) / task.duration_s if task.duration_s > 0 else 1.0
+                obj.results[task.name] = min(1.0, met)
+                events.append(TaskEvent(end, task.name, False, min(1.0, met)))

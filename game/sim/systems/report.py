@@ -1,0 +1,67 @@
+"""Report: closes the step. Turns this step's impulses into ImpulseEvents (population summary plus the
+focus junction), keeps experiment history rows, and advances the model clock.
+
+Reads: Nerve.impulses, Model, Sarcolemma. Writes: Inbox.events, History, Nerve.last, Clock.
+"""
+from __future__ import annotations
+
+import esper
+import numpy as np
+
+from game.sim.components import Clock, History, Inbox, Model, Nerve, Receptors
+from game.sim.events import ImpulseEvent
+from game.sim.systems._access import single
+
+RECEPTOR_FAILURE_SHARE = 0.5   # below half the healthy receptor number, blame the receptors
+
+
+def failed_stage(r, f: int, achr: float) -> str | None:
+    """Where the chain broke at the focus fibre, in the order a student would check it."""
+    if r.fired[f]:
+        return None
+    if r.quanta[f] == 0:
+        return "release"
+    if r.na_available[f] < 0.5:
+        return "na-inactivation"
+    if achr < RECEPTOR_FAILURE_SHARE:
+        return "receptors"
+    return "threshold"
+
+
+class ReportSystem(esper.Processor):
+    def process(self, dt_s: float) -> None:
+        nerve = single(Nerve)
+        clock = single(Clock)
+        if nerve.impulses:
+            model = single(Model)
+            f = model.params.focus_fiber
+            events = single(Inbox).events
+            history = single(History)
+            achr_f = float(single(Receptors).functional()[f])
+            for r in nerve.impulses:
+                qc = float(r.quanta.mean())
+                epp = float(r.epp_mV.mean())
+                frac = float(r.fired.mean())
+                events.append(ImpulseEvent(
+                    t_s=r.t_s, pulse=r.pulse, quantal_content=qc, epp_mV=epp, fibers_fired_fraction=frac,
+                    cmap_mV=r.cmap_mV, force=r.force, focus_quanta=int(r.quanta[f]),
+                    focus_epp_mV=float(r.epp_mV[f]), focus_needed_mV=float(r.needed_mV[f]),
+                    focus_fired=bool(r.fired[f]), focus_epc_tau_ms=float(r.tau_ms[f]),
+                    focus_open_channels_peak=float(r.open_peak[f] * r.quanta[f]),
+                    focus_sustained_mV=float(r.sustained_mV[f]), focus_na_available=float(r.na_available[f]),
+                    failed_stage=failed_stage(r, f, achr_f),
+                ))
+                if history.enabled:
+                    history.rows.append({
+                        "t_s": r.t_s, "pulse": r.pulse, "quantal_content": qc, "epp_mV": epp,
+                        "fibers_fired_fraction": frac, "cmap": r.cmap_mV, "force": r.force,
+                        "epp_median_mV": float(np.median(r.epp_mV)),
+                        "safety_factor": r.epp_mV / (r.needed_mV - r.sustained_mV).clip(min=1e-6),
+                        "tau_ms_mean": float(r.tau_ms.mean()), "q_lin_mean_mV": float(r.q_lin_mV.mean()),
+                        "sustained_mV": float(r.sustained_mV.mean()),
+                    })
+            nerve.last = nerve.impulses[-1]
+            nerve.impulses = []
+        clock.t_s += dt_s
+        clock.dt_s = dt_s
+        clock.steps += 1

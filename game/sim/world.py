@@ -1,0 +1,260 @@
+"""The world factory and `Sim`, the one handle the rest of the game uses to run a model.
+
+`new_world(spec, seed)` fills the current esper world with the junction-and-muscle entities and the
+scheduled systems. `Sim` owns one named esper world: it switches to it around every call, so several
+models (the game's, a strength probe's clone, a test's) can live side by side.
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+
+import esper
+import numpy as np
+
+from game.sim import schedule
+from game.sim.components import (Bath, CalciumEntry, Cleft, Clock, Contractile, Drugs, Endplate, History, Immunity,
+                                 Inbox, Model, Nerve, Objectives, Receptors, Sarcolemma, VesiclePools)
+from game.sim.events import Readout
+from game.sim.kinetics import quantal_table
+from game.sim.params import CONDITIONS, DEFAULT, MUSCLE_GROUPS, Params
+from game.sim.spec import CONDITIONS as CONDITION_NAMES
+from game.sim.spec import MUSCLE_GROUPS as GROUP_NAMES
+from game.sim.spec import WorldSpec
+from game.sim.systems import immune
+from game.sim.systems._access import single
+from game.sim.systems.pharmacology import drug_state
+
+_world_ids = itertools.count(1)
+FIBER_SIZE_CV = 0.3
+SECONDS_PER_DAY = 86400.0
+
+
+class SpecError(ValueError):
+    """A WorldSpec the model cannot build (names the field and what is expected)."""
+
+
+def check_spec(spec: WorldSpec) -> None:
+    def bad(field: str, expected: str, got: object) -> SpecError:
+        return SpecError(f"{field}: expected {expected} (got {got!r})")
+
+    if spec.condition not in CONDITION_NAMES:
+        raise bad("condition", "one of " + ", ".join(CONDITION_NAMES), spec.condition)
+    if spec.muscle_group not in GROUP_NAMES:
+        raise bad("muscle_group", "one of " + ", ".join(GROUP_NAMES), spec.muscle_group)
+    if not (1 <= spec.n_fibers <= 5000):
+        raise bad("n_fibers", "a whole number from 1 to 5000", spec.n_fibers)
+    if spec.achr_fraction is not None and not (0.0 < spec.achr_fraction <= 1.5):
+        raise bad("achr_fraction", "a fraction above 0 and at most 1.5", spec.achr_fraction)
+    if spec.antibody_titre is not None and not (0.0 <= spec.antibody_titre <= 20.0):
+        raise bad("antibody_titre", "a relative titre from 0 to 20", spec.antibody_titre)
+    for name in ("ca_mM", "mg_mM"):
+        v = getattr(spec, name)
+        if not (0.0 <= v <= 20.0) or not math.isfinite(v):
+            raise bad(name, "a concentration from 0 to 20 mM", v)
+    if not (0.0 <= spec.ache_inhibition <= 1.0):
+        raise bad("ache_inhibition", "a fraction from 0 to 1", spec.ache_inhibition)
+
+
+def _lognormal(rng: np.random.Generator, mean: float, cv: float, n: int) -> np.ndarray:
+    s2 = math.log1p(cv * cv)
+    return rng.lognormal(math.log(mean) - 0.5 * s2, math.sqrt(s2), n)
+
+
+def _immunity(spec: WorldSpec, params: Params) -> tuple[Immunity, float]:
+    """The starting immune state (steady state of the condition or the overrides) and the blocked share."""
+    cond = CONDITIONS[spec.condition]
+    shares = [spec.mechanism_block, spec.mechanism_complement, spec.mechanism_modulation]
+    defaults = [cond.mechanism_block, cond.mechanism_complement, cond.mechanism_modulation]
+    shares = [d if s is None else max(0.0, s) for s, d in zip(shares, defaults)]
+    total = sum(shares) or 1.0
+    imm = Immunity(block_share=shares[0] / total, complement_share=shares[1] / total, modulation_share=shares[2] / total)
+    ip = params.immune
+    reference = cond if cond.mg else CONDITIONS["mg-moderate"]
+    titre0 = immune.titre_for_functional_achr(ip, imm, reference.achr_target)
+    if spec.antibody_titre is not None:
+        ab = titre0 * spec.antibody_titre
+    elif spec.achr_fraction is not None:
+        ab = immune.titre_for_functional_achr(ip, imm, min(spec.achr_fraction, 1.0))
+    else:
+        ab = titre0 if cond.mg else 0.0
+    achr, block, fold = immune.steady_state(ip, imm, ab)
+    if spec.achr_fraction is not None:
+        achr = spec.achr_fraction / (1.0 - block)
+    imm.antibody = ab
+    imm.titre_scale = ab
+    imm.production = ab * math.log(2.0) / ip.igg_half_life_days
+    imm.achr = achr
+    imm.fold_damage = fold
+    return imm, block
+
+
+def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history: bool = False) -> None:
+    """Populate the current esper world from `spec` (the only factory of worlds)."""
+    check_spec(spec)
+    seeds = np.random.SeedSequence(seed).spawn(3)
+    rng_fibers = np.random.default_rng(seeds[0])
+    n = spec.n_fibers
+    cond = CONDITIONS[spec.condition]
+    group = MUSCLE_GROUPS[spec.muscle_group]
+    pre, mem, mus = params.presynaptic, params.membrane, params.muscle
+    imm, block = _immunity(spec, params)
+
+    capacity = _lognormal(rng_fibers, pre.rrp_sites_mean * group.release_scale, pre.rrp_sites_cv, n)
+    damaged = cond.mg or (spec.achr_fraction is not None and spec.achr_fraction < 0.9)
+    fiber_scale = _lognormal(rng_fibers, 1.0, mem.achr_fiber_cv_mg if damaged else mem.achr_fiber_cv_healthy, n)
+    gap = np.clip(rng_fibers.normal(mem.threshold_gap_mean_mV, mem.threshold_gap_sd_mV, n), 0.5 * mem.threshold_gap_mean_mV, None)
+    size = _lognormal(rng_fibers, 1.0, FIBER_SIZE_CV, n)
+    weight = size / size.sum()
+
+    esper.create_entity(
+        Model(params=params, table=quantal_table(params.quantum, params.membrane), condition=cond,
+              muscle_group=group, rng_release=np.random.default_rng(seeds[1]),
+              rng_mepp=np.random.default_rng(seeds[2]), n_fibers=n),
+        Clock(), Inbox(), History(enabled=history),
+    )
+    esper.create_entity(Nerve())
+    esper.create_entity(Bath(spec.ca_mM, spec.mg_mM), CalciumEntry(),
+                        VesiclePools(t_s=0.0, rrp=capacity.copy(), rrp_capacity=capacity))
+    esper.create_entity(Cleft(bath_block=spec.ache_inhibition, activity=1.0 - spec.ache_inhibition))
+    esper.create_entity(
+        Receptors(t_s=0.0, fiber_scale=fiber_scale, global_fraction=imm.achr, blocked=block, desensitised=np.zeros(n)),
+        Endplate(t_s=0.0, gap_mV=gap, fold_damage=imm.fold_damage, fold_scale=np.clip(2.0 - fiber_scale, 0.2, 2.0),
+                 residual_mV=np.zeros(n)),
+    )
+    esper.create_entity(
+        Sarcolemma(cmap_weight_mV=weight * mus.cmap_total_mV, last_fired=np.zeros(n, dtype=bool)),
+        Contractile(t_s=0.0, ca=np.zeros(n), force=np.zeros(n), weight=weight, ca_tau_ms=mus.sr_ca_tau_ms,
+                    force_tau_ms=mus.force_tau_ms * group.force_tau_scale),
+    )
+    esper.create_entity(Drugs(), imm, Objectives(tasks=tuple(sorted(spec.demand, key=lambda d: d.start_s))))
+    schedule.install()
+
+
+class Sim:
+    """One model in its own esper world. All access to the model outside game.sim goes through here."""
+
+    def __init__(self, spec: WorldSpec | None = None, seed: int = 0, params: Params = DEFAULT,
+                 history: bool = False, _build: bool = True) -> None:
+        self.spec = spec or WorldSpec()
+        self.seed = seed
+        self.name = f"sim-{next(_world_ids)}"
+        if _build:
+            with self._active():
+                new_world(self.spec, seed, params, history)
+
+    # -- world switching ---------------------------------------------------------------------------
+    class _Active:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def __enter__(self) -> None:
+            self.previous = esper.current_world
+            esper.switch_world(self.name)
+
+        def __exit__(self, *exc: object) -> None:
+            if self.previous != self.name and self.previous in esper.list_worlds():
+                esper.switch_world(self.previous)
+
+    def _active(self) -> "Sim._Active":
+        return Sim._Active(self.name)
+
+    # -- driving -----------------------------------------------------------------------------------
+    def submit(self, *intents: object) -> None:
+        with self._active():
+            single(Inbox).intents.extend(intents)
+
+    def step(self, dt_s: float) -> None:
+        if not (dt_s >= 0.0) or not math.isfinite(dt_s):
+            raise ValueError(f"step length must be a finite number of seconds ≥ 0 (got {dt_s})")
+        with self._active():
+            esper.process(dt_s)
+
+    def run(self, seconds: float, dt_s: float = 0.05) -> None:
+        """Advance by `seconds` in steps of at most dt_s (the last one shorter)."""
+        end = self.t_s + seconds
+        with self._active():
+            clock = single(Clock)
+            while clock.t_s < end - 1e-12:
+                esper.process(min(dt_s, end - clock.t_s))
+
+    def drain_events(self) -> list:
+        with self._active():
+            inbox = single(Inbox)
+            out, inbox.events = inbox.events, []
+            return out
+
+    def get(self, component_type: type) -> object:
+        """Read-only access to a component (for experiments, the lens and tests; do not mutate)."""
+        with self._active():
+            return single(component_type)
+
+    @property
+    def t_s(self) -> float:
+        with self._active():
+            return single(Clock).t_s
+
+    def history(self) -> list[dict]:
+        with self._active():
+            return single(History).rows
+
+    # -- snapshots ---------------------------------------------------------------------------------
+    def readout(self) -> Readout:
+        with self._active():
+            clock, nerve, pools = single(Clock), single(Nerve), single(VesiclePools)
+            ca, bath, cleft, drugs = single(CalciumEntry), single(Bath), single(Cleft), single(Drugs)
+            imm, rec, ep, con = single(Immunity), single(Receptors), single(Endplate), single(Contractile)
+            obj, model = single(Objectives), single(Model)
+            last = nerve.last
+            task = obj.tasks[obj.active].name if obj.active is not None and obj.demand > 0 else ""
+            f = model.params.focus_fiber
+            return Readout(
+                t_s=clock.t_s, train_active=nerve.train_next_s is not None, train_frequency_hz=nerve.train_hz,
+                pulses=nerve.pulses, rrp_fraction=float(pools.rrp.sum() / pools.rrp_capacity.sum()),
+                reserve_fraction=pools.reserve, potentiation=ca.potentiation, ca_mM=bath.ca_mM, mg_mM=bath.mg_mM,
+                ache_inhibition=1.0 - cleft.activity, drug_inhibition=dict(drugs.inhibition_by_drug),
+                side_effects=drugs.side_effects,
+                antibody=imm.antibody / imm.titre_scale if imm.titre_scale > 0 else 0.0,
+                achr_fraction=float(rec.functional().mean()), fold_damage=ep.fold_damage,
+                force=con.smoothed, demand=obj.demand, task=task,
+                last_fibers_fired_fraction=float(last.fired.mean()) if last is not None else 0.0,
+                last_cmap_mV=last.cmap_mV if last is not None else 0.0,
+                sustained_depolarisation_mV=float(ep.residual_mV[f]),
+                na_available=float(last.na_available[f]) if last is not None else 1.0,
+                desensitised=float(rec.desensitised.mean()),
+                myasthenic_crisis=obj.myasthenic_crisis, cholinergic_crisis=obj.cholinergic_crisis,
+                ventilated=obj.ventilated,
+            )
+
+    def drug_levels_at(self, t_s: float) -> tuple[float, float]:
+        """(AChE inhibition, side effects) the doses given so far would produce at model time t_s."""
+        with self._active():
+            _, inhibition, _, side = drug_state(single(Model), single(Drugs), t_s)
+            return inhibition, side
+
+    def clone(self) -> "Sim":
+        """An independent copy of this model (same state, same random streams), e.g. to probe strength."""
+        other = Sim(self.spec, self.seed, _build=False)
+        with self._active():
+            entities = [(e, [copy.deepcopy(c) for c in esper.components_for_entity(e)]) for e in esper.get_entities()
+                        if esper.entity_exists(e)]
+        with other._active():
+            for _e, comps in entities:
+                esper.create_entity(*comps)
+            schedule.install()
+        return other
+
+    def close(self) -> None:
+        """Delete this model's esper world."""
+        if self.name in esper.list_worlds():
+            if esper.current_world == self.name:
+                esper.switch_world("default")
+            esper.delete_world(self.name)
+
+    def __enter__(self) -> "Sim":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
