@@ -31,6 +31,7 @@ from game.content import (
 from game.content.reference import DOCS_PATH, generated_part, reference_markdown
 from game.content.validate import schema_text
 from game.sim.spec import DRUGS, DemandTask, WorldSpec
+from game.sim.world import check_spec
 
 PTOSIS = LEVELS_DIR / "example-ptosis.toml"
 LAB = LEVELS_DIR / "lab.toml"
@@ -103,6 +104,11 @@ def test_docs_example_is_a_valid_complete_level() -> None:
     assert set(data) == set(Level.model_fields)
     assert {q.kind for q in level.quiz} == {"order", "choice", "match"}
     assert level.patient.mechanism and level.patient.achr_fraction and level.start.doses
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_levels_give_a_world_spec_the_sim_accepts(path: Path) -> None:
+    check_spec(load_level(path).to_world_spec())
 
 
 def test_to_world_spec_carries_patient_bath_and_demand() -> None:
@@ -215,7 +221,8 @@ def test_problem_object_carries_file_location_and_message(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(("text", "expected"), [
     pytest.param('schema_version = 1\nsex = female\n', "2:7: TOML syntax error: Invalid value", id="bare-text"),
-    pytest.param('schema_version = 1\nid = "a"\nid = "b"\n', "3:9: TOML syntax error: Cannot overwrite a value (this key is set twice)",
+    pytest.param('schema_version = 1\nid = "a"\nid = "b"\n',
+                 "3:9: TOML syntax error: Cannot overwrite a value (this key is set twice)",
                  id="duplicate-key"),
     pytest.param("schema_version = 1\n[patient\n", "2:9: TOML syntax error: Expected ']' at the end of a table "
                  "declaration", id="unclosed-header"),
@@ -284,7 +291,8 @@ def test_load_levels_keeps_valid_ones_in_order_and_reports_the_rest(tmp_path: Pa
     assert [lv.id for lv in levels] == ["early", "lab", "example-ptosis"]
     assert [str(p) for p in problems] == [
         f"{tmp_path / 'bad.toml'}: order: should be at least 0 (got -1)",
-        f'{tmp_path / "z-duplicate.toml"}: id: "lab" is already used by {tmp_path / "lab.toml"}; ids must be unique',
+        f'{tmp_path / "z-duplicate.toml"}: id: "lab" is already used by {tmp_path / "lab.toml"}; '
+        "ids must be unique",
     ]
 
 
@@ -351,7 +359,8 @@ def test_schema_file_is_up_to_date() -> None:
 
 
 def test_docs_field_reference_is_up_to_date() -> None:
-    assert generated_part(DOCS_PATH) == reference_markdown(), "run: uv run python -m game.content --write-schema"
+    assert generated_part(DOCS_PATH) == reference_markdown(), (
+        "run: uv run python -m game.content --write-schema")
 
 
 def _objects(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -459,6 +468,7 @@ def _check(make: Any) -> None:
             assert "\n" not in str(problem) and problem.message
         return
     assert isinstance(level, Level)
+    check_spec(level.to_world_spec())  # whatever the format accepts, the sim can build
 
 
 @FUZZ

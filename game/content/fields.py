@@ -48,6 +48,13 @@ def quote(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def num(value: float) -> str:
+    """A number inside a message: 350, 0.25, 2592000 (never 2.592e+06 for a whole number of seconds)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def number(title: str, description: str, *, ge: float, le: float, default: Any = _REQUIRED) -> Any:
     """A real number within [ge, le]."""
     return Field(default, title=title, description=description, ge=ge, le=le)

@@ -18,7 +18,6 @@ import json
 import difflib
 import os
 import re
-import tempfile
 import tomllib
 import types
 import typing
@@ -29,7 +28,7 @@ from typing import Any, NamedTuple
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
-from game.content.fields import SLUG_PATTERN
+from game.content.fields import SLUG_PATTERN, num
 from game.content.schema import Level
 
 LEVELS_DIR = Path(__file__).resolve().parents[2] / "levels"
@@ -173,15 +172,15 @@ def save_level(level: Level, path: str | os.PathLike[str], *, overwrite: bool = 
     if not p.parent.is_dir():
         raise _fail(name, f"folder {str(p.parent)!r} not found")
     body = level_to_toml(level).encode("utf-8")
-    tmp = None
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")  # plain open(): usual permissions, unlike mkstemp
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "wb") as f:
             f.write(body)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, p)
     except OSError as e:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise _fail(name, f"cannot write the file ({e.strerror or e})") from None
     return p
 
@@ -248,9 +247,11 @@ def _pydantic_problem(file: str, err: Any) -> Problem:
     if kind == "extra_forbidden":
         return Problem(file, path, _unknown_key(str(err["loc"][-1]), parent))
     if kind == "union_tag_not_found":
-        return Problem(file, _join(path, "kind"), f"required field is missing: one of {_union_tags(annotation)}")
+        return Problem(file, _join(path, "kind"), f"required field is missing: one of "
+                       f"{_union_tags(annotation)}")
     if kind == "union_tag_invalid":
-        return Problem(file, _join(path, "kind"), f"should be one of {_tags(err)} (got {_show(ctx.get('tag'))})")
+        return Problem(file, _join(path, "kind"), f"should be one of {_tags(err)} "
+                       f"(got {_show(ctx.get('tag'))})")
     return Problem(file, path, f"{_expected(kind, err['msg'], ctx, value)} (got {_show(value)})")
 
 
@@ -265,7 +266,6 @@ _TYPE_WORDS = {
     "model_attributes_type": "should be a table (a [section] or {{ key = value, ... }})",
     "dict_type": "should be a table (a [section] or {{ key = value, ... }})",
     "finite_number": "should be a finite number (not nan or inf)",
-    "literal_error": "should be {expected}",
     "greater_than_equal": "should be at least {ge}",
     "less_than_equal": "should be at most {le}",
     "greater_than": "should be more than {gt}",
@@ -289,7 +289,7 @@ def _expected(kind: str, msg: str, ctx: dict[str, Any], value: Any) -> str:
     template = _TYPE_WORDS.get(kind)
     if template is not None:
         try:
-            return template.format(**{k: _num(v) for k, v in ctx.items()})
+            return template.format(**{k: num(v) if isinstance(v, float) else v for k, v in ctx.items()})
         except (KeyError, IndexError, ValueError):
             pass
     if msg.startswith("Value error, "):
@@ -297,10 +297,6 @@ def _expected(kind: str, msg: str, ctx: dict[str, Any], value: Any) -> str:
     if msg.startswith("Input should be "):
         return "should be " + msg.removeprefix("Input should be ")
     return msg
-
-
-def _num(v: Any) -> Any:
-    return f"{v:g}" if isinstance(v, float) else v
 
 
 def _show(value: Any, limit: int = 40) -> str:
@@ -350,7 +346,7 @@ def _about(parent: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
     info = parent.model_fields.get(str(loc[-1]))
     if info is None or not info.description:
         return ""
-    return ": " + info.description.split(". ")[0].rstrip(".")
+    return ": " + re.split(r"\.\s+(?=[A-Z])", info.description)[0].rstrip(".")  # first sentence
 
 
 def _unknown_key(key: str, parent: type[BaseModel] | None) -> str:
@@ -367,8 +363,8 @@ def _unknown_key(key: str, parent: type[BaseModel] | None) -> str:
 
 def _walk(loc: tuple[Any, ...]) -> tuple[str, type[BaseModel] | None, Any]:
     """Turn pydantic's `loc` into the path a level maker sees in the file, the model that holds the
-    last part, and the type expected there (None if unknown). Discriminated unions add their tag ("choice") to `loc`; the file has no such key, so it
-    is dropped.
+    last part, and the type expected there (None if unknown). Discriminated unions add their tag
+    ("choice") to `loc`; the file has no such key, so it is dropped.
     """
     parts: list[str] = []
     current: Any = Level

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from game.content.fields import num
 from game.content.schema import level_json_schema
 
 _TYPES = {"number": "number", "integer": "whole number"}
@@ -97,7 +98,8 @@ def _describe(prop: dict[str, Any], defs: dict[str, Any]) -> tuple[str, str, Any
         return f"array of {inner}", "; ".join(x for x in (n, inner_limits) if x), None
     if "enum" in prop or "const" in prop:
         names = prop.get("enum", [prop.get("const")])
-        return "name" if kind == "string" else _TYPES.get(kind, str(kind)), "one of " + ", ".join(_value(v) for v in names), None
+        word = "name" if kind == "string" else _TYPES.get(kind, str(kind))
+        return word, "one of " + ", ".join(_value(v) for v in names), None
     if kind in ("number", "integer"):
         return _TYPES[kind], _range(prop.get("minimum"), prop.get("maximum"), ""), None
     if kind == "string":
@@ -117,20 +119,14 @@ def _ref(ref: str) -> str:
 def _range(low: Any, high: Any, unit: str) -> str:
     suffix = f" {unit}" if unit else ""
     if low is not None and low == high:
-        return f"exactly {_num(low)}{suffix}"
+        return f"exactly {num(low)}{suffix}"
     if low is not None and high is not None:
-        return f"{_num(low)} to {_num(high)}{suffix}"
+        return f"{num(low)} to {num(high)}{suffix}"
     if high is not None:
-        return f"up to {_num(high)}{suffix}"
+        return f"up to {num(high)}{suffix}"
     if low is not None:
-        return f"at least {_num(low)}{suffix}"
+        return f"at least {num(low)}{suffix}"
     return ""
-
-
-def _num(v: Any) -> str:
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else f"{v:g}"
-    return str(v)
 
 
 def _value(v: Any) -> str:
@@ -139,10 +135,10 @@ def _value(v: Any) -> str:
     if isinstance(v, str):
         return f'`"{v}"`'
     if isinstance(v, list):
-        return "`[" + ", ".join(_num(x) for x in v) + "]`" if v else "`[]`"
+        return "`[" + ", ".join(num(x) for x in v) + "]`" if v else "`[]`"
     if isinstance(v, dict):
         return "(see below)"
-    return f"`{_num(v)}`"
+    return f"`{num(v)}`"
 
 
 def _cell(text: str) -> str:

@@ -24,6 +24,7 @@ from game.content.fields import (
     entries,
     flag,
     fraction,
+    num,
     number,
     prose,
     quote,
@@ -92,7 +93,7 @@ class Patient(Section):
                                   + ", ".join(f'"{c}"' for c in CONDITIONS) + ".")
     achr_fraction: float | None = number(
         "AChR fraction", "Functional acetylcholine receptors relative to a healthy junction (fraction, "
-        "0..1.5; 1 = healthy). Leave out to use the condition's value.", ge=0.0, le=1.5, default=None)
+        "0.01..1.5; 1 = healthy). Leave out to use the condition's value.", ge=0.01, le=1.5, default=None)
     antibody_titre: float | None = number(
         "Antibody titre", "Anti-AChR antibody level relative to the condition's preset (ratio, 0..10; "
         "1 = the preset's titre). Leave out to use the preset.", ge=0.0, le=10.0, default=None)
@@ -143,11 +144,11 @@ class Controls(Section):
     @model_validator(mode="after")
     def _ranges(self) -> Controls:
         if self.train_min_hz > self.train_max_hz:
-            raise rule_error("train_max_hz", f"should be at least train_min_hz = {self.train_min_hz:g} Hz "
-                             f"(got {self.train_max_hz:g})")
+            raise rule_error("train_max_hz", f"should be at least train_min_hz = {num(self.train_min_hz)} Hz "
+                             f"(got {num(self.train_max_hz)})")
         if self.ca_min_mM > self.ca_max_mM:
-            raise rule_error("ca_max_mM", f"should be at least ca_min_mM = {self.ca_min_mM:g} mM "
-                             f"(got {self.ca_max_mM:g})")
+            raise rule_error("ca_max_mM", f"should be at least ca_min_mM = {num(self.ca_min_mM)} mM "
+                             f"(got {num(self.ca_max_mM)})")
         return self
 
 
@@ -246,7 +247,7 @@ class Scoring(Section):
         a, b, c = self.star_thresholds
         if not a < b < c:
             raise rule_error("star_thresholds", "should be three increasing scores, e.g. [50, 70, 90] "
-                             f"(got [{a:g}, {b:g}, {c:g}])")
+                             f"(got [{num(a)}, {num(b)}, {num(c)}])")
         return self
 
 
@@ -383,18 +384,20 @@ class Level(Section):
     hints: list[Hint] = entries("Hints", "Short tips the player can ask for during play (list of up to 20 "
                               "texts, each up to 300 characters).", max_length=20)
     patient: Patient = table("The patient", "Who is treated and the state of their junctions.")
-    demand: list[Task] = entries("Demand", "The tasks the muscle must perform (list of up to 200); each must "
-                               "end within duration_model_s.", max_length=200)
-    controls: Controls = table("Player controls", "Nerve and release controls offered to the player (all defaults if left out).",
-                                 default_factory=Controls)
-    treatments: list[Treatment] = entries("Treatments", "Drugs and treatments the player may give (list of "
-                                        "up to 20).", max_length=20)
+    demand: list[Task] = entries("Demand", "The tasks the muscle must perform (list of up to 200); each "
+                                 "must end within duration_model_s.", max_length=200)
+    controls: Controls = table("Player controls", "Nerve and release controls offered to the player "
+                               "(defaults if left out).", default_factory=Controls)
+    treatments: list[Treatment] = entries("Treatments", "Drugs and treatments the player may give (list "
+                                          "of up to 20).", max_length=20)
     start: Start = table("Starting state", "Bath and drugs at time 0 (defaults: normal bath, no drugs).",
-                           default_factory=Start)
-    win: Win = table("Win conditions", "Conditions to win the level (defaults if left out).", default_factory=Win)
-    lose: Lose = table("Lose conditions", "Conditions that lose the level (defaults if left out).", default_factory=Lose)
+                         default_factory=Start)
+    win: Win = table("Win conditions", "Conditions to win the level (defaults if left out).",
+                     default_factory=Win)
+    lose: Lose = table("Lose conditions", "Conditions that lose the level (defaults if left out).",
+                       default_factory=Lose)
     scoring: Scoring = table("Score and stars", "Score weights and star thresholds (defaults if left out).",
-                               default_factory=Scoring)
+                             default_factory=Scoring)
     tutorial: list[TutorialStep] = entries("Tutorial", "Messages shown during play (list of up to 30).",
                                          max_length=30)
     quiz: list[Question] = entries("Quiz", "Questions after the debrief (list of up to 10).", max_length=10)
@@ -417,13 +420,13 @@ class Level(Section):
         end_s = self.duration_model_s
         for i, task in enumerate(self.demand):
             if task.start_s + task.duration_s > end_s:
-                raise rule_error(f"demand.{i}", f"task {quote(task.name)} ends at {task.start_s + task.duration_s:g}"
-                                 f" s (start_s + duration_s), after the level ends (duration_model_s = "
-                                 f"{end_s:g} s)")
+                ends_s = task.start_s + task.duration_s
+                raise rule_error(f"demand.{i}", f"task {quote(task.name)} ends at {num(ends_s)} s (start_s + "
+                                 f"duration_s), after the level ends (duration_model_s = {num(end_s)} s)")
         for i, step in enumerate(self.tutorial):
             if step.at_s is not None and step.at_s > end_s:
-                raise rule_error(f"tutorial.{i}.at_s", f"should be at most duration_model_s = {end_s:g} s "
-                                 f"(got {step.at_s:g})")
+                raise rule_error(f"tutorial.{i}.at_s", f"should be at most duration_model_s = {num(end_s)} s "
+                                 f"(got {num(step.at_s)})")
         return self
 
     @model_validator(mode="after")
@@ -433,20 +436,21 @@ class Level(Section):
             key = (t.kind, t.dose_mg)
             if key in seen:
                 raise rule_error(f"treatments.{i}", f"{quote(t.kind)}"
-                                 + (f" at {t.dose_mg:g} mg" if t.dose_mg is not None else "")
+                                 + (f" at {num(t.dose_mg)} mg" if t.dose_mg is not None else "")
                                  + f" is already listed as treatments.{seen[key]}")
             seen[key] = i
         c = self.controls
         if c.release and not c.ca_min_mM <= self.start.ca_mM <= c.ca_max_mM:
             raise rule_error("start.ca_mM", f"should lie within controls.ca_min_mM..ca_max_mM = "
-                             f"{c.ca_min_mM:g}..{c.ca_max_mM:g} mM (got {self.start.ca_mM:g})")
+                             f"{num(c.ca_min_mM)}..{num(c.ca_max_mM)} mM (got {num(self.start.ca_mM)})")
         return self
 
     def to_world_spec(self) -> WorldSpec:
         """The sim's description of this level's patient, muscle, bath and demand.
 
-        Not carried over (the game applies them itself): controls, treatments, the doses in `start.doses`
-        (given as GiveDrug intents back-dated by `before_start_s`), win/lose, scoring and teaching text.
+        Not carried over, because WorldSpec has no place for them and the game applies them itself:
+        controls, treatments, win/lose, scoring, the teaching text, and `start.doses` (doses taken
+        `before_start_s` before the level starts).
         """
         p, m = self.patient, self.patient.mechanism
         return WorldSpec(

@@ -17,9 +17,9 @@ from types import MappingProxyType
 class Presynaptic:
     # Release machinery: Dodge & Rahamimoff (1967) release ∝ w^4, w = (Ca/K_Ca) / (1 + Ca/K_Ca + Mg/K_Mg).
     ca_cooperativity: float = 4.0            # [§8] log-log slope 3.78 ± 0.2 at low Ca [F]; release ∝ [CaX]^4
-    k_ca_mM: float = 1.0                     # tuned: slope ~3.3 at 0.3 mM, ~1.6 at 2 mM ("saturates") [§8 F]
+    k_ca_mM: float = 1.5                     # tuned: slope ~3.5 at 0.3 mM, ~1.3 at 2 mM ("saturates") [§8 F]
     k_mg_mM: float = 3.0                     # tuned: Mg competes with Ca, lowers release, keeps slope [§8 F]
-    p_max: float = 1.235                     # tuned: p ≈ 0.16 per site at 2 mM Ca / 1 mM Mg, so a 3 Hz train runs down over 4–5 pulses then plateaus [§2, §7 F]
+    p_max: float = 2.56                      # tuned: release per site at full Ca occupancy (w = 1; p is capped at 0.95); gives p ≈ 0.16 at 2 mM Ca / 1 mM Mg so a 3 Hz train runs down over 4–5 pulses then plateaus [§2, §7 F]
     rrp_sites_mean: float = 1000.0           # [§2] mouse RRP ~1,730 at 100 Hz, smaller at low rates [F]; with p: m ≈ 160 ([§2] textbook 100–300 [F])
     rrp_sites_cv: float = 0.18               # [GK] fibre-to-fibre spread of terminal size
     refill_tau_s: float = 1.0                # [§2] RRP recovery ~seconds [GK]; modelling note: ~1 s so the 3 Hz rundown plateaus
@@ -29,9 +29,9 @@ class Presynaptic:
     facilitation_per_impulse: float = 0.08   # [§4] residual-Ca facilitation; MG NMJs facilitate at 5–20 Hz [F]
     facilitation_tau_s: float = 0.06         # [GK] residual Ca clears in tens of ms
     potentiation_per_impulse: float = 0.0018  # tuned: post-tetanic potentiation built by sustained activity [§7]
-    potentiation_max: float = 0.9            # tuned: release up to ~1.9× right after 30–60 s of exercise [§7 F]
+    potentiation_max: float = 0.9            # tuned: the RRP up to ~1.9× right after 30–60 s of exercise [§7 F]
     potentiation_tau_s: float = 40.0         # [§7] facilitation seen in trains within ~10 s, gone by 2 min [F]
-    reserve_quanta: float = 60000.0          # tuned: the mobilisable store that refills the RRP (frog: 80% reserve [§2 F])
+    reserve_quanta: float = 300000.0         # tuned: the mobilisable store that refills the RRP (frog: 80% reserve [§2 F])
     reserve_recovery_tau_s: float = 200.0    # tuned: exhaustion at 2–4 min, recovery within ~10 min [§7 F, GK]
     mepp_rate_per_s: float = 1.0             # [§1] ~0.1–several per s, ~1/s mammal [GK]
     mepp_size_cv: float = 0.3                # [GK] quantal size spread
@@ -69,8 +69,8 @@ class Membrane:
     mepp_healthy_mV: float = 0.5             # [§1] MEPP ~0.4–0.5 mV [F]; sets the quantal conductance scale
     fold_na_gap_gain: float = 0.2            # [§4] MG: loss of end-plate Na channels raises the depolarisation needed (Ruff & Lennon 2008) [F]; size tuned
     # Sustained depolarisation from ACh that is not cleared (cholinergic crisis, [§3] high-dose inhibition [F]):
-    residual_fraction_max: float = 0.04      # tuned: share of an EPP left as a lingering depolarisation at total AChE block
-    residual_block_exponent: float = 5.0     # tuned: only near-total AChE block leaves ACh lingering
+    residual_fraction_max: float = 0.10      # tuned: share of an EPP left as a lingering depolarisation at total AChE block
+    residual_block_exponent: float = 8.0     # tuned: only near-total AChE block (>90%) leaves ACh lingering
     residual_tau_ms: float = 40.0            # tuned: lingering depolarisation decays fast when AChE works ...
     residual_tau_floor: float = 0.08         # ... and 1/(activity+floor) times slower when it does not
     na_half_inactivation_mV: float = 10.0    # [§3 F] depolarisation → Na-channel inactivation; half point tuned
@@ -105,16 +105,16 @@ class Drug:
 
 # [§9] Pyridostigmine: onset 15–30 (45) min, t½ 90–110 min, effect 3–4 h [F/GK]; 30 mg PO ≈ 1 mg IV.
 PYRIDOSTIGMINE = Drug(absorption_half_life_min=30.0, elimination_half_life_min=100.0, lag_min=10.0,
-                      ec50_mg=22.0, max_dose_mg=240.0)
+                      ec50_mg=30.0, max_dose_mg=240.0)
 # [§9] Extended release: lasts ~2.5× longer than IR 60 mg [F]: slower absorption, same elimination.
 PYRIDOSTIGMINE_ER = Drug(absorption_half_life_min=150.0, elimination_half_life_min=100.0, lag_min=20.0,
-                         ec50_mg=22.0, max_dose_mg=360.0)
+                         ec50_mg=30.0, max_dose_mg=360.0)
 # [§9] Edrophonium: 2 mg test then up to 10 mg IV; onset 30–60 s, effect ~1–5 (10) min [F].
-EDROPHONIUM = Drug(absorption_half_life_min=0.35, elimination_half_life_min=1.6, lag_min=0.15,
-                   ec50_mg=1.4, max_dose_mg=10.0)
+EDROPHONIUM = Drug(absorption_half_life_min=0.35, elimination_half_life_min=1.2, lag_min=0.15,
+                   ec50_mg=1.6, max_dose_mg=10.0)
 # [§9] Neostigmine IV: peak ~5 min, lasts 20–30 min [F]; 0.5 mg IV ≈ 60 mg PO pyridostigmine [F].
 NEOSTIGMINE = Drug(absorption_half_life_min=1.5, elimination_half_life_min=9.0, lag_min=0.0,
-                   ec50_mg=0.22, max_dose_mg=5.0)
+                   ec50_mg=0.3, max_dose_mg=5.0)
 # 3,4-diaminopyridine (oral): raises release by prolonging the terminal AP; [GK] onset ~30 min, t½ ~2 h.
 DAP = Drug(absorption_half_life_min=20.0, elimination_half_life_min=120.0, lag_min=10.0,
            ec50_mg=10.0, max_dose_mg=40.0)
@@ -123,7 +123,7 @@ DAP = Drug(absorption_half_life_min=20.0, elimination_half_life_min=120.0, lag_m
 @dataclass(frozen=True, slots=True)
 class Pharmacology:
     ache_inhibition_max: float = 0.99        # [§3] near-total block possible at high dose [F]
-    ache_hill: float = 1.0                   # [GK]
+    ache_hill: float = 1.5                   # tuned: effect falls off as the drug is eliminated (3–4 h for pyridostigmine [§9])
     muscarinic_half_inhibition: float = 0.72  # tuned: side effects (SLUDGE, bradycardia) appear at high inhibition [§9 F]
     muscarinic_hill: float = 6.0             # tuned: steep, so therapeutic doses give mild side effects
     cholinergic_crisis_side_effects: float = 0.85   # tuned: muscarinic load that, with weakness, is a crisis
@@ -154,7 +154,7 @@ class Immune:
     plex_interval_days: float = 2.0
     ivig_days: int = 5                       # [§9] 0.4 g/kg/d × 5 d [F]
     ivig_neutralisation_max: float = 0.75    # tuned: improvement in days, peak 2–4 wk [§9 F]
-    ivig_half_life_days: float = 14.0        # tuned: wears off by 6–8 wk [§9 F]
+    ivig_half_life_days: float = 10.0        # tuned: wears off by 6–8 wk [§9 F]
     ivig_half_effect_level: float = 1.0      # in units of one day's infusion
     steroid_production_cut_max: float = 0.6  # [§9] days to weeks, full effect months [F/GK]; size tuned
     steroid_onset_tau_days: float = 14.0

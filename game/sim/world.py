@@ -234,13 +234,26 @@ class Sim:
             return inhibition, side
 
     def clone(self) -> "Sim":
-        """An independent copy of this model (same state, same random streams), e.g. to probe strength."""
+        """An independent copy of this model (same state, same random streams) with an empty history,
+        e.g. to probe the patient's strength without disturbing the game."""
         other = Sim(self.spec, self.seed, _build=False)
         with self._active():
-            entities = [(e, [copy.deepcopy(c) for c in esper.components_for_entity(e)]) for e in esper.get_entities()
-                        if esper.entity_exists(e)]
+            model = single(Model)
+            memo = {id(model.params): model.params, id(model.table): model.table,
+                    id(model.condition): model.condition, id(model.muscle_group): model.muscle_group}
+            entities = []
+            for e in esper.get_entities():
+                comps = []
+                for c in esper.components_for_entity(e):
+                    if isinstance(c, History):
+                        comps.append(History(enabled=c.enabled))
+                    elif isinstance(c, Inbox):
+                        comps.append(Inbox(intents=list(c.intents)))
+                    else:
+                        comps.append(copy.deepcopy(c, memo))
+                entities.append(comps)
         with other._active():
-            for _e, comps in entities:
+            for comps in entities:
                 esper.create_entity(*comps)
             schedule.install()
         return other

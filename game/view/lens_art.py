@@ -18,7 +18,7 @@ Draw order for a frame::
     for p in layout.receptor_positions: draw_receptor(surface, p, "closed", pal, layout.receptor_size)
     draw_particles(surface, xs, ys, "ach", pal)
     draw_ap_front(surface, layout.axon_path, f, pal); draw_sarcolemma_ap(surface, layout, f2, pal)
-    draw_labels(surface, layout, pal)                            # optional, last
+    draw_labels(surface, layout, pal, shortening=s)              # optional, last
 
 Region names are unique; repeated structures are suffixed ``#k`` (``"z_line#2"``).
 :func:`structure_key` maps a region name to its :data:`STRUCTURES` entry.
@@ -322,15 +322,42 @@ class LensLayout:
         jl, jr = left_edge[il], right_edge[ir]
         if jl[0] > jr[0]:
             jl, jr, il, ir, left_edge, right_edge = jr, jl, ir, il, right_edge, left_edge
-        dome_left = [p for p in dome if p[0] < jl[0]]
-        dome_right = [p for p in dome if p[0] > jr[0]]
-        terminal_poly = ([(dome[0][0], cleft_top)] + dome_left + left_edge[: il + 1][::-1]
-                         + right_edge[: ir + 1] + dome_right + [(dome[-1][0], cleft_top)])
+        # fillets: round the two corners where the axon meets the dome
+        rf = max(1.0, 2.6 * r_ax)
+
+        def far_from(pts: list[Point], p: Point) -> list[Point]:
+            return [q for q in pts if math.hypot(q[0] - p[0], q[1] - p[1]) > rf]
+
+        def fillet(a_: Point, c_: Point, b_: Point) -> list[Point]:
+            return [_bezier(a_, (a_[0] + (c_[0] - a_[0]) * 0.75, a_[1] + (c_[1] - a_[1]) * 0.75),
+                            (b_[0] + (c_[0] - b_[0]) * 0.75, b_[1] + (c_[1] - b_[1]) * 0.75), b_, t / 8)
+                    for t in range(1, 8)]
+
+        dome_left = far_from([p for p in dome if p[0] < jl[0]], jl)
+        dome_right = far_from([p for p in dome if p[0] > jr[0]], jr)
+        up_left = far_from(left_edge[: il + 1], jl)[::-1]        # from near the join back to the start
+        up_right = far_from(right_edge[: ir + 1], jr)            # from the start to near the join
+        if dome_left and up_left:
+            join_l = fillet(dome_left[-1], jl, up_left[0])
+        else:
+            join_l = [jl]
+        if dome_right and up_right:
+            join_r = fillet(up_right[-1], jr, dome_right[0])
+        else:
+            join_r = [jr]
+        terminal_poly = ([(dome[0][0], cleft_top)] + dome_left + join_l + up_left
+                         + up_right + join_r + dome_right + [(dome[-1][0], cleft_top)])
         terminal_rect = _rect(cx - a, cleft_top - b, cx + a, cleft_top)
         # the AP path: along the centreline until inside the terminal, then to the middle of the terminal
         join = max(il, ir)
         t_mid = (cx, cleft_top - 0.45 * b)
         axon_path = centre[: join + 1] + [t_mid]
+        # start the AP path where the axon enters the lens (the centreline begins just off the left edge)
+        first_in = next((i for i, p in enumerate(axon_path) if p[0] >= X0), 0)
+        if first_in > 0:
+            (xa_, ya_), (xb_, yb_) = axon_path[first_in - 1], axon_path[first_in]
+            f_ = (X0 - xa_) / ((xb_ - xa_) or 1e-9)
+            axon_path = [(float(X0), ya_ + (yb_ - ya_) * f_)] + axon_path[first_in:]
 
         # ---- myelin: ends at the heminode well before the terminal, with one node of Ranvier
         r_my = r_ax + max(1.0, 0.026 * H)
@@ -424,7 +451,7 @@ class LensLayout:
         for i in range(0, len(edges) - 1, 2):
             if edges[i + 1] > edges[i]:
                 crest_ranges.append((edges[i], edges[i + 1]))
-        receptor_size = max(3.0, 0.019 * H)
+        receptor_size = max(3.0, 0.021 * H)
         rs = max(2.0, 0.0096 * W)
         receptor_positions: list[Point] = []
         total = sum(x1 - x0 for x0, x1 in crest_ranges)
@@ -619,8 +646,9 @@ class LensLayout:
             labels.append(("Active zone", (xa, cleft_top - 2), (rx, fy(0.325)), 'midleft'))
             labels.append(("Ca2+ channel", (xa + fw * 2.2, cleft_top), (rx, fy(0.385)), 'midleft'))
         labels.append(("Synaptic cleft", (cx - a * 0.93, (cleft_top + cleft_bottom) / 2), (lx, fy(0.445)), 'midright'))
-        if ache_positions:
-            ap_ = max(ache_positions[: -len(fold_xs) or None], key=lambda p: p[0])
+        bl_ache = ache_positions[: len(ache_positions) - len(fold_xs)]
+        if bl_ache:
+            ap_ = max(bl_ache, key=lambda p: p[0])
             labels.append(("AChE (basal lamina)", ap_, (rx, fy(0.445)), 'midleft'))
         if receptor_positions:
             rp = receptor_positions[1] if len(receptor_positions) > 1 else receptor_positions[0]
@@ -688,6 +716,22 @@ class LensLayout:
 
 
 # --- static drawing ---------------------------------------------------------------------------------------
+
+class _Clip:
+    """Context manager: restrict drawing to `rect` (intersected with the current clip)."""
+
+    def __init__(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        self.surface, self.rect = surface, rect
+        self.old: pygame.Rect | None = None
+
+    def __enter__(self) -> "_Clip":
+        self.old = self.surface.get_clip()
+        self.surface.set_clip(self.rect.clip(self.old) if self.old else self.rect)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.surface.set_clip(self.old)
+
 
 def _lw(layout: LensLayout, base: float = 2.0) -> int:
     return max(1, int(round(base * layout.unit)))
@@ -856,6 +900,15 @@ def draw_static(surface: pygame.Surface, layout: LensLayout, palette: Palette | 
             core_l = ([(c[0] + (lo[0] - c[0]) * k, c[1] + (lo[1] - c[1]) * k) for lo, c in
                        zip(lower, [((u[0] + lo[0]) / 2, (u[1] + lo[1]) / 2) for u, lo in zip(upper, lower)])])
             core_poly = core + core_l[::-1]
+            # rounded ends of the myelin (paranodal loops) at both ends of each internode
+            band_r = (1 - k) / 2 * L.myelin_radius
+            if band_r >= 1.5:
+                for i_end in (0, n - 1):
+                    cxy = ((upper[i_end][0] + lower[i_end][0]) / 2, (upper[i_end][1] + lower[i_end][1]) / 2)
+                    for edge in (upper[i_end], lower[i_end]):
+                        m = (cxy[0] + (edge[0] - cxy[0]) * (1 + k) / 2, cxy[1] + (edge[1] - cxy[1]) * (1 + k) / 2)
+                        pygame.draw.circle(surface, pal.myelin, m, band_r)
+                        pygame.draw.circle(surface, mix(pal.myelin, pal.background, 0.45), m, band_r, 1)
             _poly(surface, pal.terminal_fill, core_poly)
             _aa_poly_outline(surface, pal.axon, core, thin, closed=False)
             _aa_poly_outline(surface, pal.axon, core_l, thin, closed=False)
@@ -881,9 +934,13 @@ def draw_static(surface: pygame.Surface, layout: LensLayout, palette: Palette | 
         draw_labels(surface, layout, pal)
 
 
+_SARCOMERE_LABELS = {"Z-line", "Actin", "Myosin"}
+
+
 def draw_labels(surface: pygame.Surface, layout: LensLayout, palette: Palette | None = None,
-                size: float | None = None) -> None:
-    """Leader-line labels for the main structures (skipped when the lens is too small to read them)."""
+                size: float | None = None, shortening: float = 0.0) -> None:
+    """Leader-line labels for the main structures (skipped when the lens is too small to read them).
+    Pass the current `shortening` so the sarcomere labels follow the sliding filaments."""
     pal = palette or get_palette()
     R = layout.rect
     if R.w < 560 or R.h < 300:
@@ -893,7 +950,13 @@ def draw_labels(surface: pygame.Surface, layout: LensLayout, palette: Palette | 
     surface.set_clip(R.clip(old_clip) if old_clip else R)
     bg = (*pal.panel[:3], 230)
     # the sarcomere: a bracket from Z-line to Z-line under the myofibril
-    zs = layout.z_line_xs
+    k = 1.0 - 0.30 * min(1.0, max(0.0, float(shortening)))
+    cxm = layout.rect.centerx
+
+    def slide(x: float) -> float:
+        return cxm + (x - cxm) * k
+
+    zs = [slide(z) for z in layout.z_line_xs]
     sr_ = layout.sarcomere_rect
     if len(zs) >= 3 and R.bottom - sr_.bottom >= 12:
         za, zb = zs[1], zs[2]
@@ -906,6 +969,9 @@ def draw_labels(surface: pygame.Surface, layout: LensLayout, palette: Palette | 
         pygame.draw.line(surface, col, (za, yb), (label_r.left - 6, yb), 1)
         pygame.draw.line(surface, col, (label_r.right + 6, yb), (zb, yb), 1)
     for text, target, pos, anchor in layout.label_specs:
+        if text in _SARCOMERE_LABELS and k != 1.0:
+            target = (slide(target[0]), target[1])
+            pos = (slide(pos[0]), pos[1])
         # keep the box inside the lens
         w, h = tx.text_size(text, size)
         w += 2 * max(3, tx.scaled(size) // 5)
@@ -1015,44 +1081,50 @@ def _receptor_sprite(state: str, size: float, pal: Palette) -> pygame.Surface:
     s = pygame.Surface((W, H), pygame.SRCALPHA)
     base_y = H - pad                       # membrane level
     x0 = pad
-    half = w / 2
-    cx = x0 + half
+    cx = x0 + w / 2
     closed_c, open_c = pal.achr_closed, pal.achr_open
-    sub_w = max(1, int(w * 0.42))
     ach_r = max(1, int(round(h * 0.13)))
     small = h < 8
-    if state == "open":
-        # two subunits apart: a clear pore down the middle; ACh on both sites
-        gap = max(1, int(w * 0.26))
-        lw_ = max(1, (w - gap) // 2)
-        pygame.draw.rect(s, open_c, (x0, base_y - h, lw_, h), border_radius=max(0, lw_ // 2))
-        pygame.draw.rect(s, open_c, (x0 + w - lw_, base_y - h, lw_, h), border_radius=max(0, lw_ // 2))
-        if not small:
-            for sx in (x0 - ach_r * 0.2, x0 + w + ach_r * 0.2):
-                pygame.draw.circle(s, pal.ach, (sx, base_y - h * 0.62), ach_r)
-    elif state == "closed":
-        pygame.draw.rect(s, closed_c, (x0, base_y - h, w, h), border_radius=max(0, sub_w // 2))
-        pygame.draw.line(s, mix(closed_c, pal.background, 0.6), (cx, base_y - h + max(1, h // 4)), (cx, base_y - 1), 1)
-    elif state == "bound1":
-        pygame.draw.rect(s, closed_c, (x0, base_y - h, w, h), border_radius=max(0, sub_w // 2))
-        pygame.draw.line(s, mix(closed_c, pal.background, 0.6), (cx, base_y - h + max(1, h // 4)), (cx, base_y - 1), 1)
-        if not small:
-            pygame.draw.circle(s, pal.ach, (x0 - ach_r * 0.2, base_y - h * 0.62), ach_r)
-        else:
+    top = base_y - h
+    inset = max(0.0, w * 0.14)          # the channel narrows toward the membrane (a funnel-shaped vestibule)
+
+    def trap(colour, xa: float, xb: float, width: int = 0, shrink_left: bool = True, shrink_right: bool = True) -> None:
+        pts = [(xa, top), (xb, top), (xb - (inset if shrink_right else 0), base_y),
+               (xa + (inset if shrink_left else 0), base_y)]
+        pygame.draw.polygon(s, colour, pts, width)
+
+    def ach_dots(hollow: bool = False, both: bool = True) -> None:
+        if small:
             s.set_at((int(x0), int(base_y - h * 0.6)), pal.ach)
+            return
+        xs_ = (x0 - ach_r * 0.3, x0 + w + ach_r * 0.3) if both else (x0 - ach_r * 0.3,)
+        for sx in xs_:
+            pygame.draw.circle(s, pal.ach, (sx, base_y - h * 0.62), ach_r, 1 if hollow else 0)
+
+    if state == "open":
+        # two halves apart: a clear pore down the middle; ACh on both sites
+        gap = max(1.0, w * 0.28)
+        half_w = (w - gap) / 2
+        trap(open_c, x0, x0 + half_w, shrink_right=False)
+        trap(open_c, x0 + w - half_w, x0 + w, shrink_left=False)
+        ach_dots()
+    elif state in ("closed", "bound1"):
+        trap(closed_c, x0, x0 + w)
+        pygame.draw.line(s, mix(closed_c, pal.background, 0.65), (cx, top + max(1, h // 4)), (cx, base_y - 1), 1)
+        if state == "bound1":
+            ach_dots(both=False)
     elif state == "desensitised":
-        # hollow outline, pore shut low down, ACh still bound: "stuck"
-        pygame.draw.rect(s, closed_c, (x0, base_y - h, w, h), max(1, int(w * 0.2)), border_radius=max(0, sub_w // 2))
-        pygame.draw.line(s, closed_c, (x0, base_y - h * 0.35), (x0 + w, base_y - h * 0.35), max(1, h // 8))
-        if not small:
-            for sx in (x0 - ach_r * 0.2, x0 + w + ach_r * 0.2):
-                pygame.draw.circle(s, pal.ach, (sx, base_y - h * 0.62), ach_r, 1)
+        # hollow outline, gate shut low down, ACh still bound: "stuck"
+        trap(closed_c, x0, x0 + w, max(1, int(w * 0.16)))
+        pygame.draw.line(s, closed_c, (x0 + inset * 0.6, base_y - h * 0.3), (x0 + w - inset * 0.6, base_y - h * 0.3),
+                         max(1, h // 8))
+        ach_dots(hollow=True)
     elif state == "blocked":
         # dimmed body with a lid across the top and an X: nothing can pass
-        pygame.draw.rect(s, mix(closed_c, pal.background, 0.45), (x0, base_y - h, w, h), border_radius=max(0, sub_w // 2))
+        trap(mix(closed_c, pal.background, 0.45), x0, x0 + w)
         lid = max(1, h // 5)
-        pygame.draw.rect(s, pal.antibody, (x0 - pad // 2, base_y - h - lid // 2, w + pad, lid))
-        d = w * 0.32
+        pygame.draw.rect(s, pal.antibody, (x0 - pad // 2, top - lid // 2, w + pad, lid))
+        d = w * 0.3
         pygame.draw.line(s, pal.text, (cx - d, base_y - h * 0.7), (cx + d, base_y - h * 0.2), 1)
         pygame.draw.line(s, pal.text, (cx - d, base_y - h * 0.2), (cx + d, base_y - h * 0.7), 1)
     return _sprite_cache_put(key, s)
@@ -1083,9 +1155,9 @@ def draw_antibody(surface: pygame.Surface, pos: Sequence[float], attached: bool 
     lw = max(1, int(round(s / 6)))
     if attached:
         # arms reach down onto the receptor; stem points up into the cleft
-        fork = (x, y - s * 0.45)
-        tips = [(x - s * 0.38, y - s * 0.05), (x + s * 0.38, y - s * 0.05)]
-        stem = (x, y - s * 1.05)
+        fork = (x, y - s * 0.55)
+        tips = [(x - s * 0.42, y - s * 0.08), (x + s * 0.42, y - s * 0.08)]
+        stem = (x, y - s * 1.15)
     else:
         ca, sa = math.cos(angle), math.sin(angle)
 
@@ -1099,8 +1171,6 @@ def draw_antibody(surface: pygame.Surface, pos: Sequence[float], attached: bool 
     for t in tips:
         pygame.draw.line(surface, col, fork, t, lw)
         pygame.draw.circle(surface, mix(col, pal.text, 0.3), t, max(1, lw))
-    if attached and s >= 8:
-        pygame.draw.line(surface, pal.text, (tips[0][0], y), (tips[1][0], y), 1)
 
 
 def draw_sarcomeres(surface: pygame.Surface, layout: LensLayout, shortening: float = 0.0,
@@ -1221,6 +1291,11 @@ def draw_sarcolemma_ap(surface: pygame.Surface, layout: LensLayout, fraction: fl
     bottoms of the T-tubules). Outside 0..1 nothing is drawn."""
     if fraction < 0.0 or fraction > 1.0:
         return
+    with _Clip(surface, layout.rect):
+        _draw_sarcolemma_ap(surface, layout, fraction, palette)
+
+
+def _draw_sarcolemma_ap(surface, layout, fraction, palette):
     pal = palette or get_palette()
     col = pal.ap_trace
     left, right, xc = _membrane_split(layout)
@@ -1265,6 +1340,11 @@ def draw_sr_release(surface: pygame.Surface, layout: LensLayout, level: float,
     lv = min(1.0, max(0.0, float(level)))
     if lv <= 0.0:
         return
+    with _Clip(surface, layout.rect):
+        _draw_sr_release(surface, layout, lv, palette)
+
+
+def _draw_sr_release(surface, layout, lv, palette):
     pal = palette or get_palette()
     col = pal.sr_ca
     for r in layout.cisternae_rects:
@@ -1281,13 +1361,13 @@ def draw_sr_release(surface: pygame.Surface, layout: LensLayout, level: float,
     rng = np.random.default_rng(11)
     n_per = int(round(14 * lv))
     size = max(3.0, 5.0 * layout.unit)
-    top = layout.t_tubule_bottom
-    span = max(1.0, R.bottom - top)
+    top = R.top
+    span = max(1.0, R.h)
     for tt in layout.t_tubule_xs:
         xs = tt + rng.normal(0, 0.045 * layout.rect.w, 14)
-        ys = top + np.abs(rng.normal(0, 0.55, 14)) * span
+        ys = top + np.abs(rng.normal(0, 0.45, 14)) * span
         for x, y in zip(xs[:n_per], ys[:n_per]):
-            if layout.rect.collidepoint(x, y):
+            if R.collidepoint(x, y):
                 draw_marker(surface, "plus", (x, y), size, col, width=1)
 
 

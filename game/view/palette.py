@@ -61,7 +61,7 @@ MARKERS: dict[str, str] = {
     "ach": "dot",            # acetylcholine: a small round dot
     "ca": "plus",            # calcium ion: a small plus
     "na": "triangle",        # sodium ion: a small upward triangle
-    "k": "square",           # potassium ion: a small square
+    "k": "box",              # potassium ion: a small hollow square
     "ache": "diamond",       # acetylcholinesterase: a diamond
     "antibody": "y",         # antibody: a Y
     "complement": "ring",    # complement: a hollow ring
@@ -281,7 +281,8 @@ def draw_marker(surface: pygame.Surface, shape: str, center: Sequence[float], si
                 colour: Sequence[int], width: int = 0) -> None:
     """Draw one marker of `shape` (see :data:`MARKERS` values) centred at `center`, about `size` px across.
 
-    Shapes: dot, plus, triangle, square, diamond, ring, cross, y. `width` 0 fills where the shape allows.
+    Shapes: dot, plus, triangle, square, box (hollow square), diamond, ring, cross, y. `width` 0 fills where
+    the shape allows.
     """
     x, y = float(center[0]), float(center[1])
     h = max(1.0, size / 2.0)
@@ -304,6 +305,10 @@ def draw_marker(surface: pygame.Surface, shape: str, center: Sequence[float], si
     elif shape == "square":
         s = h * 0.85
         pygame.draw.rect(surface, colour, pygame.Rect(round(x - s), round(y - s), round(2 * s), round(2 * s)), width)
+    elif shape == "box":
+        s = h * 0.85
+        pygame.draw.rect(surface, colour, pygame.Rect(round(x - s), round(y - s), round(2 * s), round(2 * s)),
+                         max(1, lw))
     elif shape == "diamond":
         pts = [(x, y - h), (x + h * 0.8, y), (x, y + h), (x - h * 0.8, y)]
         pygame.draw.polygon(surface, colour, pts, width)

@@ -1,8 +1,9 @@
 """Calcium: voltage-gated Ca2+ entry at the active zones sets each impulse's release probability.
 
 p = p_max·w^4 (Dodge & Rahamimoff; w from bath Ca2+ and competing Mg2+, widened by 3,4-DAP), multiplied by
-residual-Ca2+ facilitation (tens of ms) and post-tetanic potentiation (tens of seconds), both built by
-the impulses themselves. Reads: Bath, CalciumEntry, Nerve.impulses. Writes: ImpulseRecord.p_release,
+residual-Ca2+ facilitation (tens of ms). Sustained activity also loads the terminal with Ca2+ that
+lingers for tens of seconds: post-tetanic potentiation, which primes more vesicles (ReleaseSystem
+enlarges the readily releasable pool by it). Both are built by the impulses themselves. Reads: Bath, CalciumEntry, Nerve.impulses. Writes: ImpulseRecord.p_release,
 CalciumEntry.
 """
 from __future__ import annotations
@@ -36,7 +37,7 @@ class CalciumSystem(esper.Processor):
             base = release_probability(pre, bath.ca_mM, bath.mg_mM, ca.dap_effect)
             for r in impulses:
                 decay_to(ca, pre, r.t_s)
-                r.p_release = min(P_CAP, base * (1.0 + ca.facilitation) * (1.0 + ca.potentiation))
+                r.p_release = min(P_CAP, base * (1.0 + ca.facilitation))
                 ca.facilitation += pre.facilitation_per_impulse
                 ca.potentiation += pre.potentiation_per_impulse * (1.0 - ca.potentiation / pre.potentiation_max)
         decay_to(ca, pre, single(Clock).t_s + dt_s)

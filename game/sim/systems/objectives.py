@@ -31,7 +31,7 @@ def capacity(model: Model) -> float:
     pre, mem = model.params.presynaptic, model.params.membrane
     ca, bath, pools = single(CalciumEntry), single(Bath), single(VesiclePools)
     ep, rec, cleft = single(Endplate), single(Receptors), single(Cleft)
-    p = min(0.95, release_probability(pre, bath.ca_mM, bath.mg_mM, ca.dap_effect) * (1 + ca.facilitation) * (1 + ca.potentiation))
+    p = min(0.95, release_probability(pre, bath.ca_mM, bath.mg_mM, ca.dap_effect) * (1 + ca.facilitation))
     v_col, _, _ = model.table.column(cleft.activity)
     q = np.interp(rec.functional(), model.table.achr, v_col)
     sustained = ep.residual_mV

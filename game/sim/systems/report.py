@@ -13,6 +13,7 @@ from game.sim.events import ImpulseEvent
 from game.sim.systems._access import single
 
 RECEPTOR_FAILURE_SHARE = 0.5   # below half the healthy receptor number, blame the receptors
+MAX_QUEUED_EVENTS = 5000       # a model nobody drains keeps only its latest events
 
 
 def failed_stage(r, f: int, achr: float) -> str | None:
@@ -62,6 +63,9 @@ class ReportSystem(esper.Processor):
                     })
             nerve.last = nerve.impulses[-1]
             nerve.impulses = []
+        events = single(Inbox).events
+        if len(events) > MAX_QUEUED_EVENTS:
+            del events[:-MAX_QUEUED_EVENTS]
         clock.t_s += dt_s
         clock.dt_s = dt_s
         clock.steps += 1
