@@ -50,6 +50,7 @@ class Inbox:
 
     intents: list = field(default_factory=list)
     events: list = field(default_factory=list)
+    impulse_events: bool = True     # False: no ImpulseEvent per impulse (headless bots and benchmarks)
 
 
 @dataclass(slots=True)
@@ -61,13 +62,16 @@ class ImpulseRecord:
     p_release: float = 0.0
     quanta: np.ndarray | None = None          # per fibre
     ache_activity: float = 1.0
+    achr: np.ndarray | None = None            # per fibre, functional receptors relative to healthy
     q_lin_mV: np.ndarray | None = None        # per fibre, linear potential of one quantum
-    tau_ms: np.ndarray | None = None          # per fibre, EPC decay
-    open_peak: np.ndarray | None = None       # per fibre, channels open at the peak of one quantum
+    v_lin_mV: np.ndarray | None = None        # per fibre, linear potential of all quanta released
+    tau_ms: np.ndarray | None = None          # per fibre, EPC decay (experiments only: History.enabled)
+    focus_tau_ms: float = 0.0                 # EPC decay at the focus junction
+    focus_open_peak: float = 0.0              # channels open at the peak of one quantum, focus junction
     epp_mV: np.ndarray | None = None          # per fibre
     needed_mV: np.ndarray | None = None       # per fibre
-    sustained_mV: np.ndarray | None = None    # per fibre, depolarisation the EPP rides on
-    na_available: np.ndarray | None = None    # per fibre
+    sustained_mV: np.ndarray | None = None    # per fibre, depolarisation the EPP rides on (None: none anywhere)
+    na_available: np.ndarray | None = None    # per fibre (None: all available)
     fired: np.ndarray | None = None           # per fibre (bool)
     cmap_mV: float = 0.0
     force: float = 0.0
@@ -125,16 +129,18 @@ class Cleft:
 
 @dataclass(slots=True)
 class Receptors:
-    """AChRs per fibre relative to a healthy junction, and the share desensitised."""
+    """AChRs per fibre relative to a healthy junction, and the share not desensitised."""
 
     t_s: float
     fiber_scale: np.ndarray        # fibre-to-fibre spread (mean 1)
     global_fraction: float = 1.0   # from the immune system (turnover, complement)
     blocked: float = 0.0           # share of receptors with an antibody on the ACh site
-    desensitised: np.ndarray | None = None
+    available: np.ndarray | None = None    # 1 − desensitised share, per fibre
+    any_desensitised: bool = False
 
     def functional(self) -> np.ndarray:
-        return self.fiber_scale * (self.global_fraction * (1.0 - self.blocked)) * (1.0 - self.desensitised)
+        scale = self.global_fraction * (1.0 - self.blocked)
+        return self.fiber_scale * scale * self.available if self.any_desensitised else self.fiber_scale * scale
 
 
 @dataclass(slots=True)
@@ -146,6 +152,7 @@ class Endplate:
     fold_damage: float = 0.0       # 0..1, global, from complement (Na+ channels lost)
     fold_scale: np.ndarray | None = None   # per-fibre share of the damage
     residual_mV: np.ndarray | None = None  # sustained depolarisation from uncleared ACh
+    any_residual: bool = False             # False: residual_mV is all zero (skips the Na+ inactivation maths)
 
 
 @dataclass(slots=True)

@@ -45,10 +45,11 @@ class SetAChEBlock:
 
 @dataclass(frozen=True, slots=True)
 class GiveDrug:
-    """A dose of one of game.sim.spec.DRUGS."""
+    """A dose of one of game.sim.spec.DRUGS, given now or `minutes_ago` (a level's start state)."""
 
     drug: str
     dose_mg: float
+    minutes_ago: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

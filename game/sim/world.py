@@ -14,6 +14,7 @@ import esper
 import numpy as np
 
 from game.sim import schedule
+from game.sim.catchup import bring_up_to_date
 from game.sim.components import (Bath, CalciumEntry, Cleft, Clock, Contractile, Drugs, Endplate, History, Immunity,
                                  Inbox, Model, Nerve, Objectives, Receptors, Sarcolemma, VesiclePools)
 from game.sim.events import Readout
@@ -90,7 +91,8 @@ def _immunity(spec: WorldSpec, params: Params) -> tuple[Immunity, float]:
     return imm, block
 
 
-def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history: bool = False) -> None:
+def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history: bool = False,
+              impulse_events: bool = True) -> None:
     """Populate the current esper world from `spec` (the only factory of worlds)."""
     check_spec(spec)
     seeds = np.random.SeedSequence(seed).spawn(3)
@@ -112,14 +114,14 @@ def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history:
         Model(params=params, table=quantal_table(params.quantum, params.membrane), condition=cond,
               muscle_group=group, rng_release=np.random.default_rng(seeds[1]),
               rng_mepp=np.random.default_rng(seeds[2]), n_fibers=n),
-        Clock(), Inbox(), History(enabled=history),
+        Clock(), Inbox(impulse_events=impulse_events), History(enabled=history),
     )
     esper.create_entity(Nerve())
     esper.create_entity(Bath(spec.ca_mM, spec.mg_mM), CalciumEntry(),
                         VesiclePools(t_s=0.0, rrp=capacity.copy(), rrp_capacity=capacity))
     esper.create_entity(Cleft(bath_block=spec.ache_inhibition, activity=1.0 - spec.ache_inhibition))
     esper.create_entity(
-        Receptors(t_s=0.0, fiber_scale=fiber_scale, global_fraction=imm.achr, blocked=block, desensitised=np.zeros(n)),
+        Receptors(t_s=0.0, fiber_scale=fiber_scale, global_fraction=imm.achr, blocked=block, available=np.ones(n)),
         Endplate(t_s=0.0, gap_mV=gap, fold_damage=imm.fold_damage, fold_scale=np.clip(2.0 - fiber_scale, 0.2, 2.0),
                  residual_mV=np.zeros(n)),
     )
@@ -136,13 +138,15 @@ class Sim:
     """One model in its own esper world. All access to the model outside game.sim goes through here."""
 
     def __init__(self, spec: WorldSpec | None = None, seed: int = 0, params: Params = DEFAULT,
-                 history: bool = False, _build: bool = True) -> None:
+                 history: bool = False, impulse_events: bool = True, _build: bool = True) -> None:
+        """`history` keeps a per-impulse table (experiments); `impulse_events=False` skips the per-impulse
+        events the view needs (headless bots)."""
         self.spec = spec or WorldSpec()
         self.seed = seed
         self.name = f"sim-{next(_world_ids)}"
         if _build:
             with self._active():
-                new_world(self.spec, seed, params, history)
+                new_world(self.spec, seed, params, history, impulse_events)
 
     # -- world switching ---------------------------------------------------------------------------
     class _Active:
@@ -186,8 +190,10 @@ class Sim:
             return out
 
     def get(self, component_type: type) -> object:
-        """Read-only access to a component (for experiments, the lens and tests; do not mutate)."""
+        """Read-only access to a component, brought up to the current model time (for experiments, the
+        lens and tests; do not mutate)."""
         with self._active():
+            bring_up_to_date(single(Clock).t_s)
             return single(component_type)
 
     @property
@@ -202,6 +208,7 @@ class Sim:
     # -- snapshots ---------------------------------------------------------------------------------
     def readout(self) -> Readout:
         with self._active():
+            bring_up_to_date(single(Clock).t_s)
             clock, nerve, pools = single(Clock), single(Nerve), single(VesiclePools)
             ca, bath, cleft, drugs = single(CalciumEntry), single(Bath), single(Cleft), single(Drugs)
             imm, rec, ep, con = single(Immunity), single(Receptors), single(Endplate), single(Contractile)
@@ -221,8 +228,8 @@ class Sim:
                 last_fibers_fired_fraction=float(last.fired.mean()) if last is not None else 0.0,
                 last_cmap_mV=last.cmap_mV if last is not None else 0.0,
                 sustained_depolarisation_mV=float(ep.residual_mV[f]),
-                na_available=float(last.na_available[f]) if last is not None else 1.0,
-                desensitised=float(rec.desensitised.mean()),
+                na_available=float(last.na_available[f]) if last is not None and last.na_available is not None else 1.0,
+                desensitised=1.0 - float(rec.available.mean()),
                 myasthenic_crisis=obj.myasthenic_crisis, cholinergic_crisis=obj.cholinergic_crisis,
                 ventilated=obj.ventilated,
             )
@@ -238,6 +245,7 @@ class Sim:
         e.g. to probe the patient's strength without disturbing the game."""
         other = Sim(self.spec, self.seed, _build=False)
         with self._active():
+            bring_up_to_date(single(Clock).t_s)
             model = single(Model)
             memo = {id(model.params): model.params, id(model.table): model.table,
                     id(model.condition): model.condition, id(model.muscle_group): model.muscle_group}
@@ -248,7 +256,7 @@ class Sim:
                     if isinstance(c, History):
                         comps.append(History(enabled=c.enabled))
                     elif isinstance(c, Inbox):
-                        comps.append(Inbox(intents=list(c.intents)))
+                        comps.append(Inbox(intents=list(c.intents), impulse_events=c.impulse_events))
                     else:
                         comps.append(copy.deepcopy(c, memo))
                 entities.append(comps)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import math
 
-import esper
 
 from game.sim.components import Bath, CalciumEntry, Clock, Model, Nerve
 from game.sim.laws import release_probability
-from game.sim.systems._access import single
+from game.sim.systems._access import System, single
 
 P_CAP = 0.95
 
@@ -27,17 +26,16 @@ def decay_to(state: CalciumEntry, pre, t_s: float) -> None:
         state.t_s = t_s
 
 
-class CalciumSystem(esper.Processor):
+class CalciumSystem(System):
     def process(self, dt_s: float) -> None:
-        ca = single(CalciumEntry)
-        pre = single(Model).params.presynaptic
-        impulses = single(Nerve).impulses
+        ca = self.c(CalciumEntry)
+        pre = self.c(Model).params.presynaptic
+        impulses = self.c(Nerve).impulses
         if impulses:
-            bath = single(Bath)
+            bath = self.c(Bath)
             base = release_probability(pre, bath.ca_mM, bath.mg_mM, ca.dap_effect)
             for r in impulses:
                 decay_to(ca, pre, r.t_s)
                 r.p_release = min(P_CAP, base * (1.0 + ca.facilitation))
                 ca.facilitation += pre.facilitation_per_impulse
                 ca.potentiation += pre.potentiation_per_impulse * (1.0 - ca.potentiation / pre.potentiation_max)
-        decay_to(ca, pre, single(Clock).t_s + dt_s)

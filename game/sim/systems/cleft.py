@@ -5,15 +5,14 @@ Reads: Cleft (bath block, drug block), Nerve.impulses. Writes: Cleft.activity, I
 """
 from __future__ import annotations
 
-import esper
 
 from game.sim.components import Cleft, Nerve
-from game.sim.systems._access import single
+from game.sim.systems._access import System, single
 
 
-class CleftSystem(esper.Processor):
+class CleftSystem(System):
     def process(self, dt_s: float) -> None:
-        cleft = single(Cleft)
+        cleft = self.c(Cleft)
         cleft.activity = (1.0 - cleft.bath_block) * (1.0 - cleft.drug_block)
-        for r in single(Nerve).impulses:
+        for r in self.c(Nerve).impulses:
             r.ache_activity = cleft.activity

@@ -6,11 +6,10 @@ Reads: Nerve.impulses (fired), Contractile, Model. Writes: Contractile.ca/force.
 """
 from __future__ import annotations
 
-import esper
 
-from game.sim.components import Clock, Contractile, Model, Nerve
+from game.sim.components import Contractile, History, Inbox, Model, Nerve
 from game.sim.laws import advance_contractile
-from game.sim.systems._access import single
+from game.sim.systems._access import System, single
 
 
 def advance_to(c: Contractile, t_s: float) -> None:
@@ -20,15 +19,16 @@ def advance_to(c: Contractile, t_s: float) -> None:
         c.t_s = t_s
 
 
-class ECCouplingSystem(esper.Processor):
+class ECCouplingSystem(System):
     def process(self, dt_s: float) -> None:
-        c = single(Contractile)
-        delay_s = single(Model).params.muscle.force_sample_delay_ms / 1000.0
-        for r in single(Nerve).impulses:
+        c = self.c(Contractile)
+        delay_s = self.c(Model).params.muscle.force_sample_delay_ms / 1000.0
+        reported = self.c(Inbox).impulse_events or self.c(History).enabled
+        for r in self.c(Nerve).impulses:
             advance_to(c, r.t_s)
             c.ca = c.ca + r.fired
-            r.force = population_force_after(c, delay_s)
-        advance_to(c, single(Clock).t_s + dt_s)
+            if reported:
+                r.force = population_force_after(c, delay_s)
 
 
 def population_force_after(c: Contractile, delay_s: float) -> float:

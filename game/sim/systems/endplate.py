@@ -12,58 +12,68 @@ from __future__ import annotations
 
 import math
 
-import esper
 import numpy as np
 
 from game.sim.components import Cleft, Clock, Endplate, Inbox, Model, Nerve, Receptors, VesiclePools
 from game.sim.events import MeppEvent
 from game.sim.kinetics import martin
 from game.sim.laws import na_available, residual_share, residual_tau_ms
-from game.sim.systems._access import single
+from game.sim.systems._access import System, single
+
+
+RESIDUAL_NEGLIGIBLE = 1e-6     # residual shares below this are not tracked (AChE clears ACh)
+RESIDUAL_FORGET_MV = 1e-3      # a sustained depolarisation below this is treated as none
 
 
 def decay_residual_to(ep: Endplate, tau_ms: float, t_s: float) -> None:
     dt = t_s - ep.t_s
     if dt > 0:
-        if ep.residual_mV.any():
+        if ep.any_residual:
             ep.residual_mV *= math.exp(-dt * 1000.0 / tau_ms)
+            if ep.residual_mV.max() < RESIDUAL_FORGET_MV:
+                ep.residual_mV[:] = 0.0
+                ep.any_residual = False
         ep.t_s = t_s
 
 
-class EndplateSystem(esper.Processor):
+class EndplateSystem(System):
     def process(self, dt_s: float) -> None:
-        ep = single(Endplate)
-        model = single(Model)
+        ep = self.c(Endplate)
+        model = self.c(Model)
         mem = model.params.membrane
-        activity = single(Cleft).activity
+        activity = self.c(Cleft).activity
         tau_res = residual_tau_ms(mem, activity)
         share = residual_share(mem, activity)
         df = mem.ach_reversal_mV - mem.resting_potential_mV
-        fold_gain = 1.0 + mem.fold_na_gap_gain * ep.fold_damage * ep.fold_scale
-        for r in single(Nerve).impulses:
+        impulses = self.c(Nerve).impulses
+        needed_intact = ep.gap_mV * (1.0 + mem.fold_na_gap_gain * ep.fold_damage * ep.fold_scale)
+        for r in impulses:
             decay_residual_to(ep, tau_res, r.t_s)
-            sustained = ep.residual_mV.copy()
-            epp = martin(r.quanta * r.q_lin_mV, df - sustained)
-            h = na_available(mem, sustained)
-            r.epp_mV = epp
-            r.sustained_mV = sustained
-            r.na_available = h
-            r.needed_mV = ep.gap_mV * fold_gain / np.maximum(h, 1e-3)
-            if share > 0.0:
-                ep.residual_mV += share * epp
-        decay_residual_to(ep, tau_res, single(Clock).t_s + dt_s)
+            if ep.any_residual:
+                sustained = ep.residual_mV.copy()
+                h = na_available(mem, sustained)
+                r.epp_mV = martin(r.v_lin_mV, df - sustained)
+                r.sustained_mV = sustained
+                r.na_available = h
+                r.needed_mV = needed_intact / np.maximum(h, 1e-3)
+            else:
+                r.epp_mV = martin(r.v_lin_mV, df)
+                r.needed_mV = needed_intact
+            if share > RESIDUAL_NEGLIGIBLE:
+                ep.residual_mV += share * r.epp_mV
+                ep.any_residual = True
         self.spontaneous(model, df, activity)
 
     def spontaneous(self, model: Model, df: float, activity: float) -> None:
-        pools = single(VesiclePools)
+        pools = self.c(VesiclePools)
         if not pools.spontaneous_s:
             return
         f = model.params.focus_fiber
-        a = single(Receptors).functional()[f]
+        a = self.c(Receptors).functional()[f]
         v_lin, tau, _ = model.table.lookup(a, activity)
         cv = model.params.presynaptic.mepp_size_cv
         sizes = model.rng_mepp.lognormal(-0.5 * math.log1p(cv * cv), math.sqrt(math.log1p(cv * cv)), len(pools.spontaneous_s))
-        sustained = single(Endplate).residual_mV[f]
-        events = single(Inbox).events
+        sustained = self.c(Endplate).residual_mV[f]
+        events = self.c(Inbox).events
         for t, s in zip(pools.spontaneous_s, sizes):
             events.append(MeppEvent(t, float(martin(v_lin * s, df - sustained)), float(tau)))

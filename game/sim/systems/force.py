@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import math
 
-import esper
 
-from game.sim.components import Contractile, Model
-from game.sim.systems._access import single
+from game.sim.components import Clock, Contractile, Model
+from game.sim.systems.ec_coupling import advance_to
+from game.sim.systems._access import System, single
 
 
-class ForceSystem(esper.Processor):
+class ForceSystem(System):
     def process(self, dt_s: float) -> None:
-        c = single(Contractile)
+        c = self.c(Contractile)
+        advance_to(c, self.c(Clock).t_s + dt_s)
         now = float(c.force @ c.weight)
-        k = 1.0 - math.exp(-dt_s / single(Model).params.clinical.force_smoothing_s) if dt_s > 0 else 0.0
+        k = 1.0 - math.exp(-dt_s / self.c(Model).params.clinical.force_smoothing_s) if dt_s > 0 else 0.0
         c.smoothed += (now - c.smoothed) * k

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 
-import esper
 
 from game.sim.components import Clock, Endplate, Immunity, Model, Receptors
 from game.sim.params import Immune
-from game.sim.systems._access import single
+from game.sim.systems._access import System, single
 
 SECONDS_PER_DAY = 86400.0
+BATCH_DAYS = 60.0 / SECONDS_PER_DAY   # one minute of model time
 DEFAULT_TURNOVER_SHARE = 0.9   # modulation + complement in the default mechanism mix
 DEFAULT_BLOCK_SHARE = 0.1
 DEFAULT_COMPLEMENT_SHARE = 0.4
@@ -108,14 +108,24 @@ def advance(ip: Immune, imm: Immunity, to_day: float) -> None:
         imm.t_days = t1
 
 
-class ImmuneSystem(esper.Processor):
+def pending_event(imm: Immunity, to_day: float) -> bool:
+    return any(imm.t_days <= d < to_day for d in imm.plex_times_days) or any(imm.t_days <= d < to_day for d in imm.ivig_days)
+
+
+class ImmuneSystem(System):
+    """Integrates lazily: antibodies change over days, so the state is brought up to date once at least
+    BATCH_DAYS of model time have passed (or a treatment event falls due), not at every step."""
+
     def process(self, dt_s: float) -> None:
-        clock = single(Clock)
-        imm = single(Immunity)
-        ip = single(Model).params.immune
-        advance(ip, imm, (clock.t_s + dt_s) / SECONDS_PER_DAY)
+        clock = self.c(Clock)
+        imm = self.c(Immunity)
+        ip = self.c(Model).params.immune
+        to_day = (clock.t_s + dt_s) / SECONDS_PER_DAY
+        if to_day - imm.t_days < BATCH_DAYS and not pending_event(imm, to_day):
+            return
+        advance(ip, imm, to_day)
         ab_eff = imm.antibody * (1.0 - ivig_neutralisation(ip, imm.ivig_level))
-        rec = single(Receptors)
+        rec = self.c(Receptors)
         rec.global_fraction = imm.achr
         rec.blocked = block_fraction(ip, imm, ab_eff)
-        single(Endplate).fold_damage = imm.fold_damage
+        self.c(Endplate).fold_damage = imm.fold_damage

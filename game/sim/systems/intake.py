@@ -7,33 +7,32 @@ from __future__ import annotations
 
 import math
 
-import esper
 
 from game.sim import intents as it
 from game.sim.components import Bath, Clock, Cleft, Dose, Drugs, Immunity, Inbox, Model, Nerve, Objectives
 from game.sim.events import DrugEvent, RefusedEvent, TreatmentEvent
 from game.sim.spec import DRUGS, TREATMENTS
-from game.sim.systems._access import single
+from game.sim.systems._access import System, single
 
 SECONDS_PER_DAY = 86400.0
 MAX_TRAIN_HZ = 200.0
 
 
-class IntakeSystem(esper.Processor):
+class IntakeSystem(System):
     def process(self, dt_s: float) -> None:
-        inbox = single(Inbox)
+        inbox = self.c(Inbox)
         if not inbox.intents:
             return
         pending, inbox.intents = inbox.intents, []
         for intent in pending:
             reason = self.apply(intent)
             if reason:
-                inbox.events.append(RefusedEvent(single(Clock).t_s, reason))
+                inbox.events.append(RefusedEvent(self.c(Clock).t_s, reason))
 
     def apply(self, intent: object) -> str | None:
-        t = single(Clock).t_s
-        nerve = single(Nerve)
-        events = single(Inbox).events
+        t = self.c(Clock).t_s
+        nerve = self.c(Nerve)
+        events = self.c(Inbox).events
         match intent:
             case it.FireImpulse(delay_s=d):
                 nerve.singles_s.append(t + max(0.0, d))
@@ -48,7 +47,7 @@ class IntakeSystem(esper.Processor):
             case it.StopTrain():
                 nerve.train_hz, nerve.train_next_s, nerve.train_left = 0.0, None, None
             case it.SetBath(ca_mM=ca, mg_mM=mg):
-                bath = single(Bath)
+                bath = self.c(Bath)
                 for name, v in (("Ca2+", ca), ("Mg2+", mg)):
                     if v is not None and not (0.0 <= v <= 20.0):
                         return f"bath {name} must be 0–20 mM (got {v})"
@@ -57,22 +56,24 @@ class IntakeSystem(esper.Processor):
             case it.SetAChEBlock(fraction=f):
                 if not (0.0 <= f <= 1.0):
                     return f"AChE block must be a fraction 0–1 (got {f})"
-                single(Cleft).bath_block = float(f)
-            case it.GiveDrug(drug=name, dose_mg=dose):
-                drug = single(Model).params.pharmacology.drugs.get(name)
+                self.c(Cleft).bath_block = float(f)
+            case it.GiveDrug(drug=name, dose_mg=dose, minutes_ago=ago):
+                drug = self.c(Model).params.pharmacology.drugs.get(name)
                 if drug is None or name not in DRUGS:
                     return f"unknown drug {name!r}; expected one of {', '.join(DRUGS)}"
                 if not (0.0 < dose <= drug.max_dose_mg):
                     return f"{name} dose must be above 0 and at most {drug.max_dose_mg:g} mg (got {dose})"
-                single(Drugs).doses.append(Dose(name, float(dose), t))
-                events.append(DrugEvent(t, name, float(dose)))
+                if not (0.0 <= ago <= 7 * 24 * 60):
+                    return f"a dose can be back-dated by 0 to one week (got {ago} min)"
+                self.c(Drugs).doses.append(Dose(name, float(dose), t - 60.0 * ago))
+                events.append(DrugEvent(t - 60.0 * ago, name, float(dose)))
             case it.StartTreatment(treatment=name):
                 return self.start_treatment(name, t, events)
             case it.StopTreatment(treatment=name):
                 if name == "ventilation":
-                    single(Objectives).ventilated = False
+                    self.c(Objectives).ventilated = False
                 elif name == "steroids":
-                    single(Immunity).steroids_start_days = None
+                    self.c(Immunity).steroids_start_days = None
                 else:
                     return f"{name!r} cannot be stopped once started"
                 events.append(TreatmentEvent(t, name, False))
@@ -83,8 +84,8 @@ class IntakeSystem(esper.Processor):
     def start_treatment(self, name: str, t: float, events: list) -> str | None:
         if name not in TREATMENTS:
             return f"unknown treatment {name!r}; expected one of {', '.join(TREATMENTS)}"
-        imm = single(Immunity)
-        ip = single(Model).params.immune
+        imm = self.c(Immunity)
+        ip = self.c(Model).params.immune
         day = t / SECONDS_PER_DAY
         detail = ""
         if name == "plex":
@@ -101,6 +102,6 @@ class IntakeSystem(esper.Processor):
                 return "the thymus has already been removed"
             imm.thymectomy_days = day
         elif name == "ventilation":
-            single(Objectives).ventilated = True
+            self.c(Objectives).ventilated = True
         events.append(TreatmentEvent(t, name, True, detail))
         return None

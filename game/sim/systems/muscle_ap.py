@@ -6,17 +6,16 @@ Sarcolemma.last_fired.
 """
 from __future__ import annotations
 
-import esper
 
 from game.sim.components import Nerve, Sarcolemma
-from game.sim.systems._access import single
+from game.sim.systems._access import System, single
 
 
-class MuscleAPSystem(esper.Processor):
+class MuscleAPSystem(System):
     def process(self, dt_s: float) -> None:
-        sl = single(Sarcolemma)
-        for r in single(Nerve).impulses:
-            fired = (r.epp_mV + r.sustained_mV) >= r.needed_mV
+        sl = self.c(Sarcolemma)
+        for r in self.c(Nerve).impulses:
+            fired = (r.epp_mV if r.sustained_mV is None else r.epp_mV + r.sustained_mV) >= r.needed_mV
             r.fired = fired
-            r.cmap_mV = float(sl.cmap_weight_mV[fired].sum())
+            r.cmap_mV = float(sl.cmap_weight_mV @ fired)
             sl.last_fired = fired

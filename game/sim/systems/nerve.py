@@ -5,16 +5,15 @@ their own times. Reads: Clock, Nerve. Writes: Nerve.impulses (this step's Impuls
 """
 from __future__ import annotations
 
-import esper
 
 from game.sim.components import Clock, ImpulseRecord, Nerve
-from game.sim.systems._access import single
+from game.sim.systems._access import System, single
 
 
-class NerveSystem(esper.Processor):
+class NerveSystem(System):
     def process(self, dt_s: float) -> None:
-        clock = single(Clock)
-        nerve = single(Nerve)
+        clock = self.c(Clock)
+        nerve = self.c(Nerve)
         t0, t1 = clock.t_s, clock.t_s + dt_s
         times: list[float] = []
         if nerve.singles_s:

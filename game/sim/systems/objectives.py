@@ -11,17 +11,17 @@ Cleft, Objectives, Model. Writes: Objectives; Inbox.events (TaskEvent, CrisisEve
 """
 from __future__ import annotations
 
-import esper
 import numpy as np
 
 from game.sim.components import (Bath, CalciumEntry, Cleft, Clock, Contractile, Drugs, Endplate, Inbox, Model,
                                  Nerve, Objectives, Receptors, VesiclePools)
 from game.sim.events import CrisisEvent, TaskEvent
+from game.sim.catchup import bring_up_to_date
 from game.sim.kinetics import martin
 from game.sim.laws import na_available, release_probability
-from game.sim.systems._access import single
+from game.sim.systems._access import System, single
 
-CAPACITY_EVERY_S = 0.5
+CAPACITY_EVERY_S = 2.0
 CRISIS_GROUPS = ("respiratory", "bulbar")
 MET_TOLERANCE = 0.98
 
@@ -40,20 +40,22 @@ def capacity(model: Model) -> float:
     return float(((epp + sustained) >= needed) @ single(Contractile).weight)
 
 
-class ObjectivesSystem(esper.Processor):
+class ObjectivesSystem(System):
     def process(self, dt_s: float) -> None:
-        obj = single(Objectives)
-        clock = single(Clock)
-        model = single(Model)
-        events = single(Inbox).events
+        obj = self.c(Objectives)
+        clock = self.c(Clock)
+        model = self.c(Model)
+        events = self.c(Inbox).events
         t1 = clock.t_s + dt_s
-        self.tasks(obj, clock.t_s, t1, dt_s, single(Contractile).smoothed, events)
+        self.tasks(obj, clock.t_s, t1, dt_s, self.c(Contractile).smoothed, events)
         if t1 >= obj.next_capacity_s:
+            bring_up_to_date(t1)
             obj.capacity = capacity(model)
             obj.next_capacity_s = t1 + CAPACITY_EVERY_S
-        last = single(Nerve).last
-        if last is not None and last.na_available is not None:
-            obj.block_fraction = float((last.na_available < 0.5).mean())
+        last = self.c(Nerve).last
+        if last is not None:
+            na = last.na_available
+            obj.block_fraction = 0.0 if na is None else float(np.count_nonzero(na < 0.5)) / len(na)
         # myasthenic crisis
         clin = model.params.clinical
         if model.muscle_group.name in CRISIS_GROUPS and not obj.ventilated and obj.capacity < clin.crisis_capacity:
@@ -65,7 +67,7 @@ class ObjectivesSystem(esper.Processor):
             obj.myasthenic_crisis = crisis
             events.append(CrisisEvent(t1, "myasthenic", crisis))
         ph = model.params.pharmacology
-        chol = single(Drugs).side_effects >= ph.cholinergic_crisis_side_effects or obj.block_fraction >= ph.cholinergic_block_fraction
+        chol = self.c(Drugs).side_effects >= ph.cholinergic_crisis_side_effects or obj.block_fraction >= ph.cholinergic_block_fraction
         if chol != obj.cholinergic_crisis:
             obj.cholinergic_crisis = chol
             events.append(CrisisEvent(t1, "cholinergic", chol))

@@ -7,11 +7,10 @@ CalciumEntry.dap_effect.
 """
 from __future__ import annotations
 
-import esper
 
 from game.sim.components import CalciumEntry, Clock, Cleft, Drugs, Model
 from game.sim.laws import ache_inhibition, bateman_mg, muscarinic_load
-from game.sim.systems._access import single
+from game.sim.systems._access import System, single
 
 FORGET_AFTER_MIN = 24 * 60.0
 
@@ -29,23 +28,23 @@ def drug_state(model: Model, drugs: Drugs, t_s: float) -> tuple[dict[str, float]
     return occ, inhibition, dap / (1.0 + dap), muscarinic_load(ph, inhibition)
 
 
-class PharmacologySystem(esper.Processor):
+class PharmacologySystem(System):
     def process(self, dt_s: float) -> None:
-        drugs = single(Drugs)
+        drugs = self.c(Drugs)
         if not drugs.doses:
             if drugs.ache_inhibition:
                 drugs.ache_inhibition = drugs.side_effects = 0.0
                 drugs.inhibition_by_drug = {}
-                single(Cleft).drug_block = 0.0
-                single(CalciumEntry).dap_effect = 0.0
+                self.c(Cleft).drug_block = 0.0
+                self.c(CalciumEntry).dap_effect = 0.0
             return
-        t = single(Clock).t_s
-        model = single(Model)
+        t = self.c(Clock).t_s
+        model = self.c(Model)
         occ, inhibition, dap, side = drug_state(model, drugs, t)
         total = sum(occ.values())
         drugs.inhibition_by_drug = {k: inhibition * v / total for k, v in occ.items()} if total > 0 else {}
         drugs.ache_inhibition = inhibition
         drugs.side_effects = side
-        single(Cleft).drug_block = inhibition
-        single(CalciumEntry).dap_effect = dap
+        self.c(Cleft).drug_block = inhibition
+        self.c(CalciumEntry).dap_effect = dap
         drugs.doses = [d for d in drugs.doses if (t - d.t_s) / 60.0 < FORGET_AFTER_MIN]

@@ -2,42 +2,77 @@
 table (receptor number × AChE activity), and desensitisation built by ACh exposure.
 
 Functional receptors per fibre = fibre scale × immune-set fraction × (1 − antibody block) × (1 − desensitised).
-Reads: Receptors, Nerve.impulses (quanta, AChE activity), Model.table. Writes: ImpulseRecord.q_lin_mV,
-tau_ms, open_peak; Receptors.desensitised.
+Reads: Receptors, Nerve.impulses (quanta, AChE activity), Model.table, History.enabled.
+Writes: ImpulseRecord.achr/q_lin_mV/v_lin_mV/focus_tau_ms/focus_open_peak (tau_ms in experiments),
+Receptors.available.
 """
 from __future__ import annotations
 
+import bisect
 import math
 
-import esper
 import numpy as np
 
-from game.sim.components import Clock, Model, Nerve, Receptors
-from game.sim.systems._access import single
+from game.sim.components import History, Inbox, Model, Nerve, Receptors
+from game.sim.systems._access import System
 
 HEALTHY_EPP_LIN_MV = 80.0   # linear size of a healthy EPP, the unit of ACh exposure for desensitisation
 
 
 def recover_to(rec: Receptors, tau_s: float, t_s: float) -> None:
+    """Desensitised receptors recover exponentially (exact over any interval)."""
     dt = t_s - rec.t_s
     if dt > 0:
-        if rec.desensitised.any():
-            rec.desensitised *= math.exp(-dt / tau_s)
+        if rec.any_desensitised:
+            e = math.exp(-dt / tau_s)
+            rec.available = 1.0 - (1.0 - rec.available) * e
         rec.t_s = t_s
 
 
-class ReceptorSystem(esper.Processor):
+def interp1(x: float, xs: np.ndarray, ys: np.ndarray) -> float:
+    """np.interp for one value, without numpy's per-call overhead."""
+    i = bisect.bisect_right(xs, x) - 1
+    if i < 0:
+        return float(ys[0])
+    if i >= len(xs) - 1:
+        return float(ys[-1])
+    w = (x - xs[i]) / (xs[i + 1] - xs[i])
+    return float(ys[i] * (1.0 - w) + ys[i + 1] * w)
+
+
+class ReceptorSystem(System):
+    def __init__(self) -> None:
+        super().__init__()
+        self._activity: float | None = None
+        self._columns: tuple = ()
+
     def process(self, dt_s: float) -> None:
-        rec = single(Receptors)
-        model = single(Model)
+        impulses = self.c(Nerve).impulses
+        if not impulses:
+            return
+        rec = self.c(Receptors)
+        model = self.c(Model)
         mem = model.params.membrane
-        for r in single(Nerve).impulses:
+        grid = model.table.achr
+        grid_list = self._grid_list = getattr(self, "_grid_list", None) or list(grid)
+        f = model.params.focus_fiber
+        history = self.c(History).enabled
+        reported = history or self.c(Inbox).impulse_events
+        for r in impulses:
             recover_to(rec, mem.desensitisation_tau_s, r.t_s)
-            v_col, tau_col, open_col = model.table.column(r.ache_activity)
+            if r.ache_activity != self._activity:
+                self._activity = r.ache_activity
+                self._columns = model.table.column(r.ache_activity)
+            v_col, tau_col, open_col = self._columns
             a = rec.functional()
-            r.q_lin_mV = np.interp(a, model.table.achr, v_col)
-            r.tau_ms = np.interp(a, model.table.achr, tau_col)
-            r.open_peak = np.interp(a, model.table.achr, open_col)
-            exposure = r.quanta * r.q_lin_mV * (mem.desensitisation_per_epp / HEALTHY_EPP_LIN_MV / (r.ache_activity + 0.1))
-            rec.desensitised += exposure * (1.0 - rec.desensitised)
-        recover_to(rec, mem.desensitisation_tau_s, single(Clock).t_s + dt_s)
+            r.achr = a
+            r.q_lin_mV = np.interp(a, grid, v_col)
+            r.v_lin_mV = r.quanta * r.q_lin_mV
+            if reported:
+                r.focus_tau_ms = interp1(a[f], grid_list, tau_col)
+                r.focus_open_peak = interp1(a[f], grid_list, open_col)
+            if history:
+                r.tau_ms = np.interp(a, grid, tau_col)
+            exposure = r.v_lin_mV * (mem.desensitisation_per_epp / HEALTHY_EPP_LIN_MV / (r.ache_activity + 0.1))
+            rec.available *= 1.0 - exposure
+            rec.any_desensitised = True

@@ -5,12 +5,11 @@ Reads: Nerve.impulses, Model, Sarcolemma. Writes: Inbox.events, History, Nerve.l
 """
 from __future__ import annotations
 
-import esper
 import numpy as np
 
-from game.sim.components import Clock, History, Inbox, Model, Nerve, Receptors
+from game.sim.components import Clock, History, Inbox, Model, Nerve
 from game.sim.events import ImpulseEvent
-from game.sim.systems._access import single
+from game.sim.systems._access import System, single
 
 RECEPTOR_FAILURE_SHARE = 0.5   # below half the healthy receptor number, blame the receptors
 MAX_QUEUED_EVENTS = 5000       # a model nobody drains keeps only its latest events
@@ -22,48 +21,53 @@ def failed_stage(r, f: int, achr: float) -> str | None:
         return None
     if r.quanta[f] == 0:
         return "release"
-    if r.na_available[f] < 0.5:
+    if r.na_available is not None and r.na_available[f] < 0.5:
         return "na-inactivation"
     if achr < RECEPTOR_FAILURE_SHARE:
         return "receptors"
     return "threshold"
 
 
-class ReportSystem(esper.Processor):
+class ReportSystem(System):
     def process(self, dt_s: float) -> None:
-        nerve = single(Nerve)
-        clock = single(Clock)
+        nerve = self.c(Nerve)
+        clock = self.c(Clock)
         if nerve.impulses:
-            model = single(Model)
+            model = self.c(Model)
             f = model.params.focus_fiber
-            events = single(Inbox).events
-            history = single(History)
-            achr_f = float(single(Receptors).functional()[f])
-            for r in nerve.impulses:
-                qc = float(r.quanta.mean())
-                epp = float(r.epp_mV.mean())
-                frac = float(r.fired.mean())
-                events.append(ImpulseEvent(
-                    t_s=r.t_s, pulse=r.pulse, quantal_content=qc, epp_mV=epp, fibers_fired_fraction=frac,
-                    cmap_mV=r.cmap_mV, force=r.force, focus_quanta=int(r.quanta[f]),
-                    focus_epp_mV=float(r.epp_mV[f]), focus_needed_mV=float(r.needed_mV[f]),
-                    focus_fired=bool(r.fired[f]), focus_epc_tau_ms=float(r.tau_ms[f]),
-                    focus_open_channels_peak=float(r.open_peak[f] * r.quanta[f]),
-                    focus_sustained_mV=float(r.sustained_mV[f]), focus_na_available=float(r.na_available[f]),
-                    failed_stage=failed_stage(r, f, achr_f),
-                ))
+            inbox = self.c(Inbox)
+            events = inbox.events
+            history = self.c(History)
+            inv_n = 1.0 / model.n_fibers
+            for r in nerve.impulses if (inbox.impulse_events or history.enabled) else ():
+                qc = float(r.quanta.sum()) * inv_n
+                epp = float(r.epp_mV.sum()) * inv_n
+                frac = float(np.count_nonzero(r.fired)) * inv_n
+                if inbox.impulse_events:
+                    events.append(ImpulseEvent(
+                        t_s=r.t_s, pulse=r.pulse, quantal_content=qc, epp_mV=epp, fibers_fired_fraction=frac,
+                        cmap_mV=r.cmap_mV, force=r.force, focus_quanta=int(r.quanta[f]),
+                        focus_epp_mV=float(r.epp_mV[f]), focus_needed_mV=float(r.needed_mV[f]),
+                        focus_fired=bool(r.fired[f]), focus_epc_tau_ms=r.focus_tau_ms,
+                        focus_open_channels_peak=r.focus_open_peak * float(r.quanta[f]),
+                        focus_sustained_mV=0.0 if r.sustained_mV is None else float(r.sustained_mV[f]),
+                        focus_na_available=1.0 if r.na_available is None else float(r.na_available[f]),
+                        failed_stage=failed_stage(r, f, float(r.achr[f])),
+                    ))
                 if history.enabled:
                     history.rows.append({
                         "t_s": r.t_s, "pulse": r.pulse, "quantal_content": qc, "epp_mV": epp,
                         "fibers_fired_fraction": frac, "cmap": r.cmap_mV, "force": r.force,
                         "epp_median_mV": float(np.median(r.epp_mV)),
-                        "safety_factor": r.epp_mV / (r.needed_mV - r.sustained_mV).clip(min=1e-6),
+                        "safety_factor": r.epp_mV / (r.needed_mV if r.sustained_mV is None else (r.needed_mV - r.sustained_mV).clip(min=1e-6)),
                         "tau_ms_mean": float(r.tau_ms.mean()), "q_lin_mean_mV": float(r.q_lin_mV.mean()),
-                        "sustained_mV": float(r.sustained_mV.mean()),
+                        "sustained_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.mean()),
+                        "sustained_max_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.max()),
+                        "na_available_mean": 1.0 if r.na_available is None else float(r.na_available.mean()),
                     })
             nerve.last = nerve.impulses[-1]
             nerve.impulses = []
-        events = single(Inbox).events
+        events = self.c(Inbox).events
         if len(events) > MAX_QUEUED_EVENTS:
             del events[:-MAX_QUEUED_EVENTS]
         clock.t_s += dt_s

@@ -1,0 +1,57 @@
+"""`endplate bench`: how fast the model runs and how long a frame takes.
+
+Model throughput: model seconds simulated per wall-clock second for a muscle driven at 20 Hz (the rate a
+level's held train uses), and how it grows with the number of fibres. Frame timings (the lens with N ACh
+particles plus the whole HUD at 1280×720) come from game.app.bench.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from game.sim import intents as it
+from game.sim.spec import WorldSpec
+from game.sim.world import Sim
+
+MODEL_STEP_S = 0.25   # the step the headless level check (bot) uses
+DRIVE_HZ = 20.0
+
+
+def model_throughput(n_fibers: int = 200, model_seconds: float = 60.0, seed: int = 1, step_s: float = MODEL_STEP_S) -> dict:
+    """Model seconds per wall second for `n_fibers` driven at 20 Hz, stepped at `step_s`."""
+    with Sim(WorldSpec(condition="mg-moderate", n_fibers=n_fibers), seed, impulse_events=False) as sim:
+        sim.submit(it.StartTrain(DRIVE_HZ))
+        sim.run(1.0, step_s)   # warm caches
+        t0 = time.perf_counter()
+        sim.run(model_seconds, step_s)
+        wall = time.perf_counter() - t0
+        sim.drain_events()
+    return {"fibers": n_fibers, "model_s": model_seconds, "wall_s": wall, "step_s": step_s,
+            "model_s_per_wall_s": model_seconds / wall, "impulses_per_wall_s": model_seconds * DRIVE_HZ / wall}
+
+
+def run_bench(args: argparse.Namespace, out=sys.stdout) -> int:
+    result: dict = {"model": model_throughput(args.fibers)}
+    result["model_scaling"] = [model_throughput(n, 20.0) for n in (100, 200, 400, 800, 1600)]
+    result["model_step_sizes"] = [model_throughput(args.fibers, 20.0, step_s=s) for s in (1 / 64, 0.05, 0.1, 0.25)]
+    if not args.model_only:
+        from game.app.bench import frame_bench
+        result["frames"] = frame_bench(particles=args.particles, frames=args.frames)
+    if args.json:
+        json.dump(result, out, indent=2)
+        out.write("\n")
+    else:
+        m = result["model"]
+        out.write(f"model: {m['model_s_per_wall_s']:.0f}× real time ({m['fibers']} fibres at {DRIVE_HZ:g} Hz, "
+                  f"step {m['step_s']:g} s, {m['impulses_per_wall_s']:.0f} impulses per wall second)\n")
+        for row in result["model_scaling"]:
+            out.write(f"  {row['fibers']:>5} fibres: {row['model_s_per_wall_s']:8.0f}× real time\n")
+        for row in result["model_step_sizes"]:
+            out.write(f"  step {row['step_s']:.4f} s: {row['model_s_per_wall_s']:8.0f}× real time\n")
+        if "frames" in result:
+            f = result["frames"]
+            out.write(f"frames: median {f['frame_ms_median']:.2f} ms, p99 {f['frame_ms_p99']:.2f} ms "
+                      f"({f['particles']} particles, {f['frames']} frames)\n")
+    return 0
