@@ -102,7 +102,8 @@ class CalciumEntry:
 
     t_s: float = 0.0
     facilitation: float = 0.0
-    potentiation: float = 0.0
+    ca_load: float = 0.0           # slow Ca2+ load of the terminal (mitochondria), builds with sustained activity
+    potentiation: float = 0.0      # post-tetanic potentiation derived from the load
     dap_effect: float = 0.0        # 0..1, set by pharmacology
 
 

@@ -60,8 +60,9 @@ def residual_tau_ms(m: Membrane, ache_activity: float) -> float:
 
 
 def na_available(m: Membrane, sustained_mV: np.ndarray) -> np.ndarray:
-    """Fraction of end-plate Na+ channels not inactivated by a sustained depolarisation."""
-    return 1.0 / (1.0 + np.exp((sustained_mV - m.na_half_inactivation_mV) / m.na_inactivation_slope_mV))
+    """Fraction of end-plate Na+ channels not inactivated by a sustained depolarisation (1 at rest)."""
+    at_rest = 1.0 + math.exp(-m.na_half_inactivation_mV / m.na_inactivation_slope_mV)
+    return at_rest / (1.0 + np.exp((sustained_mV - m.na_half_inactivation_mV) / m.na_inactivation_slope_mV))
 
 
 def advance_contractile(ca: np.ndarray, force: np.ndarray, dt_ms: float, tau_ca_ms: float,

@@ -22,17 +22,20 @@ class Presynaptic:
     p_max: float = 2.56                      # tuned: release per site at full Ca occupancy (w = 1; p is capped at 0.95); gives p ≈ 0.16 at 2 mM Ca / 1 mM Mg so a 3 Hz train runs down over 4–5 pulses then plateaus [§2, §7 F]
     rrp_sites_mean: float = 1000.0           # [§2] mouse RRP ~1,730 at 100 Hz, smaller at low rates [F]; with p: m ≈ 160 ([§2] textbook 100–300 [F])
     rrp_sites_cv: float = 0.18               # [GK] fibre-to-fibre spread of terminal size
-    refill_tau_s: float = 1.0                # [§2] RRP recovery ~seconds [GK]; modelling note: ~1 s so the 3 Hz rundown plateaus
-    mobilisation_per_impulse: float = 0.15   # tuned: activity speeds refilling, the slight late recovery of the U-shape [§7 F]
-    mobilisation_max: float = 1.0            # tuned: refilling at most 2× faster
+    refill_reserve_exponent: float = 1.0     # tuned: refilling slows as the reserve that supplies it runs low (0 = not at all)
+    refill_tau_s: float = 1.0                # [§2] RRP recovery ~seconds [GK]; modelling note: ~1 s so the 3 Hz rundown plateaus; slows as the reserve runs low
+    mobilisation_per_impulse: float = 0.03   # tuned: activity speeds refilling: the late recovery of the 3 Hz U-shape [§7 F], and a healthy junction keeping up at 20 Hz [§4 F]
+    mobilisation_max: float = 3.0            # tuned: refilling at most 4× faster
     mobilisation_tau_s: float = 4.0          # tuned: decays over seconds
     facilitation_per_impulse: float = 0.08   # [§4] residual-Ca facilitation; MG NMJs facilitate at 5–20 Hz [F]
     facilitation_tau_s: float = 0.06         # [GK] residual Ca clears in tens of ms
-    potentiation_per_impulse: float = 0.0018  # tuned: post-tetanic potentiation built by sustained activity [§7]
-    potentiation_max: float = 0.9            # tuned: the RRP up to ~1.9× right after 30–60 s of exercise [§7 F]
+    ca_load_per_impulse: float = 0.001       # tuned: slow terminal Ca2+ load per impulse (drives post-tetanic potentiation) [§7]
+    potentiation_max: float = 1.4            # tuned: enlarges the RRP right after 30–60 s of maximal exercise [§7 F]
+    potentiation_half_load: float = 0.6      # tuned: sigmoid, so a 30 s gaze builds little and 45 s of maximal exercise a lot
+    potentiation_hill: float = 4.0           # tuned: steepness of that sigmoid
     potentiation_tau_s: float = 40.0         # [§7] facilitation seen in trains within ~10 s, gone by 2 min [F]
-    reserve_quanta: float = 300000.0         # tuned: the mobilisable store that refills the RRP (frog: 80% reserve [§2 F])
-    reserve_recovery_tau_s: float = 200.0    # tuned: exhaustion at 2–4 min, recovery within ~10 min [§7 F, GK]
+    reserve_quanta: float = 300000.0         # tuned: the mobilisable store that supplies the RRP (frog: 80% reserve [§2 F]); its drain is fatigue with use [§10 F]
+    reserve_recovery_tau_s: float = 150.0    # tuned: exhaustion at 2–4 min, recovery within ~10 min [§7 F, GK]
     mepp_rate_per_s: float = 1.0             # [§1] ~0.1–several per s, ~1/s mammal [GK]
     mepp_size_cv: float = 0.3                # [GK] quantal size spread
     dap_ca_entry_gain: float = 0.6           # [§9/game design] 3,4-DAP widens the terminal AP: Ca entry ×(1+gain·effect)
@@ -73,10 +76,11 @@ class Membrane:
     residual_block_exponent: float = 8.0     # tuned: only near-total AChE block (>90%) leaves ACh lingering
     residual_tau_ms: float = 40.0            # tuned: lingering depolarisation decays fast when AChE works ...
     residual_tau_floor: float = 0.08         # ... and 1/(activity+floor) times slower when it does not
-    na_half_inactivation_mV: float = 10.0    # [§3 F] depolarisation → Na-channel inactivation; half point tuned
-    na_inactivation_slope_mV: float = 2.5    # tuned
-    desensitisation_per_epp: float = 0.004   # tuned: [§6] desensitisation; grows when ACh lingers
-    desensitisation_tau_s: float = 3.0       # [GK] recovery over seconds
+    na_half_inactivation_mV: float = 7.0     # [§3 F] depolarisation → Na-channel inactivation; half point tuned
+    na_inactivation_slope_mV: float = 2.0    # tuned
+    desensitisation_per_quantum: float = 1.6e-5  # tuned: [§6] share of receptors desensitised per quantum at healthy
+                                             # density; more per receptor when receptors are few and when ACh lingers
+    desensitisation_tau_s: float = 10.0      # [§6] recovery over seconds, slower at MG end plates [F]; tuned
     achr_fiber_cv_healthy: float = 0.10      # [GK] fibre-to-fibre spread of receptor number
     achr_fiber_cv_mg: float = 0.30           # [§6] MG: 75% of muscles below controls, loss varies [F]; spread tuned
 

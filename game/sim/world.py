@@ -14,7 +14,7 @@ import esper
 import numpy as np
 
 from game.sim import schedule
-from game.sim.catchup import bring_up_to_date
+from game.sim.catchup import LAZY, bring_up_to_date, up_to_date
 from game.sim.components import (Bath, CalciumEntry, Cleft, Clock, Contractile, Drugs, Endplate, History, Immunity,
                                  Inbox, Model, Nerve, Objectives, Receptors, Sarcolemma, VesiclePools)
 from game.sim.events import Readout
@@ -193,7 +193,8 @@ class Sim:
         """Read-only access to a component, brought up to the current model time (for experiments, the
         lens and tests; do not mutate)."""
         with self._active():
-            bring_up_to_date(single(Clock).t_s)
+            if component_type in LAZY:
+                return up_to_date(single(Clock).t_s)[component_type]
             return single(component_type)
 
     @property
@@ -208,10 +209,11 @@ class Sim:
     # -- snapshots ---------------------------------------------------------------------------------
     def readout(self) -> Readout:
         with self._active():
-            bring_up_to_date(single(Clock).t_s)
-            clock, nerve, pools = single(Clock), single(Nerve), single(VesiclePools)
-            ca, bath, cleft, drugs = single(CalciumEntry), single(Bath), single(Cleft), single(Drugs)
-            imm, rec, ep, con = single(Immunity), single(Receptors), single(Endplate), single(Contractile)
+            clock, nerve = single(Clock), single(Nerve)
+            now = up_to_date(clock.t_s)
+            pools, ca, rec, ep = now[VesiclePools], now[CalciumEntry], now[Receptors], now[Endplate]
+            bath, cleft, drugs = single(Bath), single(Cleft), single(Drugs)
+            imm, con = single(Immunity), single(Contractile)
             obj, model = single(Objectives), single(Model)
             last = nerve.last
             task = obj.tasks[obj.active].name if obj.active is not None and obj.demand > 0 else ""
@@ -245,7 +247,7 @@ class Sim:
         e.g. to probe the patient's strength without disturbing the game."""
         other = Sim(self.spec, self.seed, _build=False)
         with self._active():
-            bring_up_to_date(single(Clock).t_s)
+            now = single(Clock).t_s
             model = single(Model)
             memo = {id(model.params): model.params, id(model.table): model.table,
                     id(model.condition): model.condition, id(model.muscle_group): model.muscle_group}
@@ -264,6 +266,7 @@ class Sim:
             for comps in entities:
                 esper.create_entity(*comps)
             schedule.install()
+            bring_up_to_date(now)
         return other
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from game.sim.components import (Bath, CalciumEntry, Cleft, Clock, Contractile, Drugs, Endplate, Inbox, Model,
                                  Nerve, Objectives, Receptors, VesiclePools)
 from game.sim.events import CrisisEvent, TaskEvent
-from game.sim.catchup import bring_up_to_date
+from game.sim.catchup import up_to_date
 from game.sim.kinetics import martin
 from game.sim.laws import na_available, release_probability
 from game.sim.systems._access import System, single
@@ -26,11 +26,12 @@ CRISIS_GROUPS = ("respiratory", "bulbar")
 MET_TOLERANCE = 0.98
 
 
-def capacity(model: Model) -> float:
-    """Share of fibres (by force weight) that one impulse would fire now, with release at its mean."""
+def capacity(model: Model, t_s: float) -> float:
+    """Share of fibres (by force weight) that one impulse would fire at t_s, with release at its mean."""
     pre, mem = model.params.presynaptic, model.params.membrane
-    ca, bath, pools = single(CalciumEntry), single(Bath), single(VesiclePools)
-    ep, rec, cleft = single(Endplate), single(Receptors), single(Cleft)
+    now = up_to_date(t_s)
+    ca, bath, pools = now[CalciumEntry], single(Bath), now[VesiclePools]
+    ep, rec, cleft = now[Endplate], now[Receptors], single(Cleft)
     p = min(0.95, release_probability(pre, bath.ca_mM, bath.mg_mM, ca.dap_effect) * (1 + ca.facilitation))
     v_col, _, _ = model.table.column(cleft.activity)
     q = np.interp(rec.functional(), model.table.achr, v_col)
@@ -49,8 +50,7 @@ class ObjectivesSystem(System):
         t1 = clock.t_s + dt_s
         self.tasks(obj, clock.t_s, t1, dt_s, self.c(Contractile).smoothed, events)
         if t1 >= obj.next_capacity_s:
-            bring_up_to_date(t1)
-            obj.capacity = capacity(model)
+            obj.capacity = capacity(model, t1)
             obj.next_capacity_s = t1 + CAPACITY_EVERY_S
         last = self.c(Nerve).last
         if last is not None:

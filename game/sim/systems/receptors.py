@@ -16,7 +16,9 @@ import numpy as np
 from game.sim.components import History, Inbox, Model, Nerve, Receptors
 from game.sim.systems._access import System
 
-HEALTHY_EPP_LIN_MV = 80.0   # linear size of a healthy EPP, the unit of ACh exposure for desensitisation
+HEALTHY_ACTIVITY_OFFSET = 0.1   # lingering-ACh weighting: exposure × 1.1/(AChE activity + 0.1)
+MIN_RECEPTORS = 0.05            # receptor fraction floor in the per-receptor exposure
+MAX_STEP_DESENSITISATION = 0.5  # at most half the available receptors desensitise in one impulse
 
 
 def recover_to(rec: Receptors, tau_s: float, t_s: float) -> None:
@@ -73,6 +75,8 @@ class ReceptorSystem(System):
                 r.focus_open_peak = interp1(a[f], grid_list, open_col)
             if history:
                 r.tau_ms = np.interp(a, grid, tau_col)
-            exposure = r.v_lin_mV * (mem.desensitisation_per_epp / HEALTHY_EPP_LIN_MV / (r.ache_activity + 0.1))
-            rec.available *= 1.0 - exposure
+            # ACh per receptor: the same quanta spread over fewer receptors expose each one more, and ACh
+            # that AChE does not clear lingers: both desensitise more (greater at MG end plates, §6)
+            exposure = r.quanta * (mem.desensitisation_per_quantum * (1.0 + HEALTHY_ACTIVITY_OFFSET) / (r.ache_activity + HEALTHY_ACTIVITY_OFFSET))
+            rec.available *= 1.0 - np.minimum(exposure / np.maximum(a, MIN_RECEPTORS), MAX_STEP_DESENSITISATION)
             rec.any_desensitised = True

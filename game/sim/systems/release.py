@@ -1,7 +1,8 @@
 """Release: quantal exocytosis from each fibre's readily releasable pool (RRP), and its refilling.
 
 Evoked: quanta ~ Binomial(RRP, p) per fibre per impulse. Between impulses the RRP refills toward its
-capacity (τ shortened by activity-driven mobilisation; the capacity enlarged by post-tetanic potentiation), drawing on a shared reserve store that is slowly
+capacity (faster with activity-driven mobilisation, slower as the reserve that supplies it runs low; the
+capacity enlarged by post-tetanic potentiation), drawing on a shared reserve store that is slowly
 restored (minutes): the store is what post-activation exhaustion runs down. Spontaneous release
 (MEPPs) is drawn for the focus junction only (the population's pools are not affected by it).
 Reads: Nerve.impulses, VesiclePools, CalciumEntry.potentiation, Model. Writes: ImpulseRecord.quanta, VesiclePools,
@@ -39,7 +40,7 @@ def refill_to(pools: VesiclePools, pre, t_s: float, potentiation: float) -> None
     # the pool refills toward its capacity, scaled by the reserve left and enlarged by potentiation;
     # the reserve recovers toward full and refilling draws on it
     target = pools.rrp_capacity * (pools.reserve * (1.0 + potentiation))
-    e = math.exp(-(1.0 + pools.mobilisation) / pre.refill_tau_s * dt)
+    e = math.exp(-(1.0 + pools.mobilisation) * pools.reserve ** pre.refill_reserve_exponent / pre.refill_tau_s * dt)
     gap = target - pools.rrp
     pools.rrp = target - gap * e
     drawn = max(0.0, float(gap.sum()) * (1.0 - e) / len(gap))

@@ -1,0 +1,947 @@
+"""The cascade lens: a particle replay of the latest impulse at the focus junction (one junction, close up,
+slowed down by the view).
+
+What is simulated
+-----------------
+A 2-D cross-section of one junction: the presynaptic membrane at y = 0, the primary cleft down to the fold
+crests at y = cleft_nm, and one junctional fold under each active zone (the fold mouths face the active zones)
+reaching y = cleft_nm + fold_depth_nm. Coordinates are in nm (x along the junction, 0..width_nm; y < 0 is
+inside the nerve terminal). Time is in model ms, t_ms = 0 when the action potential reaches the terminal.
+
+* ACh is a numpy struct of arrays (x, y, quantum, "has bound once"), one row per particle; a particle stands
+  for `molecules_per_particle` ACh molecules (1 for a single quantum, ~27 for a 160-quantum EPP: the lens
+  releases at most `max_particles` particles in a replay). Particles take Brownian steps (D_eff, physiology.md
+  §5) in the cleft and folds with reflecting membranes, escape at the lateral edges (x < 0 or x > width_nm),
+  are cut by AChE (a hazard k_hydrolysis × activity anywhere in the basal lamina, which lines the cleft and
+  the folds; the cut is shown at the nearest AChE site) and bind receptors on the fold crests.
+* Receptors are kinetic *units*, each standing for `molecules_per_particle` AChRs so that ACh and receptors
+  keep the quantal patch's ratio (10,000 ACh : 3,000 AChR). Each quantum owns its own patch of receptor units
+  (its "layer"): the crest of its active zone's stripe at its own depth in the unseen third dimension, which
+  is why quanta add up as they do in the population model. A unit has two sites: 0 free, 1 one ACh, 2 two ACh
+  closed, 3 open. Binding: band prefilter (only particles within `capture_nm` of the crest, in the cleft) then
+  a grid lookup (the unit whose crest slot the particle faces, in its own layer), with probability
+  gain × k_bind × (receptors in the patch) × (free sites of that unit) × dt, the particle version of the quantal
+  ODE's mass action. Bound ACh leaves at k_unbind per site (rebinding follows naturally), doubly bound units
+  open at k_open and close with the open time of params.Quantum.
+* The drawn receptors (`n_receptors` at a healthy junction, fewer in MG) sit on the crests; each shows the
+  state of the kinetic unit it stands on in one of its stripe's layers. Receptors blocked by antibodies
+  (state 4) and desensitised ones (state 3) are drawn but never bind or open.
+* The end-plate potential trace integrates the open-channel time course through the passive membrane (τm)
+  with exactly the scaling of the population model's quantal table (kinetics.quantal_table), then the same
+  non-linear summation, so its peak matches the population EPP for that junction.
+
+Internal step and cost
+----------------------
+`step(dt_ms)` accepts any length: it runs whole internal steps of `LensParams.substep_ms` (2.5 µs; the
+Brownian step is then ~22 nm, under half the cleft width) and carries the remainder, so one 0.05 ms step and
+five 0.01 ms steps give identical arrays. Everything per particle is O(particles) numpy: random steps from raw
+bytes (uniform, zero mean, the variance of the Gaussian step), in-place arithmetic, swap-removal of the few
+particles that leave. Cost ≈ 0.1 µs × particles per internal step, i.e. it grows linearly with the particle
+count and with the model time the view asks for per frame.
+
+Calibration (LensParams.binding_gain, diffusion, geometry) is held against the well-mixed quantal table by
+tests/test_lens.py (open channels per quantum, ACh bound per molecule, EPC decay τ, EPP).
+
+The module is headless and deterministic: no pygame, no time, no random; numpy Generators spawned from
+(seed, replay number).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from game.sim.kinetics import QuantalTable, martin, quantal_table, simulate_quantum
+from game.sim.params import DEFAULT, Membrane, Params, Quantum
+
+PHASES = ("idle", "ap", "calcium", "fusion", "diffusion", "clearing", "done")
+
+# receptor_state values (drawing)
+CLOSED, ONE_BOUND, OPEN, DESENSITISED, BLOCKED = 0, 1, 2, 3, 4
+# kinetic unit states
+_FREE, _AR, _A2R, _OPEN = 0, 1, 2, 3
+
+
+@dataclass(frozen=True, slots=True)
+class LensParams:
+    """Geometry, diffusion and the particle calibration of the lens (rates come from params.Quantum).
+
+    Sources as in params.py: rows of physiology.md; "lens" = a choice of the replay (display or numerics);
+    "calibrated" = fitted so the particles agree with the quantal table (tests/test_lens.py)."""
+
+    cleft_nm: float = 50.0                 # [§5] primary cleft ~50 nm (20–70) [F]
+    fold_depth_nm: float = 400.0           # [§5/GK] junctional folds ~0.5–1 µm deep; drawn a little shallower
+    fold_width_nm: float = 80.0            # [GK] fold lumen ~50–100 nm
+    stripe_nm: float = 400.0               # lens: crest stripe per active zone (one fold mouth each); width = n_az × this
+    diffusion_nm2_per_ms: float = 1.2e5    # [§5] effective D ~5× below free (4–8×10⁻⁶ cm²/s); calibrated within
+    capture_nm: float = 15.0               # lens: capture radius above the crest (an AChR stands ~11 nm proud)
+    binding_gain: float = 3.0              # calibrated: mass-action binding rate ÷ share of a patch's ACh in the band
+    substep_ms: float = 0.0025             # lens: internal step (2.5 µs: Brownian step ≈ 24 nm < cleft/2)
+    ap_lead_ms: float = 0.2                # lens: the AP runs along the last stretch of axon before t = 0
+    release_delay_ms: float = 0.25         # [GK] synaptic delay: Ca2+ entry then fusion, ~0.3–0.5 ms in all
+    release_jitter_ms: float = 0.04        # [GK] asynchrony of evoked release (gamma, shape 2: sd ≈ 0.06 ms)
+    fuse_ms: float = 0.05                  # lens: a vesicle's fusion animation before its ACh is out
+    ca_per_active_zone: int = 24           # lens: Ca2+ ions drawn per active zone
+    ca_entry_ms: float = 0.3               # [GK] Ca2+ channels open for a few tenths of a ms
+    ca_lifetime_ms: float = 0.3            # [GK] Ca2+ buffered/extruded within ~ms (drawn ions fade faster)
+    ca_diffusion_nm2_per_ms: float = 1.0e5  # [GK] buffered Ca2+ diffusion in the terminal
+    flash_ms: float = 0.01                 # lens: decay of the per-AChE cut counter (visual cue)
+    max_replay_ms: float = 30.0            # lens: a replay ends here even if some ACh lingers (AChE blocked)
+    epp_tail_ms: float = 20.0              # lens: passive EPP decay appended to the traces when a replay ends
+    ache_in_folds_share: float = 0.35      # [§5] AChE spread through the basal lamina, which lines the folds
+
+
+LENS = LensParams()
+
+
+@lru_cache(maxsize=8)
+def _v_scale(q: Quantum, m: Membrane) -> float:
+    """mV of linear potential per (channel · ms) of the passive-membrane integral, exactly as the table scales
+    its ODE (v_lin_mV = v_peak × scale with the healthy patch giving the healthy MEPP)."""
+    table = quantal_table(q, m)
+    res = simulate_quantum(np.array([1.0]), np.array([1.0]), q, m)
+    v_peak = float(res["v"].max())
+    i = int(np.argmin(np.abs(table.achr - 1.0)))
+    j = int(np.argmin(np.abs(table.ache - 1.0)))
+    return float(table.v_lin_mV[i, j]) / v_peak
+
+
+def _bilinear(table: QuantalTable, field: np.ndarray, achr: float, ache: float) -> float:
+    j = int(np.searchsorted(table.ache, ache, side="right") - 1)
+    j = min(max(j, 0), len(table.ache) - 2)
+    w = min(max((ache - table.ache[j]) / (table.ache[j + 1] - table.ache[j]), 0.0), 1.0)
+    col = field[:, j] * (1.0 - w) + field[:, j + 1] * w
+    return float(np.interp(achr, table.achr, col))
+
+
+def table_values(params: Params, achr_fraction: float, ache_activity: float) -> dict[str, float]:
+    """The population model's per-quantum numbers at one junction state (what the lens is held to)."""
+    t = quantal_table(params.quantum, params.membrane)
+    return {
+        "open_peak": _bilinear(t, t.open_peak, achr_fraction, ache_activity),
+        "bound_fraction": _bilinear(t, t.bound_fraction, achr_fraction, ache_activity),
+        "tau_ms": _bilinear(t, t.tau_ms, achr_fraction, ache_activity),
+        "v_lin_mV": _bilinear(t, t.v_lin_mV, achr_fraction, ache_activity),
+        "rise_ms": _bilinear(t, t.rise_ms, achr_fraction, ache_activity),
+    }
+
+
+def well_mixed_quantum(q: Quantum, achr_fraction: float, ache_activity: float) -> dict[str, float]:
+    """The quantal ODE of kinetics.simulate_quantum for one patch, with one more pool (ACh that has never
+    bound) so that the share of ACh that bound *at least once* can be compared too. Returns fractions of the
+    quantum: binding_events_per_ach (the table's `bound_fraction`), bound_once, hydrolysed, escaped; and
+    open_peak (channels)."""
+    dt = q.integration_step_ms
+    n = int(round(q.integration_span_ms / dt))
+    A, N = q.ach_per_quantum, q.ach_per_quantum
+    R, AR, A2R, O = q.receptors_per_patch * achr_fraction, 0.0, 0.0, 0.0
+    kh, ke = q.k_hydrolysis_per_ms * ache_activity, q.k_escape_per_ms
+    alpha = 1.0 / q.channel_open_time_ms
+    events = once = hyd = esc = peak = 0.0
+    for _ in range(n):
+        b1 = 2.0 * q.k_bind_per_molecule_per_ms * A * R
+        b2 = q.k_bind_per_molecule_per_ms * A * AR
+        u1, u2 = q.k_unbind_per_ms * AR, 2.0 * q.k_unbind_per_ms * A2R
+        op, cl = q.k_open_per_ms * A2R, alpha * O
+        naive_bind = (b1 + b2) * (N / A) if A > 0 else 0.0
+        events += dt * (b1 + b2)
+        once += dt * naive_bind
+        hyd += dt * kh * A
+        esc += dt * ke * A
+        N += dt * (-naive_bind - (kh + ke) * N)
+        A += dt * (-b1 - b2 + u1 + u2 - (kh + ke) * A)
+        R += dt * (-b1 + u1)
+        AR += dt * (b1 - u1 - b2 + u2)
+        A2R += dt * (b2 - u2 - op + cl)
+        O += dt * (op - cl)
+        peak = max(peak, O)
+    a = q.ach_per_quantum
+    return {"binding_events_per_ach": events / a, "bound_once": once / a, "hydrolysed": hyd / a,
+            "escaped": esc / a, "open_peak": peak}
+
+
+def decay_tau_ms(t_ms: np.ndarray, trace: np.ndarray, smooth_ms: float = 0.0) -> float:
+    """EPC decay τ measured as the quantal table measures it: the 80% → 20% fall after the peak / ln 4.
+    `smooth_ms` applies a moving average first (particle traces are noisy)."""
+    if len(trace) < 3:
+        return float("nan")
+    y = np.asarray(trace, dtype=float)
+    dt = float(t_ms[1] - t_ms[0]) if len(t_ms) > 1 else 1.0
+    k = max(1, int(round(smooth_ms / dt)))
+    if k > 1:
+        y = np.convolve(y, np.ones(k) / k, mode="same")
+    pi = int(y.argmax())
+    p = y[pi]
+    if p <= 0:
+        return float("nan")
+    tail = y[pi:]
+    below80, below20 = tail < 0.8 * p, tail < 0.2 * p
+    if not below20.any():
+        return float("nan")
+    i80, i20 = int(np.argmax(below80)), int(np.argmax(below20))
+    return (i20 - i80) * dt / math.log(4.0) if i20 > i80 else float("nan")
+
+
+class Lens:
+    """The particle replay of one impulse (or one spontaneous quantum) at the focus junction.
+
+    Drive it with `start_impulse(...)` / `start_mepp(...)`, then `step(dt_ms)` once per frame with the model
+    time the view wants to show. Everything else is read-only drawing state (numpy arrays are views: do not
+    write to them, and copy them if you keep them past the next `step`)."""
+
+    def __init__(self, params: Params = DEFAULT, seed: int = 0, max_particles: int = 60_000,
+                 n_receptors: int = 240, n_active_zones: int = 6, n_ache: int = 160,
+                 lens_params: LensParams = LENS) -> None:
+        if max_particles < 1 or n_receptors < 0 or n_active_zones < 1 or n_ache < 1:
+            raise ValueError("max_particles and n_active_zones must be ≥ 1, n_receptors ≥ 0, n_ache ≥ 1")
+        self.params = params
+        self.lp = lp = lens_params
+        self.seed = int(seed)
+        self.max_particles = int(max_particles)
+        self.n_receptors_healthy = int(n_receptors)
+        self._replays = 0
+        self._table = quantal_table(params.quantum, params.membrane)
+        self._scale_mV = _v_scale(params.quantum, params.membrane)
+        # ---- geometry
+        self.n_active_zones = int(n_active_zones)
+        self.stripe_nm = lp.stripe_nm
+        self.width_nm = lp.stripe_nm * n_active_zones
+        self.cleft_nm = lp.cleft_nm
+        self.fold_depth_nm = lp.fold_depth_nm
+        self.fold_width_nm = lp.fold_width_nm
+        self.active_zone_x = ((np.arange(n_active_zones) + 0.5) * lp.stripe_nm).astype(np.float32)
+        self.fold_x = self.active_zone_x.copy()       # fold centres: the mouths face the active zones
+        self.crest_nm = lp.stripe_nm - lp.fold_width_nm   # crest length per stripe
+        # ---- AChE sites along the basal lamina: mid-cleft, and down the middle of each fold
+        geo = np.random.default_rng(np.random.SeedSequence([self.seed, 0xACE]))
+        n_fold = int(round(n_ache * lp.ache_in_folds_share)) if lp.fold_depth_nm > 0 else 0
+        n_cleft = n_ache - n_fold
+        cx = np.sort((np.arange(n_cleft) + geo.uniform(0.2, 0.8, n_cleft)) * self.width_nm / max(n_cleft, 1))
+        cy = self.cleft_nm * (0.5 + geo.uniform(-0.12, 0.12, n_cleft))
+        fk = np.arange(n_fold) % n_active_zones
+        fdepth = np.empty(n_fold)
+        for k in range(n_active_zones):
+            sel = fk == k
+            m = int(sel.sum())
+            fdepth[sel] = (np.arange(m) + geo.uniform(0.2, 0.8, m)) * self.fold_depth_nm / max(m, 1)
+        fxs = self.fold_x[fk] + geo.uniform(-0.25, 0.25, n_fold) * self.fold_width_nm
+        self.ache_x = np.concatenate([cx, fxs]).astype(np.float32)
+        self.ache_y = np.concatenate([cy, self.cleft_nm + fdepth]).astype(np.float32)
+        self._ache_cleft_x = cx
+        self._ache_fold_idx = [n_cleft + np.flatnonzero(fk == k) for k in range(n_active_zones)]
+        self._ache_fold_depth = [fdepth[fk == k] for k in range(n_active_zones)]
+        self.hydrolysis_flash = np.zeros(n_ache, np.float32)
+        self.cut_x = np.zeros(0, np.float32)    # where ACh was cut during the last step (visual cue)
+        self.cut_y = np.zeros(0, np.float32)
+        # ---- drawn receptor positions (healthy count, evenly along the crests); state set per replay
+        self._receptor_slots_x, self._receptor_slots_stripe = self._crest_positions(self.n_receptors_healthy)
+        # ---- numerics
+        self._dt = lp.substep_ms
+        sigma = math.sqrt(2.0 * lp.diffusion_nm2_per_ms * self._dt)
+        self._step_scale = np.float32(sigma / math.sqrt((256.0 ** 2 - 1.0) / 12.0))  # int8 uniform → σ
+        self._step_bias = np.float32(0.5 * float(self._step_scale))                # int8 mean is −½
+        ca_sigma = math.sqrt(2.0 * lp.ca_diffusion_nm2_per_ms * self._dt)
+        self._ca_scale = np.float32(ca_sigma / math.sqrt((256.0 ** 2 - 1.0) / 12.0))
+        self._bench_hold = 0
+        self._reset_state()
+
+    # ------------------------------------------------------------------------------------------ geometry
+    def _crest_positions(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """n points evenly along all crests (skipping the fold mouths): x and stripe index."""
+        total = self.crest_nm * self.n_active_zones
+        u = (np.arange(n) + 0.5) * total / max(n, 1)
+        stripe = np.minimum((u // self.crest_nm).astype(np.int32), self.n_active_zones - 1)
+        uc = u - stripe * self.crest_nm
+        half = 0.5 * self.stripe_nm - 0.5 * self.fold_width_nm
+        off = np.where(uc < half, uc - 0.5 * self.stripe_nm, uc - 0.5 * self.stripe_nm + self.fold_width_nm)
+        return (self.active_zone_x[stripe] + off).astype(np.float32), stripe
+
+    def _crest_u(self, off: np.ndarray) -> np.ndarray:
+        """Crest coordinate (0..crest_nm) of an x offset from the stripe's active zone (valid off the mouth)."""
+        hw, half = 0.5 * self.fold_width_nm, 0.5 * self.stripe_nm
+        return np.where(off < 0.0, off + half, off + half - 2.0 * hw)
+
+    def _crest_x(self, az: np.ndarray, u: np.ndarray) -> np.ndarray:
+        hw, half = 0.5 * self.fold_width_nm, 0.5 * self.stripe_nm
+        off = np.where(u < half - hw, u - half, u - half + 2.0 * hw)
+        return self.active_zone_x[az] + off
+
+    # ------------------------------------------------------------------------------------------ state
+    def _reset_state(self) -> None:
+        self.t_ms = 0.0
+        self.phase = "idle"
+        self.ap_fraction = 0.0
+        self.quanta = 0
+        self.achr_fraction = 1.0
+        self.ache_activity = 1.0
+        self.antibody_block = 0.0
+        self.desensitised = 0.0
+        self.fired: bool | None = None
+        self.population_epp_mV: float | None = None
+        self.needed_mV: float | None = None
+        self.is_mepp = False
+        self.molecules_per_particle = 1.0
+        self._acc = 0.0
+        self._n = 0
+        cap = 16
+        self._x = np.zeros(cap, np.float32)
+        self._y = np.zeros(cap, np.float32)
+        self._q = np.zeros(cap, np.int32)
+        self._seen = np.zeros(cap, bool)
+        self._tmp = np.zeros(cap, np.float32)
+        self._ca_x = np.zeros(0, np.float32)
+        self._ca_y = np.zeros(0, np.float32)
+        self._ca_t = np.zeros(0)
+        self._ca_next = 0
+        self._ca_born = np.zeros(0)
+        self._ca_die = np.zeros(0)
+        self._ca_x0 = np.zeros(0, np.float32)
+        self.vesicle_az = np.zeros(0, np.int32)
+        self.vesicle_t_ms = np.zeros(0)
+        self.vesicle_fuse = np.zeros(0, np.float32)
+        self._released_q = np.zeros(0, bool)
+        self._next_release = 0
+        self._order = np.zeros(0, np.int64)
+        # receptor units
+        self._u_state = np.zeros(0, np.int8)
+        self._u_layer = np.zeros(0, np.int32)
+        self._u_x = np.zeros(0, np.float32)
+        self._lay_off = np.zeros(1, np.int64)
+        self._lay_n = np.zeros(0, np.int64)
+        self._lay_az = np.zeros(0, np.int32)
+        self._lay_pbind = np.zeros(0, np.float32)
+        self.receptor_x = self._receptor_slots_x[:0]
+        self.receptor_y = np.zeros(0, np.float32)
+        self.receptor_state = np.zeros(0, np.int8)
+        self._rec_unit = np.zeros(0, np.int64)
+        self._rec_func = np.zeros(0, bool)
+        # bookkeeping (particles)
+        self._released_p = 0
+        self._hydrolysed_p = 0
+        self._escaped_p = 0
+        self._bound_p = 0
+        self._bind_events = 0
+        self._seen_p = 0
+        self._n_open = 0
+        self._open_peak_units = 0
+        self._max_free = 0
+        self._t_open_peak = 0.0
+        # traces
+        self._tr_n = 0
+        self._tr_t = np.zeros(0)
+        self._tr_open = np.zeros(0)
+        self._tr_v = np.zeros(0)
+        self._v = 0.0
+        self._df_eff = self.params.membrane.ach_reversal_mV - self.params.membrane.resting_potential_mV
+        self._epp_gain = 1.0
+        self.hydrolysis_flash[:] = 0.0
+        self.cut_x = np.zeros(0, np.float32)
+        self.cut_y = np.zeros(0, np.float32)
+        self.stats: dict = {}
+        self._tab: dict = {}
+
+    def _ensure_capacity(self, n: int) -> None:
+        if n <= len(self._x):
+            return
+        cap = max(n, int(len(self._x) * 1.5) + 16)
+        for name in ("_x", "_y", "_q", "_seen"):
+            old = getattr(self, name)
+            new = np.zeros(cap, old.dtype)
+            new[: self._n] = old[: self._n]
+            setattr(self, name, new)
+        self._tmp = np.zeros(cap, np.float32)
+
+    # ------------------------------------------------------------------------------------------ drawing state
+    @property
+    def ach_x(self) -> np.ndarray:
+        return self._x[: self._n]
+
+    @property
+    def ach_y(self) -> np.ndarray:
+        return self._y[: self._n]
+
+    @property
+    def ach_quantum(self) -> np.ndarray:
+        """Index of the vesicle each live ACh particle came from."""
+        return self._q[: self._n]
+
+    @property
+    def ach_count(self) -> int:
+        return self._n
+
+    @property
+    def ca_x(self) -> np.ndarray:
+        return self._ca_x
+
+    @property
+    def ca_y(self) -> np.ndarray:
+        return self._ca_y
+
+    @property
+    def open_channels(self) -> int:
+        """AChR channels open now (real channels: open units × receptors per unit)."""
+        return int(round(self._n_open * self.molecules_per_particle))
+
+    @property
+    def open_trace_t_ms(self) -> np.ndarray:
+        return self._tr_t[: self._tr_n]
+
+    @property
+    def open_trace(self) -> np.ndarray:
+        return self._tr_open[: self._tr_n]
+
+    @property
+    def epp_trace_mV(self) -> np.ndarray:
+        """End-plate potential (mV above rest) at the times of open_trace_t_ms."""
+        v = self._tr_v[: self._tr_n] * (self._scale_mV * self._epp_gain)
+        return martin(v, self._df_eff)
+
+    # ------------------------------------------------------------------------------------------ starting
+    def start_impulse(self, quanta: int, achr_fraction: float, ache_activity: float, antibody_block: float = 0.0,
+                      desensitised: float = 0.0, fired: bool | None = None, epp_mV: float | None = None,
+                      needed_mV: float | None = None) -> None:
+        """Begin the replay of one nerve impulse. `quanta`: vesicles released at the focus junction (from the
+        population model: ImpulseEvent.focus_quanta); `achr_fraction`: functional receptors relative to a
+        healthy junction, as the population model uses them (Receptors.functional()[focus], antibody block and
+        desensitisation already taken out); `ache_activity`: Cleft.activity (1 = intact AChE);
+        `antibody_block` and `desensitised`: shares of the receptors present that are drawn blocked (state 4)
+        or desensitised (state 3). `fired`, `epp_mV`, `needed_mV` (ImpulseEvent.focus_*) are kept for the
+        scope; when `epp_mV` is given the trace uses the driving force that gives the population its EPP
+        (a sustained depolarisation lowers it)."""
+        self._start(int(quanta), achr_fraction, ache_activity, antibody_block, desensitised, mepp=False)
+        self.fired = None if fired is None else bool(fired)
+        self.needed_mV = None if needed_mV is None else float(needed_mV)
+        self.population_epp_mV = None if epp_mV is None else float(epp_mV)
+        if epp_mV is not None and quanta > 0:
+            v_lin = quanta * self._tab["v_lin_mV"]
+            if 0.0 < epp_mV < v_lin:
+                self._df_eff = 1.0 / (1.0 / epp_mV - 1.0 / v_lin)
+        self._update_stats()
+
+    def start_mepp(self, achr_fraction: float, ache_activity: float, antibody_block: float = 0.0,
+                   desensitised: float = 0.0) -> None:
+        """Begin the replay of one spontaneous quantum (no action potential, no Ca2+ entry)."""
+        self._start(1, achr_fraction, ache_activity, antibody_block, desensitised, mepp=True)
+        self._update_stats()
+
+    def _start(self, quanta: int, achr: float, ache: float, block: float, desens: float, mepp: bool) -> None:
+        for name, v in (("achr_fraction", achr), ("ache_activity", ache), ("antibody_block", block),
+                        ("desensitised", desens)):
+            if not (v >= 0.0) or not math.isfinite(v):
+                raise ValueError(f"{name}: expected a finite number ≥ 0 (got {v!r})")
+        if quanta < 0:
+            raise ValueError(f"quanta: expected a whole number ≥ 0 (got {quanta})")
+        if block >= 1.0 or desens >= 1.0:
+            raise ValueError("antibody_block and desensitised: expected shares below 1")
+        bench = self._bench_hold
+        self._reset_state()
+        self._bench_hold = bench
+        lp, q = self.lp, self.params.quantum
+        self._replays += 1
+        s_setup, s_kin, s_ca = np.random.SeedSequence([self.seed, self._replays]).spawn(3)
+        rs = np.random.default_rng(s_setup)
+        self._rng = np.random.default_rng(s_kin)
+        self._rng_ca = np.random.default_rng(s_ca)
+        self.quanta = quanta
+        self.achr_fraction = float(achr)
+        self.ache_activity = min(float(ache), 1.0)
+        self.antibody_block = float(block)
+        self.desensitised = float(desens)
+        self.is_mepp = mepp
+        self._tab = table_values(self.params, self.achr_fraction, self.ache_activity) if quanta else {}
+        # ---- scale: particles per quantum so the whole replay fits in max_particles
+        ppq = max(1, min(int(q.ach_per_quantum), self.max_particles // max(quanta, 1)))
+        self._ppq = ppq
+        s = self.molecules_per_particle = q.ach_per_quantum / ppq
+        self._ensure_capacity(max(quanta * ppq, 16))
+        # ---- vesicles: active zone and release time of each quantum
+        n_az = self.n_active_zones
+        az = (np.arange(quanta) % n_az).astype(np.int32)
+        rs.shuffle(az)
+        if mepp:
+            t_rel = np.full(quanta, lp.fuse_ms)
+        else:
+            t_rel = lp.release_delay_ms + rs.gamma(2.0, lp.release_jitter_ms, quanta)
+        self.vesicle_az = az
+        self.vesicle_t_ms = t_rel
+        self.vesicle_fuse = np.zeros(quanta, np.float32)
+        self._released_q = np.zeros(quanta, bool)
+        self._order = np.argsort(t_rel, kind="stable")
+        self._next_release = 0
+        # ---- receptor units: one patch (layer) per quantum on its active zone's crest
+        r_real = q.receptors_per_patch * self.achr_fraction / s
+        n_units = np.floor(r_real + rs.random(quanta)).astype(np.int64)
+        self._lay_n = n_units
+        self._lay_off = np.concatenate([[0], np.cumsum(n_units)])
+        self._lay_az = az
+        k = q.k_bind_per_molecule_per_ms * lp.binding_gain * self._dt
+        # P(bind) = gain × k_bind × (receptors in this patch) × free sites of the unit faced × dt
+        self._lay_pbind = (k * n_units * s).astype(np.float32)
+        total = int(self._lay_off[-1])
+        self._u_state = np.zeros(total, np.int8)
+        self._u_layer = np.repeat(np.arange(quanta, dtype=np.int32), n_units)
+        slot = np.arange(total) - self._lay_off[:-1][self._u_layer]
+        u = (slot + 0.5) * self.crest_nm / np.maximum(n_units[self._u_layer], 1)
+        self._u_x = self._crest_x(az[self._u_layer], u).astype(np.float32)
+        # ---- drawn receptors: those present at this junction, a share blocked or desensitised
+        present = self.achr_fraction / max((1.0 - block) * (1.0 - desens), 1e-9)
+        n_draw = int(round(self.n_receptors_healthy * min(present, 2.0)))
+        rx, rstripe = self._crest_positions(n_draw)
+        self.receptor_x = rx
+        self.receptor_y = np.full(n_draw, self.cleft_nm, np.float32)
+        state = np.zeros(n_draw, np.int8)
+        idx = rs.permutation(n_draw)
+        n_block = int(round(n_draw * block))
+        n_des = int(round((n_draw - n_block) * desens))
+        state[idx[:n_block]] = BLOCKED
+        state[idx[n_block:n_block + n_des]] = DESENSITISED
+        self.receptor_state = state
+        func = state == CLOSED
+        unit = np.full(n_draw, -1, np.int64)
+        for k_az in range(n_az):
+            layers = np.flatnonzero((az == k_az) & (n_units > 0))
+            mine = np.flatnonzero(func & (rstripe == k_az))
+            if len(layers) == 0 or len(mine) == 0:
+                continue
+            lay = layers[np.arange(len(mine)) % len(layers)]
+            off = rx[mine] - self.active_zone_x[k_az]
+            uu = self._crest_u(off)
+            sl = np.clip((uu * n_units[lay] / self.crest_nm).astype(np.int64), 0, n_units[lay] - 1)
+            unit[mine] = self._lay_off[lay] + sl
+        self._rec_unit = unit
+        self._rec_func = unit >= 0
+        # ---- traces
+        n_tr = int(math.ceil((lp.max_replay_ms + lp.ap_lead_ms) / self._dt)) + int(lp.epp_tail_ms / 0.05) + 8
+        self._tr_t = np.zeros(n_tr)
+        self._tr_open = np.zeros(n_tr)
+        self._tr_v = np.zeros(n_tr)
+        # ---- Ca2+ ions (display): entry times and places
+        if not mepp:
+            n_ca = lp.ca_per_active_zone * n_az
+            self._ca_born = np.sort(self._rng_ca.uniform(0.0, lp.ca_entry_ms, n_ca))
+            self._ca_die = self._ca_born + self._rng_ca.exponential(lp.ca_lifetime_ms, n_ca)
+            self._ca_x0 = (self.active_zone_x[np.arange(n_ca) % n_az] + self._rng_ca.uniform(-25, 25, n_ca)).astype(np.float32)
+        self._ca_x = np.zeros(0, np.float32)
+        self._ca_y = np.zeros(0, np.float32)
+        self._ca_t = np.zeros(0)
+        self._ca_next = 0
+        # ---- clock
+        self.t_ms = 0.0 if mepp else -lp.ap_lead_ms
+        self.phase = "fusion" if mepp else "ap"
+        self.ap_fraction = 1.0 if mepp else 0.0
+        self._refresh_receptors()
+
+    # ------------------------------------------------------------------------------------------ stepping
+    def step(self, dt_ms: float) -> None:
+        """Advance the replay by dt_ms of model time (any length: whole internal steps of
+        LensParams.substep_ms are run and the remainder is carried to the next call)."""
+        if not (dt_ms >= 0.0) or not math.isfinite(dt_ms):
+            raise ValueError(f"dt_ms: expected a finite number ≥ 0 (got {dt_ms!r})")
+        if self.phase in ("idle", "done"):
+            return
+        self._acc += dt_ms
+        n_sub = int(self._acc / self._dt + 1e-9)
+        self._acc -= n_sub * self._dt
+        if self._acc < 0.0:
+            self._acc = 0.0
+        cuts_x, cuts_y = [], []
+        decay = math.exp(-self._dt / self.lp.flash_ms)
+        for _ in range(n_sub):
+            self.hydrolysis_flash *= decay
+            cx, cy = self._substep()
+            if cx is not None:
+                cuts_x.append(cx)
+                cuts_y.append(cy)
+            if self.phase == "done":
+                break
+        if cuts_x:
+            self.cut_x = np.concatenate(cuts_x)[-4000:]
+            self.cut_y = np.concatenate(cuts_y)[-4000:]
+        elif n_sub:
+            self.cut_x = self.cut_x[:0]
+            self.cut_y = self.cut_y[:0]
+        if self._bench_hold and self._n < self._bench_hold:
+            self._spawn_uniform(self._bench_hold - self._n)
+        self._refresh_receptors()
+        self._update_stats()
+
+    def _substep(self):
+        dt = self._dt
+        t0 = self.t_ms
+        t1 = t0 + dt
+        self.t_ms = t1
+        if t1 < 0.0:
+            self.ap_fraction = min(1.0, (t1 + self.lp.ap_lead_ms) / self.lp.ap_lead_ms)
+            self._record()
+            return None, None
+        self.ap_fraction = 1.0
+        if not self.is_mepp:
+            self._step_calcium(t1)
+        self._release(t1)
+        cut = (None, None)
+        if self._n:
+            self._move()
+            cut = self._remove_and_bind()
+        if len(self._u_state):
+            self._receptor_transitions()
+        self._record()
+        self._update_phase()
+        return cut
+
+    def _release(self, t1: float) -> None:
+        """Vesicles whose fusion completes by t1 empty their ACh just under the presynaptic membrane."""
+        if len(self.vesicle_t_ms):
+            start = self.vesicle_t_ms - self.lp.fuse_ms
+            self.vesicle_fuse = np.clip((t1 - start) / self.lp.fuse_ms, 0.0, 1.0).astype(np.float32)
+        order = self._order
+        i0 = i = self._next_release
+        while i < len(order) and self.vesicle_t_ms[order[i]] <= t1 + 1e-12:
+            i += 1
+        if i == i0:
+            return
+        qs = order[i0:i]
+        self._next_release = i
+        self._released_q[qs] = True
+        ppq = self._ppq
+        k = len(qs) * ppq
+        n = self._n
+        self._ensure_capacity(n + k)
+        rng = self._rng
+        xa = self.active_zone_x[self.vesicle_az[qs]]
+        self._x[n:n + k] = np.repeat(xa, ppq) + rng.uniform(-12.0, 12.0, k).astype(np.float32)
+        self._y[n:n + k] = rng.uniform(0.5, 4.0, k).astype(np.float32)
+        self._q[n:n + k] = np.repeat(qs.astype(np.int32), ppq)
+        self._seen[n:n + k] = False
+        self._n = n + k
+        self._released_p += k
+
+    def _move(self) -> None:
+        """Brownian step, then the membranes: presynaptic (y = 0), crests (y = cleft), fold walls and bottoms."""
+        n = self._n
+        x, y, tmp = self._x[:n], self._y[:n], self._tmp[:n]
+        C = np.float32(self.cleft_nm)
+        in_fold = y > C
+        b = np.frombuffer(self._rng.bytes(2 * n), dtype=np.int8)
+        np.multiply(b[:n], self._step_scale, out=tmp)
+        x += tmp
+        x += self._step_bias
+        np.multiply(b[n:], self._step_scale, out=tmp)
+        y += tmp
+        y += self._step_bias
+        np.abs(y, out=y)                                  # presynaptic membrane
+        if self.fold_depth_nm <= 0:
+            np.subtract(2 * C, y, out=y, where=y > C)
+            return
+        P = np.float32(self.stripe_nm)
+        hw = np.float32(0.5 * self.fold_width_nm)
+        # offset from the nearest fold centre (folds at (k + ½)·stripe)
+        off = np.mod(x, P)
+        off -= np.float32(0.5) * P
+        aoff = np.abs(off)
+        below = y > C
+        outside = aoff > hw
+        blocked = below & outside
+        # came from the cleft: reflect off the crest; came from a fold: reflect off its wall
+        crest = blocked & ~in_fold
+        np.subtract(2 * C, y, out=y, where=crest)
+        wall = blocked & in_fold
+        if wall.any():
+            shift = 2.0 * (aoff - hw) * np.sign(off)
+            np.subtract(x, shift, out=x, where=wall)
+        bottom = np.float32(self.cleft_nm + self.fold_depth_nm)
+        np.subtract(2 * bottom, y, out=y, where=y > bottom)
+        # rare double reflections (a long step at a corner): clamp into the geometry
+        np.clip(y, 0.0, bottom, out=y)
+        stray = (y > C) & (np.abs(np.mod(x, P) - np.float32(0.5) * P) > hw)
+        if stray.any():
+            y[stray] = C
+
+    def _remove_and_bind(self):
+        """Escape at the lateral edges, hydrolysis by AChE, binding to receptor units; removed particles are
+        swapped out (O(removed)). Returns the positions of this step's cuts."""
+        n = self._n
+        x, y = self._x[:n], self._y[:n]
+        rng = self._rng
+        dead = []
+        # escape at the lateral edges
+        esc = np.flatnonzero((x < 0.0) | (x > self.width_nm))
+        if len(esc):
+            self._escaped_p += len(esc)
+            y[esc] = np.nan
+            dead.append(esc)
+        # hydrolysis: each particle is cut with p = 1 − exp(−k_h·activity·dt); draw the cut ones directly
+        cx = cy = None
+        p_h = 1.0 - math.exp(-self.params.quantum.k_hydrolysis_per_ms * self.ache_activity * self._dt)
+        if p_h > 0.0:
+            k = int(rng.binomial(n, p_h))
+            if k:
+                hit = np.unique(rng.integers(0, n, k))
+                hit = hit[~np.isnan(y[hit])]
+                if len(hit):
+                    self._hydrolysed_p += len(hit)
+                    cx, cy = x[hit].copy(), y[hit].copy()
+                    self._flash(cx, cy)
+                    y[hit] = np.nan
+                    dead.append(hit)
+        # binding: band prefilter (in the cleft within capture_nm of the crest), then the unit faced
+        C = self.cleft_nm
+        cand = np.flatnonzero((y > C - self.lp.capture_nm) & (y <= C))
+        if len(cand) and len(self._u_state):
+            lay = self._q[cand]
+            nl = self._lay_n[lay]
+            off = x[cand] - self.active_zone_x[self._lay_az[lay]]
+            ok = (np.abs(off) > 0.5 * self.fold_width_nm) & (np.abs(off) < 0.5 * self.stripe_nm) & (nl > 0)
+            if ok.any():
+                cand, lay, nl, off = cand[ok], lay[ok], nl[ok], off[ok]
+                slot = np.minimum((self._crest_u(off) * nl / self.crest_nm).astype(np.int64), nl - 1)
+                unit = self._lay_off[lay] + slot
+                st = self._u_state[unit]
+                free = np.where(st == _FREE, 2, np.where(st == _AR, 1, 0))
+                p = self._lay_pbind[lay] * free
+                win = rng.random(len(cand), dtype=np.float32) < p
+                if win.any():
+                    unit_w, first = np.unique(unit[win], return_index=True)
+                    who = cand[win][first]
+                    self._u_state[unit_w] += 1            # free → AR, AR → A2R (closed)
+                    self._bound_p += len(who)
+                    self._bind_events += len(who)
+                    new = ~self._seen[who]
+                    self._seen_p += int(new.sum())
+                    y[who] = np.nan
+                    dead.append(who)
+        if dead:
+            self._swap_remove(np.concatenate(dead) if len(dead) > 1 else dead[0])
+        return cx, cy
+
+    def _swap_remove(self, idx: np.ndarray) -> None:
+        """Remove rows idx (distinct) by moving live rows from the end into the holes."""
+        n = self._n
+        k = len(idx)
+        m = n - k
+        is_dead_tail = np.zeros(k, bool)
+        tail_dead = idx[idx >= m]
+        is_dead_tail[tail_dead - m] = True
+        movers = np.arange(m, n)[~is_dead_tail]
+        holes = idx[idx < m]
+        holes.sort()
+        for arr in (self._x, self._y, self._q, self._seen):
+            arr[holes] = arr[movers]
+        self._n = m
+
+    def _spawn(self, x: np.ndarray, y: np.ndarray, q: np.ndarray, seen: bool) -> None:
+        k = len(x)
+        n = self._n
+        self._ensure_capacity(n + k)
+        self._x[n:n + k] = x
+        self._y[n:n + k] = y
+        self._q[n:n + k] = q
+        self._seen[n:n + k] = seen
+        self._n = n + k
+
+    def _receptor_transitions(self) -> None:
+        """Unbinding (k_unbind per site), opening (k_open) and closing (1/open time) of the bound units."""
+        q = self.params.quantum
+        dt = self._dt
+        st = self._u_state
+        act = np.flatnonzero(st)
+        if not len(act):
+            return
+        s = st[act]
+        r = self._rng.random(len(act))
+        ku, ko, kc = q.k_unbind_per_ms, q.k_open_per_ms, 1.0 / q.channel_open_time_ms
+        p_ar = 1.0 - math.exp(-ku * dt)
+        tot2 = 2.0 * ku + ko
+        p_a2r = 1.0 - math.exp(-tot2 * dt)
+        p_unb2 = p_a2r * (2.0 * ku / tot2)
+        p_close = 1.0 - math.exp(-kc * dt)
+        unbind = ((s == _AR) & (r < p_ar)) | ((s == _A2R) & (r < p_unb2))
+        opening = (s == _A2R) & (r >= p_unb2) & (r < p_a2r)
+        closing = (s == _OPEN) & (r < p_close)
+        if opening.any():
+            st[act[opening]] = _OPEN
+            self._n_open += int(opening.sum())
+        if closing.any():
+            st[act[closing]] = _A2R
+            self._n_open -= int(closing.sum())
+        if unbind.any():
+            u = act[unbind]
+            st[u] -= 1
+            k = len(u)
+            self._bound_p -= k
+            ys = np.float32(self.cleft_nm - 0.5 * self.lp.capture_nm) + np.zeros(k, np.float32)
+            self._spawn(self._u_x[u], ys, self._u_layer[u], True)
+        if self._n_open > self._open_peak_units:
+            self._open_peak_units = self._n_open
+            self._t_open_peak = self.t_ms
+
+    def _flash(self, cx: np.ndarray, cy: np.ndarray) -> None:
+        """Count each cut at the nearest AChE site (mid-cleft sites, or the sites of the fold it happened in)."""
+        n_cleft = len(self._ache_cleft_x)
+        in_cleft = cy <= self.cleft_nm
+        if in_cleft.any() and n_cleft:
+            xs = cx[in_cleft]
+            i = np.clip(np.searchsorted(self._ache_cleft_x, xs), 1, max(n_cleft - 1, 1))
+            left = self._ache_cleft_x[i - 1]
+            right = self._ache_cleft_x[np.minimum(i, n_cleft - 1)]
+            near = np.where(np.abs(xs - left) <= np.abs(xs - right), i - 1, np.minimum(i, n_cleft - 1))
+            np.add.at(self.hydrolysis_flash, near, 1.0)
+        if (~in_cleft).any():
+            fx, fy = cx[~in_cleft], cy[~in_cleft] - self.cleft_nm
+            fold = np.clip((fx // self.stripe_nm).astype(np.int64), 0, self.n_active_zones - 1)
+            for k in np.unique(fold):
+                depths = self._ache_fold_depth[k]
+                if not len(depths):
+                    continue
+                d = fy[fold == k]
+                j = np.abs(d[:, None] - depths[None, :]).argmin(axis=1)
+                np.add.at(self.hydrolysis_flash, self._ache_fold_idx[k][j], 1.0)
+
+    def _step_calcium(self, t1: float) -> None:
+        """Ca2+ ions (display): enter at the active zones during the first few tenths of a ms, diffuse into the
+        terminal (y < 0) and vanish (buffered)."""
+        born = self._ca_born
+        if not len(born):
+            return
+        nxt = int(np.searchsorted(born, t1, side="right"))
+        if nxt > self._ca_next:
+            new = slice(self._ca_next, nxt)
+            self._ca_x = np.concatenate([self._ca_x, self._ca_x0[new]])
+            self._ca_y = np.concatenate([self._ca_y, np.full(nxt - self._ca_next, -1.0, np.float32)])
+            self._ca_t = np.concatenate([self._ca_t, self._ca_die[new]])
+            self._ca_next = nxt
+        if len(self._ca_t):
+            keep = self._ca_t > t1
+            if not keep.all():
+                self._ca_x, self._ca_y, self._ca_t = self._ca_x[keep], self._ca_y[keep], self._ca_t[keep]
+            m = len(self._ca_x)
+            if m:
+                b = np.frombuffer(self._rng_ca.bytes(2 * m), dtype=np.int8).astype(np.float32)
+                self._ca_x = self._ca_x + (b[:m] + 0.5) * self._ca_scale
+                self._ca_y = -np.abs(self._ca_y + (b[m:] + 0.5) * self._ca_scale)
+
+    def _record(self) -> None:
+        i = self._tr_n
+        if i >= len(self._tr_t):
+            return
+        o = self._n_open * self.molecules_per_particle
+        e = math.exp(-self._dt / self.params.membrane.time_constant_ms)
+        self._v = self._v * e + o * self.params.membrane.time_constant_ms * (1.0 - e)
+        self._tr_t[i] = self.t_ms
+        self._tr_open[i] = o
+        self._tr_v[i] = self._v
+        self._tr_n = i + 1
+
+    def _update_phase(self) -> None:
+        t = self.t_ms
+        if self._max_free < self._n:
+            self._max_free = self._n
+        all_out = self._next_release >= self.quanta
+        if not all_out:
+            first = (self.vesicle_t_ms.min() - self.lp.fuse_ms) if self.quanta else math.inf
+            self.phase = "fusion" if (self.is_mepp or t >= first) else "calcium"
+            return
+        if self.quanta == 0:
+            self.phase = "calcium" if t < self.lp.release_delay_ms + self.lp.ca_entry_ms else "done"
+        elif self._n == 0 and self._bound_p == 0:
+            self.phase = "done"
+        elif t >= self.lp.max_replay_ms:
+            self.phase = "done"
+        elif self.phase != "clearing":
+            self.phase = "clearing" if self._n < 0.5 * self._max_free else "diffusion"
+        if self.phase == "done":
+            self._finish()
+
+    def _finish(self) -> None:
+        """Append the passive decay of the end-plate potential to the traces (no more current)."""
+        if self._bench_hold:
+            return
+        tau_m = self.params.membrane.time_constant_ms
+        step = 0.05
+        k = min(int(self.lp.epp_tail_ms / step), len(self._tr_t) - self._tr_n)
+        if k <= 0:
+            return
+        i = self._tr_n
+        ts = self.t_ms + step * np.arange(1, k + 1)
+        self._tr_t[i:i + k] = ts
+        self._tr_open[i:i + k] = 0.0
+        self._tr_v[i:i + k] = self._v * np.exp(-(ts - self.t_ms) / tau_m)
+        self._tr_n = i + k
+
+    def _refresh_receptors(self) -> None:
+        """Drawn receptor states from the kinetic units they stand on (blocked/desensitised ones stay)."""
+        if not len(self.receptor_state):
+            return
+        f = self._rec_func
+        if f.any():
+            st = self._u_state[self._rec_unit[f]]
+            self.receptor_state[f] = np.where(st == _OPEN, OPEN, np.where(st == _FREE, CLOSED, ONE_BOUND))
+
+    # ------------------------------------------------------------------------------------------ statistics
+    def _update_stats(self) -> None:
+        s = self.molecules_per_particle
+        rel = self._released_p
+        inv = 1.0 / rel if rel else 0.0
+        tv = self._tr_v[: self._tr_n]
+        v_peak = float(tv.max()) if self._tr_n else 0.0
+        epp_peak = float(martin(v_peak * self._scale_mV * self._epp_gain, self._df_eff))
+        open_peak = self._open_peak_units * s
+        tab = self._tab
+        self.stats = {
+            "released_quanta": int(self._released_q.sum()) if len(self._released_q) else 0,
+            "quanta": self.quanta,
+            "molecules_per_particle": s,
+            "ach_released": rel * s,
+            "ach_free": self._n * s,
+            "ach_bound": self._bound_p * s,
+            "ach_hydrolysed": self._hydrolysed_p * s,
+            "ach_escaped": self._escaped_p * s,
+            "bound_once_fraction": self._seen_p * inv,
+            "binding_events_per_ach": self._bind_events * inv,
+            "hydrolysed_fraction": self._hydrolysed_p * inv,
+            "escaped_fraction": self._escaped_p * inv,
+            "open_peak": open_peak,
+            "open_peak_per_quantum": open_peak / self.quanta if self.quanta else 0.0,
+            "t_open_peak_ms": self._t_open_peak,
+            "epp_peak_mV": epp_peak,
+            "epc_tau_ms": (decay_tau_ms(self.open_trace_t_ms, self.open_trace, 0.03) if self.phase == "done"
+                           else float("nan")),
+            "population_epp_mV": self.population_epp_mV,
+            "table_open_peak_per_quantum": tab.get("open_peak", 0.0),
+            "table_bound_fraction": tab.get("bound_fraction", 0.0),
+            "table_tau_ms": tab.get("tau_ms", float("nan")),
+            "table_epp_mV": float(martin(self.quanta * tab.get("v_lin_mV", 0.0), self._df_eff)),
+        }
+
+    # ------------------------------------------------------------------------------------------ benchmark
+    def _spawn_uniform(self, k: int) -> None:
+        rng = self._rng
+        n_q = max(self.quanta, 1)
+        x = rng.uniform(0.0, self.width_nm, k).astype(np.float32)
+        y = rng.uniform(0.0, self.cleft_nm, k).astype(np.float32)
+        q = rng.integers(0, n_q, k).astype(np.int32)
+        self._spawn(x, y, q, False)
+        self._released_p += k
+
+    def fill_for_benchmark(self, n_particles: int) -> None:
+        """Put n_particles ACh particles in flight (a healthy junction mid-impulse, AChE intact, spread through
+        the cleft) and keep that many in flight: each `step` tops the count back up (benchmarks only)."""
+        n_particles = int(n_particles)
+        quanta = max(1, min(400, n_particles // 300))
+        saved = self.max_particles
+        self.max_particles = max(n_particles, 1)
+        self._bench_hold = 0
+        try:
+            self.start_mepp(1.0, 1.0) if quanta == 1 else self.start_impulse(quanta, 1.0, 1.0)
+        finally:
+            self.max_particles = saved
+        self._next_release = self.quanta
+        self._released_q[:] = True
+        self.vesicle_fuse[:] = 1.0
+        self.t_ms = float(self.vesicle_t_ms.max()) if self.quanta else 0.0
+        self.ap_fraction = 1.0
+        self.phase = "diffusion"
+        self._spawn_uniform(n_particles)
+        self._bench_hold = n_particles
+        self._update_stats()

@@ -1,0 +1,22 @@
+"""Shared test set-up: headless SDL before pygame is imported anywhere, and a fresh esper world per test."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import esper  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fresh_esper_world():
+    """Every test starts in an empty esper world and leaves no world behind."""
+    before = set(esper.list_worlds())
+    esper.switch_world("test")
+    yield
+    esper.switch_world("default")
+    for name in set(esper.list_worlds()) - before - {"default"}:
+        esper.delete_world(name)
