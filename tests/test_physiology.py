@@ -317,8 +317,10 @@ def sustained_effort(condition: str, seed: int, group: str = "eyelid") -> tuple[
 
 
 def test_check15_fatigue_with_use_recovery_with_rest_only_in_mg():
-    healthy = [sustained_effort("healthy", s) for s in SEEDS]
-    mg = [sustained_effort("mg-ocular", s) for s in SEEDS]
+    # Generalised MG, limb and bulbar muscles, a 30 s sustained effort. (Not encoded: the share of simulated
+    # patients with diplopia/ptosis within 30 s of upgaze — the model has no patient generator yet.)
+    healthy = [sustained_effort("healthy", s, g) for s in SEEDS for g in ("eyelid", "limb")]
+    mg = [sustained_effort("mg-moderate", s, g) for s in SEEDS for g in ("limb", "bulbar")]
     assert min(h[0] for h in healthy) > 0.95                   # healthy: no weakness with use
     assert np.mean([m[0] for m in mg]) < 0.9                    # MG: weaker with sustained use
     assert np.mean([m[1] for m in mg]) > np.mean([m[0] for m in mg])   # and better after rest

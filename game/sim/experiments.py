@@ -24,6 +24,7 @@ REST_BETWEEN_TEST_IMPULSES_S = 10.0
 TEST_TRAIN_HZ = 20.0
 TEST_TRAIN_S = 2.0
 STEP_S = 0.05
+POST_EXERCISE_FIRST_TRAIN_S = 8.0   # physiology.md §7: a train started within ~10 s of the exercise
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +155,7 @@ def exercise(setup: Setup, exercise_s: float = 45.0, exercise_hz: float = 25.0, 
         sim.submit(it.StartTrain(exercise_hz, int(exercise_s * exercise_hz)))
         sim.run(exercise_s + 0.1, STEP_S)
         end = sim.t_s
-        sim.run(2.0, STEP_S)
+        sim.run(POST_EXERCISE_FIRST_TRAIN_S, STEP_S)
         record("post-0")
         for m in range(1, minutes + 1):
             sim.run(end + 60.0 * m - sim.t_s, 0.5)

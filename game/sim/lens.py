@@ -78,6 +78,8 @@ class LensParams:
     diffusion_nm2_per_ms: float = 1.2e5    # [§5] effective D ~5× below free (4–8×10⁻⁶ cm²/s); calibrated within
     capture_nm: float = 15.0               # lens: capture radius above the crest (an AChR stands ~11 nm proud)
     binding_gain: float = 3.0              # calibrated: mass-action binding rate ÷ share of a patch's ACh in the band
+    wall_receptor_depth_nm: float = 100.0  # [§5] AChRs on the crests and the upper part of the folds (<¼ in the depths) [F]
+    unbind_offset_nm: float = 2.0          # lens: ACh leaving a receptor reappears this far outside the capture band
     substep_ms: float = 0.0025             # lens: internal step (2.5 µs: Brownian step ≈ 24 nm < cleft/2)
     ap_lead_ms: float = 0.2                # lens: the AP runs along the last stretch of axon before t = 0
     release_delay_ms: float = 0.25         # [GK] synaptic delay: Ca2+ entry then fusion, ~0.3–0.5 ms in all
@@ -213,7 +215,6 @@ class Lens:
         self.fold_width_nm = lp.fold_width_nm
         self.active_zone_x = ((np.arange(n_active_zones) + 0.5) * lp.stripe_nm).astype(np.float32)
         self.fold_x = self.active_zone_x.copy()       # fold centres: the mouths face the active zones
-        self.crest_nm = lp.stripe_nm - lp.fold_width_nm   # crest length per stripe
         # ---- AChE sites along the basal lamina: mid-cleft, and down the middle of each fold
         geo = np.random.default_rng(np.random.SeedSequence([self.seed, 0xACE]))
         n_fold = int(round(n_ache * lp.ache_in_folds_share)) if lp.fold_depth_nm > 0 else 0
@@ -235,8 +236,6 @@ class Lens:
         self.hydrolysis_flash = np.zeros(n_ache, np.float32)
         self.cut_x = np.zeros(0, np.float32)    # where ACh was cut during the last step (visual cue)
         self.cut_y = np.zeros(0, np.float32)
-        # ---- drawn receptor positions (healthy count, evenly along the crests); state set per replay
-        self._receptor_slots_x, self._receptor_slots_stripe = self._crest_positions(self.n_receptors_healthy)
         # ---- numerics
         self._dt = lp.substep_ms
         sigma = math.sqrt(2.0 * lp.diffusion_nm2_per_ms * self._dt)
@@ -248,25 +247,22 @@ class Lens:
         self._reset_state()
 
     # ------------------------------------------------------------------------------------------ geometry
-    def _crest_positions(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """n points evenly along all crests (skipping the fold mouths): x and stripe index."""
-        total = self.crest_nm * self.n_active_zones
-        u = (np.arange(n) + 0.5) * total / max(n, 1)
-        stripe = np.minimum((u // self.crest_nm).astype(np.int32), self.n_active_zones - 1)
-        uc = u - stripe * self.crest_nm
-        half = 0.5 * self.stripe_nm - 0.5 * self.fold_width_nm
-        off = np.where(uc < half, uc - 0.5 * self.stripe_nm, uc - 0.5 * self.stripe_nm + self.fold_width_nm)
-        return (self.active_zone_x[stripe] + off).astype(np.float32), stripe
-
-    def _crest_u(self, off: np.ndarray) -> np.ndarray:
-        """Crest coordinate (0..crest_nm) of an x offset from the stripe's active zone (valid off the mouth)."""
-        hw, half = 0.5 * self.fold_width_nm, 0.5 * self.stripe_nm
-        return np.where(off < 0.0, off + half, off + half - 2.0 * hw)
-
-    def _crest_x(self, az: np.ndarray, u: np.ndarray) -> np.ndarray:
-        hw, half = 0.5 * self.fold_width_nm, 0.5 * self.stripe_nm
-        off = np.where(u < half - hw, u - half, u - half + 2.0 * hw)
-        return self.active_zone_x[az] + off
+    def _receptor_positions(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """n drawn receptors evenly in "slot space" (x along each stripe, the kinetic units' map). Those
+        whose x falls over a fold mouth sit on the fold's upper walls (left half of the mouth → left wall,
+        deeper towards the middle). Returns drawn x, drawn y, slot x and stripe index."""
+        xs = ((np.arange(n) + 0.5) * self.width_nm / max(n, 1)).astype(np.float64)
+        stripe = np.minimum((xs // self.stripe_nm).astype(np.int32), self.n_active_zones - 1)
+        off = xs - self.active_zone_x[stripe]
+        hw = 0.5 * self.fold_width_nm
+        depth = self.lp.wall_receptor_depth_nm
+        x_draw = xs.copy()
+        y_draw = np.full(n, self.cleft_nm)
+        wall = np.abs(off) < hw
+        if depth > 0 and self.fold_depth_nm > 0:
+            x_draw[wall] = self.active_zone_x[stripe[wall]] + np.sign(off[wall]) * hw
+            y_draw[wall] = self.cleft_nm + (1.0 - np.abs(off[wall]) / hw) * depth
+        return x_draw.astype(np.float32), y_draw.astype(np.float32), xs, stripe
 
     # ------------------------------------------------------------------------------------------ state
     def _reset_state(self) -> None:
@@ -312,7 +308,7 @@ class Lens:
         self._lay_n = np.zeros(0, np.int64)
         self._lay_az = np.zeros(0, np.int32)
         self._lay_pbind = np.zeros(0, np.float32)
-        self.receptor_x = self._receptor_slots_x[:0]
+        self.receptor_x = np.zeros(0, np.float32)
         self.receptor_y = np.zeros(0, np.float32)
         self.receptor_state = np.zeros(0, np.int8)
         self._rec_unit = np.zeros(0, np.int64)
@@ -483,14 +479,14 @@ class Lens:
         self._u_state = np.zeros(total, np.int8)
         self._u_layer = np.repeat(np.arange(quanta, dtype=np.int32), n_units)
         slot = np.arange(total) - self._lay_off[:-1][self._u_layer]
-        u = (slot + 0.5) * self.crest_nm / np.maximum(n_units[self._u_layer], 1)
-        self._u_x = self._crest_x(az[self._u_layer], u).astype(np.float32)
+        u = (slot + 0.5) * self.stripe_nm / np.maximum(n_units[self._u_layer], 1)
+        self._u_x = (self.active_zone_x[az[self._u_layer]] - 0.5 * self.stripe_nm + u).astype(np.float32)
         # ---- drawn receptors: those present at this junction, a share blocked or desensitised
         present = self.achr_fraction / max((1.0 - block) * (1.0 - desens), 1e-9)
         n_draw = int(round(self.n_receptors_healthy * min(present, 2.0)))
-        rx, rstripe = self._crest_positions(n_draw)
+        rx, ry, rslot_x, rstripe = self._receptor_positions(n_draw)
         self.receptor_x = rx
-        self.receptor_y = np.full(n_draw, self.cleft_nm, np.float32)
+        self.receptor_y = ry
         state = np.zeros(n_draw, np.int8)
         idx = rs.permutation(n_draw)
         n_block = int(round(n_draw * block))
@@ -506,9 +502,8 @@ class Lens:
             if len(layers) == 0 or len(mine) == 0:
                 continue
             lay = layers[np.arange(len(mine)) % len(layers)]
-            off = rx[mine] - self.active_zone_x[k_az]
-            uu = self._crest_u(off)
-            sl = np.clip((uu * n_units[lay] / self.crest_nm).astype(np.int64), 0, n_units[lay] - 1)
+            uu = rslot_x[mine] - (self.active_zone_x[k_az] - 0.5 * self.stripe_nm)
+            sl = np.clip((uu * n_units[lay] / self.stripe_nm).astype(np.int64), 0, n_units[lay] - 1)
             unit[mine] = self._lay_off[lay] + sl
         self._rec_unit = unit
         self._rec_func = unit >= 0
@@ -685,17 +680,18 @@ class Lens:
                     self._flash(cx, cy)
                     y[hit] = np.nan
                     dead.append(hit)
-        # binding: band prefilter (in the cleft within capture_nm of the crest), then the unit faced
+        # binding: band prefilter (within capture_nm above the crests, or in the upper part of a fold, which
+        # has receptors on its walls), then the grid: the unit of its own patch the particle faces
         C = self.cleft_nm
-        cand = np.flatnonzero((y > C - self.lp.capture_nm) & (y <= C))
+        cand = np.flatnonzero((y > C - self.lp.capture_nm) & (y <= C + self.lp.wall_receptor_depth_nm))
         if len(cand) and len(self._u_state):
             lay = self._q[cand]
             nl = self._lay_n[lay]
-            off = x[cand] - self.active_zone_x[self._lay_az[lay]]
-            ok = (np.abs(off) > 0.5 * self.fold_width_nm) & (np.abs(off) < 0.5 * self.stripe_nm) & (nl > 0)
+            u = x[cand] - (self.active_zone_x[self._lay_az[lay]] - np.float32(0.5 * self.stripe_nm))
+            ok = (u >= 0.0) & (u < self.stripe_nm) & (nl > 0)
             if ok.any():
-                cand, lay, nl, off = cand[ok], lay[ok], nl[ok], off[ok]
-                slot = np.minimum((self._crest_u(off) * nl / self.crest_nm).astype(np.int64), nl - 1)
+                cand, lay, nl, u = cand[ok], lay[ok], nl[ok], u[ok]
+                slot = np.minimum((u * nl / self.stripe_nm).astype(np.int64), nl - 1)
                 unit = self._lay_off[lay] + slot
                 st = self._u_state[unit]
                 free = np.where(st == _FREE, 2, np.where(st == _AR, 1, 0))
@@ -770,7 +766,7 @@ class Lens:
             st[u] -= 1
             k = len(u)
             self._bound_p -= k
-            ys = np.float32(self.cleft_nm - 0.5 * self.lp.capture_nm) + np.zeros(k, np.float32)
+            ys = (self.cleft_nm - self.lp.capture_nm - self.lp.unbind_offset_nm) + np.zeros(k, np.float32)
             self._spawn(self._u_x[u], ys, self._u_layer[u], True)
         if self._n_open > self._open_peak_units:
             self._open_peak_units = self._n_open

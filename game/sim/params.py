@@ -78,9 +78,9 @@ class Membrane:
     residual_tau_floor: float = 0.08         # ... and 1/(activity+floor) times slower when it does not
     na_half_inactivation_mV: float = 7.0     # [§3 F] depolarisation → Na-channel inactivation; half point tuned
     na_inactivation_slope_mV: float = 2.0    # tuned
-    desensitisation_per_quantum: float = 1.6e-5  # tuned: [§6] share of receptors desensitised per quantum at healthy
+    desensitisation_per_quantum: float = 1.2e-5  # tuned: [§6] share of receptors desensitised per quantum at healthy
                                              # density; more per receptor when receptors are few and when ACh lingers
-    desensitisation_tau_s: float = 10.0      # [§6] recovery over seconds, slower at MG end plates [F]; tuned
+    desensitisation_tau_s: float = 6.0      # [§6] recovery over seconds, slower at MG end plates [F]; tuned
     achr_fiber_cv_healthy: float = 0.10      # [GK] fibre-to-fibre spread of receptor number
     achr_fiber_cv_mg: float = 0.30           # [§6] MG: 75% of muscles below controls, loss varies [F]; spread tuned
 
