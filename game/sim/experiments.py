@@ -13,7 +13,7 @@ import numpy as np
 
 from game.sim import intents as it
 from game.sim.components import Cleft, Endplate, Model, Receptors
-from game.sim.events import MeppEvent
+from game.sim.events import MeppEvent, RefusedEvent
 from game.sim.kinetics import martin
 from game.sim.params import DEFAULT, Params
 from game.sim.spec import WorldSpec
@@ -166,6 +166,16 @@ def exercise(setup: Setup, exercise_s: float = 45.0, exercise_hz: float = 25.0, 
     return {"protocol": "exercise", "exercise_s": exercise_s, "exercise_hz": exercise_hz, "trains": trains}
 
 
+def _submit_checked(sim: Sim, intent: object) -> None:
+    """Hand an intent to the model now; a refusal becomes a ValueError carrying the model's reason."""
+    sim.drain_events()
+    sim.submit(intent)
+    sim.step(0.0)
+    refused = [e.reason for e in sim.drain_events() if isinstance(e, RefusedEvent)]
+    if refused:
+        raise ValueError(refused[0])
+
+
 def strength(sim: Sim) -> float:
     """Mean force of a standard test train (20 Hz for 2 s) run on a copy of the model."""
     probe = sim.clone()
@@ -184,12 +194,7 @@ def dose(setup: Setup, drug: str = "pyridostigmine", dose_mg: float = 60.0, hour
         sim.run(5.0, 0.5)
         base = strength(sim) or 1e-9
         t0 = sim.t_s
-        sim.submit(it.GiveDrug(drug, dose_mg))
-        refused = [e.reason for e in sim.drain_events() if type(e).__name__ == "RefusedEvent"]
-        sim.step(0.0)
-        refused += [e.reason for e in sim.drain_events() if type(e).__name__ == "RefusedEvent"]
-        if refused:
-            raise ValueError(refused[0])
+        _submit_checked(sim, it.GiveDrug(drug, dose_mg))
         interval = hours * 3600.0 / samples
         for i in range(samples + 1):
             if i:
@@ -208,11 +213,7 @@ def immune(setup: Setup, treatment: str = "none", weeks: float = 12.0, samples_p
         base = strength(sim) or 1e-9
         t0 = sim.t_s
         if treatment != "none":
-            sim.submit(it.StartTreatment(treatment))
-            sim.step(0.0)
-            refused = [e.reason for e in sim.drain_events() if type(e).__name__ == "RefusedEvent"]
-            if refused:
-                raise ValueError(refused[0])
+            _submit_checked(sim, it.StartTreatment(treatment))
         day = 86400.0
         n = int(round(weeks * samples_per_week))
         for i in range(n + 1):
