@@ -24,36 +24,28 @@ class CliError(Exception):
     """A problem with what the user asked for: printed as one line, exit code 2."""
 
 
-def _fraction(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
-    if not (0.0 <= v <= 1.0):
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text}")
-    return v
+def _number(low: float, high: float, what: str, kind: type = float, low_open: bool = False):
+    """An argparse type: a number of `kind` in [low, high] (or (low, high] when low_open)."""
+    span = f"{'above' if low_open else 'from'} {low:g} {'up ' if low_open else ''}to {high:g}"
 
-
-def _positive(kind: type, upper: float = math.inf):
     def parse(text: str):
         try:
             v = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}") from None
-        if not (0 < v <= upper) or (isinstance(v, float) and not math.isfinite(v)):
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__} up to {upper:g}, got {text}")
+            raise argparse.ArgumentTypeError(f"expected {what} {span}, got {text!r}") from None
+        ok = (low < v if low_open else low <= v) and v <= high and math.isfinite(v)
+        if not ok:
+            raise argparse.ArgumentTypeError(f"expected {what} {span}, got {text}")
         return v
     return parse
 
 
-def _concentration(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a concentration in mM (0 to 20), got {text!r}") from None
-    if not (0.0 <= v <= 20.0):
-        raise argparse.ArgumentTypeError(f"expected a concentration in mM (0 to 20), got {text}")
-    return v
+_fraction = _number(0.0, 1.0, "a fraction")
+_concentration = _number(0.0, 20.0, "a concentration in mM")
+
+
+def _positive(kind: type, upper: float = math.inf):
+    return _number(0, upper, f"a positive {'whole number' if kind is int else 'number'}", kind, low_open=True)
 
 
 def _ca_levels(text: str) -> list[float]:
