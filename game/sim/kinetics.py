@@ -33,8 +33,8 @@ class QuantalTable:
 
     `v_lin_mV`: linear peak potential of one quantum (healthy patch = the healthy MEPP, before the
     non-linear summation correction); `tau_ms`: decay time constant of the end-plate current;
-    `open_peak`: channels open at the peak; `bound_fraction`: share of released ACh that bound a receptor
-    at least once; `rise_ms`: time to the current's peak.
+    `open_peak`: channels open at the peak; `bound_fraction`: binding events per released ACh molecule
+    (above 1 when ACh rebinds, e.g. ~1.5 healthy, ~11 with AChE fully blocked); `rise_ms`: time to the current's peak.
     """
 
     achr: np.ndarray

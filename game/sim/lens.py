@@ -8,42 +8,50 @@ crests at y = cleft_nm, and one junctional fold under each active zone (the fold
 reaching y = cleft_nm + fold_depth_nm. Coordinates are in nm (x along the junction, 0..width_nm; y < 0 is
 inside the nerve terminal). Time is in model ms, t_ms = 0 when the action potential reaches the terminal.
 
-* ACh is a numpy struct of arrays (x, y, quantum, "has bound once"), one row per particle; a particle stands
-  for `molecules_per_particle` ACh molecules (1 for a single quantum, ~27 for a 160-quantum EPP: the lens
-  releases at most `max_particles` particles in a replay). Particles take Brownian steps (D_eff, physiology.md
-  §5) in the cleft and folds with reflecting membranes, escape at the lateral edges (x < 0 or x > width_nm),
-  are cut by AChE (a hazard k_hydrolysis × activity anywhere in the basal lamina, which lines the cleft and
-  the folds; the cut is shown at the nearest AChE site) and bind receptors on the fold crests.
+* ACh is a numpy struct of arrays (x, y, stripe edge, quantum, "has bound once"), one row per particle; a
+  particle stands for `molecules_per_particle` ACh molecules: a replay releases at most `max_particles`
+  particles, so a single quantum is drawn molecule by molecule up to 10,000 and a 160-quantum EPP at ~27
+  molecules per particle (60,000 particles). Particles take Brownian steps in the cleft and the folds with
+  reflecting membranes, escape at the lateral edges (x < 0 or x > width_nm), are cut by AChE (a hazard
+  k_hydrolysis × activity everywhere in the basal lamina, which lines the cleft and the folds; each cut is
+  shown at the nearest AChE site) and bind receptors.
 * Receptors are kinetic *units*, each standing for `molecules_per_particle` AChRs so that ACh and receptors
-  keep the quantal patch's ratio (10,000 ACh : 3,000 AChR). Each quantum owns its own patch of receptor units
-  (its "layer"): the crest of its active zone's stripe at its own depth in the unseen third dimension, which
-  is why quanta add up as they do in the population model. A unit has two sites: 0 free, 1 one ACh, 2 two ACh
-  closed, 3 open. Binding: band prefilter (only particles within `capture_nm` of the crest, in the cleft) then
-  a grid lookup (the unit whose crest slot the particle faces, in its own layer), with probability
-  gain × k_bind × (receptors in the patch) × (free sites of that unit) × dt, the particle version of the quantal
-  ODE's mass action. Bound ACh leaves at k_unbind per site (rebinding follows naturally), doubly bound units
-  open at k_open and close with the open time of params.Quantum.
-* The drawn receptors (`n_receptors` at a healthy junction, fewer in MG) sit on the crests; each shows the
-  state of the kinetic unit it stands on in one of its stripe's layers. Receptors blocked by antibodies
-  (state 4) and desensitised ones (state 3) are drawn but never bind or open.
-* The end-plate potential trace integrates the open-channel time course through the passive membrane (τm)
-  with exactly the scaling of the population model's quantal table (kinetics.quantal_table), then the same
+  keep the quantal patch's ratio (10,000 ACh : 3,000 AChR × receptor fraction). Each quantum owns its own
+  patch of units (its "layer"): the crest stripe of its active zone, at its own depth in the unseen third
+  dimension, which is why quanta add up as they do in the population model. A unit is free, has one ACh,
+  two ACh (closed) or is open. Binding: band prefilter (particles within `capture_nm` above the crests or in
+  the upper `wall_receptor_depth_nm` of a fold, where AChRs line the walls, and inside their own stripe),
+  then a grid lookup (the unit of its own patch the particle faces), bound with probability
+  gain × k_bind × (receptors in the patch) × (free sites of that unit) × dt: the particle form of the quantal
+  ODE's mass action. ACh leaves a site at k_unbind (and may bind again: rebinding is what prolongs the
+  current when AChE is blocked), doubly bound units open at k_open and close with the open time of
+  params.Quantum.
+* The drawn receptors (`n_receptors` at a healthy junction; fewer in MG) sit on the crests and the upper fold
+  walls; each shows the state of the unit it stands on in one of its stripe's patches. Receptors blocked by
+  antibodies (state 4) and desensitised ones (state 3) are drawn but never bind or open (`achr_fraction`
+  counts only the functional ones, as the population model does).
+* The end-plate potential integrates the open-channel time course through the passive membrane (τm) with
+  exactly the scaling of the population model's quantal table (kinetics.quantal_table), then the same
   non-linear summation, so its peak matches the population EPP for that junction.
+
+Calibration (tests/test_lens.py holds it, at receptor fraction × AChE activity 1/1, 0.33/1, 1/0.1): open
+channels per quantum within −10…0% of the quantal table, ACh bound at least once within −10…0% and binding
+events per molecule within 0…+20% of the well-mixed ODE, EPC decay τ within 0…+25%, EPP peak within ±5% of
+the population's. Known limit: with AChE almost fully blocked (activity ≲ 0.05) ACh leaves only through the
+junction's edges, so the lens clears it more slowly than the table's uniform escape (τ up to ~1.7× at 0.01,
+more for the middle active zones).
 
 Internal step and cost
 ----------------------
-`step(dt_ms)` accepts any length: it runs whole internal steps of `LensParams.substep_ms` (2.5 µs; the
-Brownian step is then ~22 nm, under half the cleft width) and carries the remainder, so one 0.05 ms step and
-five 0.01 ms steps give identical arrays. Everything per particle is O(particles) numpy: random steps from raw
-bytes (uniform, zero mean, the variance of the Gaussian step), in-place arithmetic, swap-removal of the few
-particles that leave. Cost ≈ 0.1 µs × particles per internal step, i.e. it grows linearly with the particle
-count and with the model time the view asks for per frame.
-
-Calibration (LensParams.binding_gain, diffusion, geometry) is held against the well-mixed quantal table by
-tests/test_lens.py (open channels per quantum, ACh bound per molecule, EPC decay τ, EPP).
+`step(dt_ms)` accepts any length: it runs whole internal steps of `LensParams.substep_ms` (1/300 ms: three
+per 0.01 ms; Brownian σ ≈ 40 nm, so ACh crosses the cleft in a few µs) and carries the remainder, so one
+0.05 ms step and five 0.01 ms steps give identical arrays. Everything per particle is O(particles) numpy:
+random steps from raw generator bytes (uniform odd int8: zero mean; the path is Gaussian within a few steps),
+branch-free in-place arithmetic for the membranes, O(removed) swap-removal. Cost ≈ 25 ns per particle per
+internal step plus ~0.2 ms: it grows linearly with the particle count and with the model time per frame.
 
 The module is headless and deterministic: no pygame, no time, no random; numpy Generators spawned from
-(seed, replay number).
+(seed, replay number), so a replay does not depend on how far the previous one was stepped.
 """
 from __future__ import annotations
 
@@ -72,23 +80,24 @@ class LensParams:
     "calibrated" = fitted so the particles agree with the quantal table (tests/test_lens.py)."""
 
     cleft_nm: float = 50.0                 # [§5] primary cleft ~50 nm (20–70) [F]
-    fold_depth_nm: float = 400.0           # [§5/GK] junctional folds ~0.5–1 µm deep; drawn a little shallower
+    fold_depth_nm: float = 300.0           # [§5/GK] junctional folds ~0.5–1 µm deep; shallower here (calibrated: deep folds hide ACh from the receptors)
     fold_width_nm: float = 80.0            # [GK] fold lumen ~50–100 nm
-    stripe_nm: float = 400.0               # lens: crest stripe per active zone (one fold mouth each); width = n_az × this
-    diffusion_nm2_per_ms: float = 1.2e5    # [§5] effective D ~5× below free (4–8×10⁻⁶ cm²/s); calibrated within
-    capture_nm: float = 15.0               # lens: capture radius above the crest (an AChR stands ~11 nm proud)
-    binding_gain: float = 3.0              # calibrated: mass-action binding rate ÷ share of a patch's ACh in the band
+    stripe_nm: float = 350.0               # lens: crest stripe per active zone (one fold mouth each); width = n_az × this
+    diffusion_nm2_per_ms: float = 2.4e5    # [§5] free 4–8×10⁵ nm²/ms, ~5× less in a real NMJ (folds included; the lens draws its folds): calibrated between
+    capture_nm: float = 20.0               # lens: capture radius above the crest (an AChR stands ~11 nm proud); calibrated
+    binding_gain: float = 4.0              # calibrated: mass-action binding rate ÷ share of a patch's ACh in the band
     wall_receptor_depth_nm: float = 100.0  # [§5] AChRs on the crests and the upper part of the folds (<¼ in the depths) [F]
-    unbind_offset_nm: float = 2.0          # lens: ACh leaving a receptor reappears this far outside the capture band
-    substep_ms: float = 0.0025             # lens: internal step (2.5 µs: Brownian step ≈ 24 nm < cleft/2)
+    unbind_offset_nm: float = 28.0         # calibrated: ACh leaving a receptor reappears this far outside the capture band
+                                           # (near the terminal), so local rebinding does not outrun the well-mixed table
+    substep_ms: float = 1.0 / 300.0        # lens: internal step (3.3 µs, 3 per 0.01 ms frame; Brownian σ ≈ 40 nm, ACh crosses the cleft in ~5 µs)
     ap_lead_ms: float = 0.2                # lens: the AP runs along the last stretch of axon before t = 0
     release_delay_ms: float = 0.25         # [GK] synaptic delay: Ca2+ entry then fusion, ~0.3–0.5 ms in all
-    release_jitter_ms: float = 0.04        # [GK] asynchrony of evoked release (gamma, shape 2: sd ≈ 0.06 ms)
+    release_jitter_ms: float = 0.025       # [GK] asynchrony of evoked release (gamma, shape 2: sd ≈ 0.035 ms)
     fuse_ms: float = 0.05                  # lens: a vesicle's fusion animation before its ACh is out
     ca_per_active_zone: int = 24           # lens: Ca2+ ions drawn per active zone
     ca_entry_ms: float = 0.3               # [GK] Ca2+ channels open for a few tenths of a ms
     ca_lifetime_ms: float = 0.3            # [GK] Ca2+ buffered/extruded within ~ms (drawn ions fade faster)
-    ca_diffusion_nm2_per_ms: float = 1.0e5  # [GK] buffered Ca2+ diffusion in the terminal
+    ca_diffusion_nm2_per_ms: float = 2.0e4  # [GK] Ca2+ slowed ~10× by buffers: it stays in nanodomains at the active zones
     flash_ms: float = 0.01                 # lens: decay of the per-AChE cut counter (visual cue)
     max_replay_ms: float = 30.0            # lens: a replay ends here even if some ACh lingers (AChE blocked)
     epp_tail_ms: float = 20.0              # lens: passive EPP decay appended to the traces when a replay ends
@@ -96,6 +105,19 @@ class LensParams:
 
 
 LENS = LensParams()
+
+_ODD_BYTE_SD = math.sqrt(float(np.mean(np.arange(-127, 128, 2) ** 2)))   # sd of a uniform odd int8
+_ODD = np.uint64(0x0101010101010101)
+_FLASH_CELL_NM = 10.0
+_FREE_SITES = np.array([2, 1, 0, 0], np.float32)                          # by unit state
+
+
+def _odd_bytes(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n random odd int8 values (uniform on −127, −125, … 127: zero mean), straight from the bit generator:
+    ~40× cheaper than Gaussian draws, and a Brownian path built from them is Gaussian within a few steps."""
+    raw = rng.bit_generator.random_raw((n + 7) // 8)
+    raw |= _ODD
+    return raw.view(np.int8)
 
 
 @lru_cache(maxsize=8)
@@ -230,20 +252,35 @@ class Lens:
         fxs = self.fold_x[fk] + geo.uniform(-0.25, 0.25, n_fold) * self.fold_width_nm
         self.ache_x = np.concatenate([cx, fxs]).astype(np.float32)
         self.ache_y = np.concatenate([cy, self.cleft_nm + fdepth]).astype(np.float32)
-        self._ache_cleft_x = cx
-        self._ache_fold_idx = [n_cleft + np.flatnonzero(fk == k) for k in range(n_active_zones)]
-        self._ache_fold_depth = [fdepth[fk == k] for k in range(n_active_zones)]
+        # nearest AChE site for each 10-nm cell (cleft cells look among the cleft sites, fold cells among
+        # their fold's sites): where a cut is shown
+        gx = (np.arange(int(math.ceil(self.width_nm / _FLASH_CELL_NM))) + 0.5) * _FLASH_CELL_NM
+        gy = (np.arange(int(math.ceil((self.cleft_nm + self.fold_depth_nm) / _FLASH_CELL_NM)) + 1) + 0.5) * _FLASH_CELL_NM
+        GX, GY = np.meshgrid(gx, gy)
+        d2 = (GX[..., None] - self.ache_x[None, None, :]) ** 2 + (GY[..., None] - self.ache_y[None, None, :]) ** 2
+        site_in_fold = self.ache_y > self.cleft_nm
+        cell_in_fold = GY > self.cleft_nm
+        d2 += np.where(cell_in_fold[..., None] != site_in_fold[None, None, :], 1e12, 0.0)
+        self._ache_grid = d2.argmin(axis=-1).astype(np.int64)
         self.hydrolysis_flash = np.zeros(n_ache, np.float32)
         self.cut_x = np.zeros(0, np.float32)    # where ACh was cut during the last step (visual cue)
         self.cut_y = np.zeros(0, np.float32)
         # ---- numerics
         self._dt = lp.substep_ms
+        self.substep_ms = lp.substep_ms               # the internal step (public: the view budgets its frames)
         sigma = math.sqrt(2.0 * lp.diffusion_nm2_per_ms * self._dt)
-        self._step_scale = np.float32(sigma / math.sqrt((256.0 ** 2 - 1.0) / 12.0))  # int8 uniform → σ
-        self._step_bias = np.float32(0.5 * float(self._step_scale))                # int8 mean is −½
+        self._step_scale = np.float32(sigma / _ODD_BYTE_SD)         # odd int8 (uniform, mean 0) → σ
+        q = params.quantum
+        ku, ko, kc = q.k_unbind_per_ms, q.k_open_per_ms, 1.0 / q.channel_open_time_ms
+        p2 = 1.0 - math.exp(-(2.0 * ku + ko) * self._dt)
+        p_unb2 = p2 * 2.0 * ku / (2.0 * ku + ko)
+        # per unit state (free, AR, A2R, open): event A = lose one ACh, event B = open (A2R) / close (open)
+        self._pa = np.array([0.0, 1.0 - math.exp(-ku * self._dt), p_unb2, 0.0], np.float32)
+        self._pb = np.array([0.0, 0.0, p2, 1.0 - math.exp(-kc * self._dt)], np.float32)
         ca_sigma = math.sqrt(2.0 * lp.ca_diffusion_nm2_per_ms * self._dt)
-        self._ca_scale = np.float32(ca_sigma / math.sqrt((256.0 ** 2 - 1.0) / 12.0))
+        self._ca_scale = np.float32(ca_sigma / _ODD_BYTE_SD)
         self._bench_hold = 0
+        self._mepp_az: int | None = None
         self._reset_state()
 
     # ------------------------------------------------------------------------------------------ geometry
@@ -285,8 +322,13 @@ class Lens:
         self._x = np.zeros(cap, np.float32)
         self._y = np.zeros(cap, np.float32)
         self._q = np.zeros(cap, np.int32)
+        self._u0 = np.zeros(cap, np.float32)
         self._seen = np.zeros(cap, bool)
         self._tmp = np.zeros(cap, np.float32)
+        self._off = np.zeros(cap, np.float32)
+        self._aux = np.zeros(cap, np.float32)
+        self._m1 = np.zeros(cap, bool)
+        self._m2 = np.zeros(cap, bool)
         self._ca_x = np.zeros(0, np.float32)
         self._ca_y = np.zeros(0, np.float32)
         self._ca_t = np.zeros(0)
@@ -304,9 +346,11 @@ class Lens:
         self._u_state = np.zeros(0, np.int8)
         self._u_layer = np.zeros(0, np.int32)
         self._u_x = np.zeros(0, np.float32)
-        self._lay_off = np.zeros(1, np.int64)
-        self._lay_n = np.zeros(0, np.int64)
+        self._lay_off = np.zeros(1, np.int32)
+        self._lay_n = np.zeros(0, np.int32)
         self._lay_az = np.zeros(0, np.int32)
+        self._lay_u0 = np.zeros(1, np.float32)
+        self._p_hyd = 0.0
         self._lay_pbind = np.zeros(0, np.float32)
         self.receptor_x = np.zeros(0, np.float32)
         self.receptor_y = np.zeros(0, np.float32)
@@ -331,7 +375,6 @@ class Lens:
         self._tr_v = np.zeros(0)
         self._v = 0.0
         self._df_eff = self.params.membrane.ach_reversal_mV - self.params.membrane.resting_potential_mV
-        self._epp_gain = 1.0
         self.hydrolysis_flash[:] = 0.0
         self.cut_x = np.zeros(0, np.float32)
         self.cut_y = np.zeros(0, np.float32)
@@ -342,12 +385,16 @@ class Lens:
         if n <= len(self._x):
             return
         cap = max(n, int(len(self._x) * 1.5) + 16)
-        for name in ("_x", "_y", "_q", "_seen"):
+        for name in ("_x", "_y", "_u0", "_q", "_seen"):
             old = getattr(self, name)
             new = np.zeros(cap, old.dtype)
             new[: self._n] = old[: self._n]
             setattr(self, name, new)
         self._tmp = np.zeros(cap, np.float32)
+        self._off = np.zeros(cap, np.float32)
+        self._aux = np.zeros(cap, np.float32)
+        self._m1 = np.zeros(cap, bool)
+        self._m2 = np.zeros(cap, bool)
 
     # ------------------------------------------------------------------------------------------ drawing state
     @property
@@ -391,7 +438,7 @@ class Lens:
     @property
     def epp_trace_mV(self) -> np.ndarray:
         """End-plate potential (mV above rest) at the times of open_trace_t_ms."""
-        v = self._tr_v[: self._tr_n] * (self._scale_mV * self._epp_gain)
+        v = self._tr_v[: self._tr_n] * self._scale_mV
         return martin(v, self._df_eff)
 
     # ------------------------------------------------------------------------------------------ starting
@@ -417,8 +464,12 @@ class Lens:
         self._update_stats()
 
     def start_mepp(self, achr_fraction: float, ache_activity: float, antibody_block: float = 0.0,
-                   desensitised: float = 0.0) -> None:
-        """Begin the replay of one spontaneous quantum (no action potential, no Ca2+ entry)."""
+                   desensitised: float = 0.0, active_zone: int | None = None) -> None:
+        """Begin the replay of one spontaneous quantum (no action potential, no Ca2+ entry) at `active_zone`
+        (None: one drawn at random)."""
+        if active_zone is not None and not (0 <= active_zone < self.n_active_zones):
+            raise ValueError(f"active_zone: expected 0..{self.n_active_zones - 1} or None (got {active_zone!r})")
+        self._mepp_az = active_zone
         self._start(1, achr_fraction, ache_activity, antibody_block, desensitised, mepp=True)
         self._update_stats()
 
@@ -431,9 +482,8 @@ class Lens:
             raise ValueError(f"quanta: expected a whole number ≥ 0 (got {quanta})")
         if block >= 1.0 or desens >= 1.0:
             raise ValueError("antibody_block and desensitised: expected shares below 1")
-        bench = self._bench_hold
+        self._bench_hold = 0
         self._reset_state()
-        self._bench_hold = bench
         lp, q = self.lp, self.params.quantum
         self._replays += 1
         s_setup, s_kin, s_ca = np.random.SeedSequence([self.seed, self._replays]).spawn(3)
@@ -457,6 +507,7 @@ class Lens:
         az = (np.arange(quanta) % n_az).astype(np.int32)
         rs.shuffle(az)
         if mepp:
+            az[:] = rs.integers(0, n_az) if self._mepp_az is None else self._mepp_az
             t_rel = np.full(quanta, lp.fuse_ms)
         else:
             t_rel = lp.release_delay_ms + rs.gamma(2.0, lp.release_jitter_ms, quanta)
@@ -469,9 +520,12 @@ class Lens:
         # ---- receptor units: one patch (layer) per quantum on its active zone's crest
         r_real = q.receptors_per_patch * self.achr_fraction / s
         n_units = np.floor(r_real + rs.random(quanta)).astype(np.int64)
-        self._lay_n = n_units
-        self._lay_off = np.concatenate([[0], np.cumsum(n_units)])
+        self._lay_n = n_units.astype(np.int32)
+        self._lay_off = np.concatenate([[0], np.cumsum(n_units)]).astype(np.int32)
         self._lay_az = az
+        # left edge of each patch's stripe (+inf for a patch without receptors: its ACh never faces a unit)
+        self._lay_u0 = np.where(n_units > 0, self.active_zone_x[az] - 0.5 * self.stripe_nm, np.inf).astype(np.float32)
+        self._p_hyd = 1.0 - math.exp(-q.k_hydrolysis_per_ms * self.ache_activity * self._dt)
         k = q.k_bind_per_molecule_per_ms * lp.binding_gain * self._dt
         # P(bind) = gain × k_bind × (receptors in this patch) × free sites of the unit faced × dt
         self._lay_pbind = (k * n_units * s).astype(np.float32)
@@ -558,7 +612,7 @@ class Lens:
             self.cut_x = self.cut_x[:0]
             self.cut_y = self.cut_y[:0]
         if self._bench_hold and self._n < self._bench_hold:
-            self._spawn_uniform(self._bench_hold - self._n)
+            self._top_up(self._bench_hold - self._n)
         self._refresh_receptors()
         self._update_stats()
 
@@ -608,50 +662,72 @@ class Lens:
         self._x[n:n + k] = np.repeat(xa, ppq) + rng.uniform(-12.0, 12.0, k).astype(np.float32)
         self._y[n:n + k] = rng.uniform(0.5, 4.0, k).astype(np.float32)
         self._q[n:n + k] = np.repeat(qs.astype(np.int32), ppq)
+        self._u0[n:n + k] = np.repeat(xa - np.float32(0.5 * self.stripe_nm), ppq)
         self._seen[n:n + k] = False
         self._n = n + k
         self._released_p += k
 
     def _move(self) -> None:
-        """Brownian step, then the membranes: presynaptic (y = 0), crests (y = cleft), fold walls and bottoms."""
+        """Brownian step, then the membranes: presynaptic (y = 0), crests (y = cleft), fold walls and bottoms.
+        All branch-free arithmetic on whole arrays (masked numpy writes are several times slower)."""
         n = self._n
-        x, y, tmp = self._x[:n], self._y[:n], self._tmp[:n]
+        x, y = self._x[:n], self._y[:n]
+        tmp, off, aux = self._tmp[:n], self._off[:n], self._aux[:n]
         C = np.float32(self.cleft_nm)
-        in_fold = y > C
-        b = np.frombuffer(self._rng.bytes(2 * n), dtype=np.int8)
+        from_cleft = np.less_equal(y, C, out=self._m1[:n])
+        b = _odd_bytes(self._rng, 2 * n)
         np.multiply(b[:n], self._step_scale, out=tmp)
         x += tmp
-        x += self._step_bias
-        np.multiply(b[n:], self._step_scale, out=tmp)
+        np.multiply(b[n:2 * n], self._step_scale, out=tmp)
         y += tmp
-        y += self._step_bias
-        np.abs(y, out=y)                                  # presynaptic membrane
+        np.abs(y, out=y)                                             # presynaptic membrane
         if self.fold_depth_nm <= 0:
-            np.subtract(2 * C, y, out=y, where=y > C)
+            np.subtract(C, y, out=tmp)
+            np.abs(tmp, out=tmp)
+            np.subtract(C, tmp, out=y)                               # crest: y → C − |C − y|
             return
-        P = np.float32(self.stripe_nm)
         hw = np.float32(0.5 * self.fold_width_nm)
-        # offset from the nearest fold centre (folds at (k + ½)·stripe)
-        off = np.mod(x, P)
-        off -= np.float32(0.5) * P
-        aoff = np.abs(off)
-        below = y > C
-        outside = aoff > hw
-        blocked = below & outside
-        # came from the cleft: reflect off the crest; came from a fold: reflect off its wall
-        crest = blocked & ~in_fold
-        np.subtract(2 * C, y, out=y, where=crest)
-        wall = blocked & in_fold
-        if wall.any():
-            shift = 2.0 * (aoff - hw) * np.sign(off)
-            np.subtract(x, shift, out=x, where=wall)
         bottom = np.float32(self.cleft_nm + self.fold_depth_nm)
-        np.subtract(2 * bottom, y, out=y, where=y > bottom)
-        # rare double reflections (a long step at a corner): clamp into the geometry
+        # offset from the nearest fold centre (folds at (k + ½)·stripe)
+        self._fold_offset(x, off, tmp)
+        np.abs(off, out=aux)
+        aux -= hw                                                    # > 0: not over a fold mouth
+        # from the cleft, not over a mouth, below the crest → reflect off the crest
+        np.subtract(y, C, out=tmp)
+        np.maximum(tmp, 0.0, out=tmp)                                # depth below the crest
+        blocked = np.greater(aux, 0.0, out=self._m2[:n])
+        blocked &= from_cleft
+        tmp *= blocked
+        tmp *= np.float32(2.0)
+        y -= tmp
+        # fold bottom: y → B − |B − y|
+        np.subtract(bottom, y, out=tmp)
+        np.abs(tmp, out=tmp)
+        np.subtract(bottom, tmp, out=y)
+        # from a fold, still below the crest, beyond a wall → reflect off the wall, then clamp into the fold
+        # (a long step can overshoot the opposite wall)
+        stayed = np.greater(y, C, out=self._m2[:n])
+        np.invert(from_cleft, out=from_cleft)
+        stayed &= from_cleft
+        np.maximum(aux, 0.0, out=aux)
+        np.sign(off, out=tmp)
+        aux *= tmp
+        aux *= np.float32(2.0)
+        np.subtract(off, aux, out=aux)                               # reflected offset
+        np.clip(aux, -hw, hw, out=aux)
+        aux -= off
+        aux *= stayed
+        x += aux
         np.clip(y, 0.0, bottom, out=y)
-        stray = (y > C) & (np.abs(np.mod(x, P) - np.float32(0.5) * P) > hw)
-        if stray.any():
-            y[stray] = C
+
+    def _fold_offset(self, x: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> None:
+        """x minus the nearest fold centre (folds at (k + ½)·stripe), without np.mod (slow on float32)."""
+        P, invP = np.float32(self.stripe_nm), np.float32(1.0 / self.stripe_nm)
+        np.multiply(x, invP, out=tmp)
+        np.floor(tmp, out=tmp)
+        tmp += np.float32(0.5)
+        tmp *= P
+        np.subtract(x, tmp, out=out)
 
     def _remove_and_bind(self):
         """Escape at the lateral edges, hydrolysis by AChE, binding to receptor units; removed particles are
@@ -660,52 +736,58 @@ class Lens:
         x, y = self._x[:n], self._y[:n]
         rng = self._rng
         dead = []
+        # hydrolysis: each particle is cut with p = 1 − exp(−k_h·activity·dt): draw how many, then which
+        # (O(cut), not O(particles)); a cut particle's x becomes NaN, which every later test rejects
+        cx = cy = None
+        if self._p_hyd > 0.0:
+            k = int(rng.binomial(n, self._p_hyd))
+            if k:
+                hit = np.sort(rng.integers(0, n, k))
+                if k > 1:
+                    hit = hit[np.concatenate(([True], hit[1:] != hit[:-1]))]
+                self._hydrolysed_p += len(hit)
+                cx, cy = x.take(hit), y.take(hit)
+                self._flash(cx, cy)
+                x[hit] = np.nan
+                dead.append(hit)
         # escape at the lateral edges
-        esc = np.flatnonzero((x < 0.0) | (x > self.width_nm))
+        out = np.less(x, 0.0, out=self._m1[:n])
+        out |= np.greater(x, np.float32(self.width_nm), out=self._m2[:n])
+        esc = np.flatnonzero(out)
         if len(esc):
             self._escaped_p += len(esc)
-            y[esc] = np.nan
             dead.append(esc)
-        # hydrolysis: each particle is cut with p = 1 − exp(−k_h·activity·dt); draw the cut ones directly
-        cx = cy = None
-        p_h = 1.0 - math.exp(-self.params.quantum.k_hydrolysis_per_ms * self.ache_activity * self._dt)
-        if p_h > 0.0:
-            k = int(rng.binomial(n, p_h))
-            if k:
-                hit = np.unique(rng.integers(0, n, k))
-                hit = hit[~np.isnan(y[hit])]
-                if len(hit):
-                    self._hydrolysed_p += len(hit)
-                    cx, cy = x[hit].copy(), y[hit].copy()
-                    self._flash(cx, cy)
-                    y[hit] = np.nan
-                    dead.append(hit)
-        # binding: band prefilter (within capture_nm above the crests, or in the upper part of a fold, which
-        # has receptors on its walls), then the grid: the unit of its own patch the particle faces
-        C = self.cleft_nm
-        cand = np.flatnonzero((y > C - self.lp.capture_nm) & (y <= C + self.lp.wall_receptor_depth_nm))
-        if len(cand) and len(self._u_state):
-            lay = self._q[cand]
-            nl = self._lay_n[lay]
-            u = x[cand] - (self.active_zone_x[self._lay_az[lay]] - np.float32(0.5 * self.stripe_nm))
-            ok = (u >= 0.0) & (u < self.stripe_nm) & (nl > 0)
-            if ok.any():
-                cand, lay, nl, u = cand[ok], lay[ok], nl[ok], u[ok]
-                slot = np.minimum((u * nl / self.stripe_nm).astype(np.int64), nl - 1)
-                unit = self._lay_off[lay] + slot
-                st = self._u_state[unit]
-                free = np.where(st == _FREE, 2, np.where(st == _AR, 1, 0))
-                p = self._lay_pbind[lay] * free
-                win = rng.random(len(cand), dtype=np.float32) < p
-                if win.any():
-                    unit_w, first = np.unique(unit[win], return_index=True)
-                    who = cand[win][first]
-                    self._u_state[unit_w] += 1            # free → AR, AR → A2R (closed)
+        # binding. Band prefilter: within capture_nm above the crests, or in the upper part of a fold (AChRs
+        # on its walls), and inside the particle's own stripe. Grid: the unit of its own patch it faces.
+        if len(self._u_state):
+            C = self.cleft_nm
+            u = np.subtract(x, self._u0[:n], out=self._tmp[:n])
+            band = np.greater(y, np.float32(C - self.lp.capture_nm), out=self._m1[:n])
+            band &= np.less_equal(y, np.float32(C + self.lp.wall_receptor_depth_nm), out=self._m2[:n])
+            band &= np.greater_equal(u, 0.0, out=self._m2[:n])
+            band &= np.less(u, np.float32(self.stripe_nm), out=self._m2[:n])
+            cand = np.flatnonzero(band)
+            if len(cand):
+                # (take() with int32 indices: fancy indexing converts them and is ~3× slower)
+                lay = self._q.take(cand)
+                nl = self._lay_n.take(lay)
+                slot = (u.take(cand) * (nl * np.float32(1.0 / self.stripe_nm))).astype(np.int32)
+                np.minimum(slot, nl - 1, out=slot)
+                unit = self._lay_off.take(lay)
+                unit += slot
+                p = self._lay_pbind.take(lay)
+                p *= _FREE_SITES.take(self._u_state.take(unit))
+                win = np.flatnonzero(rng.random(len(cand), dtype=np.float32) < p)
+                if len(win):
+                    unit_w = unit[win]
+                    order = np.argsort(unit_w, kind="stable")
+                    us = unit_w[order]
+                    first = order[np.concatenate(([True], us[1:] != us[:-1]))] if len(us) > 1 else order
+                    who = cand[win[first]]
+                    self._u_state[unit_w[first]] += 1      # free → AR, AR → A2R (closed); one per unit per step
                     self._bound_p += len(who)
                     self._bind_events += len(who)
-                    new = ~self._seen[who]
-                    self._seen_p += int(new.sum())
-                    y[who] = np.nan
+                    self._seen_p += len(who) - int(np.count_nonzero(self._seen[who]))
                     dead.append(who)
         if dead:
             self._swap_remove(np.concatenate(dead) if len(dead) > 1 else dead[0])
@@ -722,7 +804,7 @@ class Lens:
         movers = np.arange(m, n)[~is_dead_tail]
         holes = idx[idx < m]
         holes.sort()
-        for arr in (self._x, self._y, self._q, self._seen):
+        for arr in (self._x, self._y, self._u0, self._q, self._seen):
             arr[holes] = arr[movers]
         self._n = m
 
@@ -733,66 +815,47 @@ class Lens:
         self._x[n:n + k] = x
         self._y[n:n + k] = y
         self._q[n:n + k] = q
+        self._u0[n:n + k] = self._lay_u0[q]
         self._seen[n:n + k] = seen
         self._n = n + k
 
     def _receptor_transitions(self) -> None:
-        """Unbinding (k_unbind per site), opening (k_open) and closing (1/open time) of the bound units."""
-        q = self.params.quantum
-        dt = self._dt
+        """Unbinding (k_unbind per site), opening (k_open) and closing (1/open time) of the bound units: one
+        uniform number per bound unit picks event A (r < PA[state]: lose an ACh) or event B
+        (PA ≤ r < PB: A2R opens, or an open channel closes)."""
         st = self._u_state
-        act = np.flatnonzero(st)
+        act = np.flatnonzero(st.view(bool))             # bool view: numpy's fast path (5× int8)
         if not len(act):
             return
         s = st[act]
-        r = self._rng.random(len(act))
-        ku, ko, kc = q.k_unbind_per_ms, q.k_open_per_ms, 1.0 / q.channel_open_time_ms
-        p_ar = 1.0 - math.exp(-ku * dt)
-        tot2 = 2.0 * ku + ko
-        p_a2r = 1.0 - math.exp(-tot2 * dt)
-        p_unb2 = p_a2r * (2.0 * ku / tot2)
-        p_close = 1.0 - math.exp(-kc * dt)
-        unbind = ((s == _AR) & (r < p_ar)) | ((s == _A2R) & (r < p_unb2))
-        opening = (s == _A2R) & (r >= p_unb2) & (r < p_a2r)
-        closing = (s == _OPEN) & (r < p_close)
-        if opening.any():
-            st[act[opening]] = _OPEN
-            self._n_open += int(opening.sum())
-        if closing.any():
-            st[act[closing]] = _A2R
-            self._n_open -= int(closing.sum())
-        if unbind.any():
-            u = act[unbind]
+        r = self._rng.random(len(act), dtype=np.float32)
+        ev_a = r < self._pa.take(s)
+        ev_b = r < self._pb.take(s)
+        ev_b &= ~ev_a
+        if ev_b.any():
+            ub, sb = act[ev_b], s[ev_b]
+            opened = int(np.count_nonzero(sb == _A2R))
+            self._n_open += opened - (len(sb) - opened)
+            st[ub] = np.where(sb == _A2R, _OPEN, _A2R).astype(np.int8)
+        if ev_a.any():
+            u = act[ev_a]
             st[u] -= 1
             k = len(u)
             self._bound_p -= k
-            ys = (self.cleft_nm - self.lp.capture_nm - self.lp.unbind_offset_nm) + np.zeros(k, np.float32)
+            ys = np.full(k, max(0.5, self.cleft_nm - self.lp.capture_nm - self.lp.unbind_offset_nm), np.float32)
             self._spawn(self._u_x[u], ys, self._u_layer[u], True)
         if self._n_open > self._open_peak_units:
             self._open_peak_units = self._n_open
             self._t_open_peak = self.t_ms
 
     def _flash(self, cx: np.ndarray, cy: np.ndarray) -> None:
-        """Count each cut at the nearest AChE site (mid-cleft sites, or the sites of the fold it happened in)."""
-        n_cleft = len(self._ache_cleft_x)
-        in_cleft = cy <= self.cleft_nm
-        if in_cleft.any() and n_cleft:
-            xs = cx[in_cleft]
-            i = np.clip(np.searchsorted(self._ache_cleft_x, xs), 1, max(n_cleft - 1, 1))
-            left = self._ache_cleft_x[i - 1]
-            right = self._ache_cleft_x[np.minimum(i, n_cleft - 1)]
-            near = np.where(np.abs(xs - left) <= np.abs(xs - right), i - 1, np.minimum(i, n_cleft - 1))
-            np.add.at(self.hydrolysis_flash, near, 1.0)
-        if (~in_cleft).any():
-            fx, fy = cx[~in_cleft], cy[~in_cleft] - self.cleft_nm
-            fold = np.clip((fx // self.stripe_nm).astype(np.int64), 0, self.n_active_zones - 1)
-            for k in np.unique(fold):
-                depths = self._ache_fold_depth[k]
-                if not len(depths):
-                    continue
-                d = fy[fold == k]
-                j = np.abs(d[:, None] - depths[None, :]).argmin(axis=1)
-                np.add.at(self.hydrolysis_flash, self._ache_fold_idx[k][j], 1.0)
+        """Count each cut at the nearest AChE site (a precomputed 10-nm grid of nearest sites)."""
+        g = self._ache_grid
+        ix = np.clip((cx * np.float32(1.0 / _FLASH_CELL_NM)).astype(np.int32), 0, g.shape[1] - 1)
+        iy = np.clip((cy * np.float32(1.0 / _FLASH_CELL_NM)).astype(np.int32), 0, g.shape[0] - 1)
+        iy *= g.shape[1]
+        iy += ix
+        self.hydrolysis_flash += np.bincount(g.ravel().take(iy), minlength=len(self.hydrolysis_flash))
 
     def _step_calcium(self, t1: float) -> None:
         """Ca2+ ions (display): enter at the active zones during the first few tenths of a ms, diffuse into the
@@ -813,9 +876,9 @@ class Lens:
                 self._ca_x, self._ca_y, self._ca_t = self._ca_x[keep], self._ca_y[keep], self._ca_t[keep]
             m = len(self._ca_x)
             if m:
-                b = np.frombuffer(self._rng_ca.bytes(2 * m), dtype=np.int8).astype(np.float32)
-                self._ca_x = self._ca_x + (b[:m] + 0.5) * self._ca_scale
-                self._ca_y = -np.abs(self._ca_y + (b[m:] + 0.5) * self._ca_scale)
+                b = _odd_bytes(self._rng_ca, 2 * m)
+                self._ca_x = self._ca_x + b[:m] * self._ca_scale
+                self._ca_y = -np.abs(self._ca_y + b[m:2 * m] * self._ca_scale)
 
     def _record(self) -> None:
         i = self._tr_n
@@ -845,7 +908,9 @@ class Lens:
         elif t >= self.lp.max_replay_ms:
             self.phase = "done"
         elif self.phase != "clearing":
-            self.phase = "clearing" if self._n < 0.5 * self._max_free else "diffusion"
+            # clearing: the open-channel count is past its peak and most free ACh is gone
+            past_peak = self._n_open < 0.8 * self._open_peak_units or self._open_peak_units == 0
+            self.phase = "clearing" if past_peak and self._n < 0.5 * self._max_free else "diffusion"
         if self.phase == "done":
             self._finish()
 
@@ -881,7 +946,7 @@ class Lens:
         inv = 1.0 / rel if rel else 0.0
         tv = self._tr_v[: self._tr_n]
         v_peak = float(tv.max()) if self._tr_n else 0.0
-        epp_peak = float(martin(v_peak * self._scale_mV * self._epp_gain, self._df_eff))
+        epp_peak = float(martin(v_peak * self._scale_mV, self._df_eff))
         open_peak = self._open_peak_units * s
         tab = self._tab
         self.stats = {
@@ -912,12 +977,27 @@ class Lens:
 
     # ------------------------------------------------------------------------------------------ benchmark
     def _spawn_uniform(self, k: int) -> None:
+        """k particles spread through the cleft, each inside the stripe of its own quantum (benchmarks)."""
         rng = self._rng
         n_q = max(self.quanta, 1)
-        x = rng.uniform(0.0, self.width_nm, k).astype(np.float32)
-        y = rng.uniform(0.0, self.cleft_nm, k).astype(np.float32)
         q = rng.integers(0, n_q, k).astype(np.int32)
+        x = (self.active_zone_x[self._lay_az[q]] + rng.uniform(-0.5, 0.5, k) * self.stripe_nm).astype(np.float32)
+        y = rng.uniform(0.0, self.cleft_nm, k).astype(np.float32)
         self._spawn(x, y, q, False)
+        self._released_p += k
+
+    def _top_up(self, k: int) -> None:
+        """Benchmarks only: put k particles back in flight by copying live ones (cheap: no random numbers, so
+        the benchmark times the step, not the top-up); counted as released to keep the bookkeeping."""
+        n = self._n
+        if n == 0:
+            self._spawn_uniform(k)
+            return
+        self._ensure_capacity(n + k)
+        src = np.arange(k) % n
+        for arr in (self._x, self._y, self._u0, self._q, self._seen):
+            arr[n:n + k] = arr[src]
+        self._n = n + k
         self._released_p += k
 
     def fill_for_benchmark(self, n_particles: int) -> None:
