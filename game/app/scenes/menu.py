@@ -1,0 +1,118 @@
+"""The main menu and the profile (nickname + class code) screen."""
+from __future__ import annotations
+
+import pygame
+
+from game.app.scene import Pop, Push, Quit, Scene
+from game.ui.widgets import Form, Item, draw_backdrop
+from game.view import text as tx
+from game.view.widgets import draw_panel
+
+SUBTITLE = "The neuromuscular junction and myasthenia gravis"
+
+
+def draw_problems(surface: pygame.Surface, ctx, rect: pygame.Rect, lines: list[str], title: str) -> None:
+    """A panel listing level-file problems or warnings, one line each (wrapped)."""
+    if not lines:
+        return
+    pal = ctx.palette
+    inner = draw_panel(surface, rect, pal, title)
+    y = inner.y
+    for line in lines:
+        r = pygame.Rect(inner.x, y, inner.w, inner.bottom - y)
+        if r.h < tx.line_height(16):
+            tx.draw_text(surface, f"... and {len(lines) - lines.index(line)} more", (inner.x, inner.bottom), 16,
+                         pal.text_dim, anchor="bottomleft", shadow=False)
+            break
+        y += tx.draw_wrapped(surface, line, r, 16, pal.warn) + 4
+
+
+class MenuScene(Scene):
+    name = "menu"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.form = Form(self._items(), "", width=520)
+
+    def _items(self) -> list[Item]:
+        from game.app.scenes.campaign import LevelListScene
+        from game.app.scenes.lab import LabScene
+        from game.app.scenes.settings import SettingsScene
+
+        return [
+            Item("Play the campaign", on_activate=lambda: Push(LevelListScene(self.ctx)),
+                 help="Levels in order: each adds one idea, from a healthy junction to myasthenic crisis."),
+            Item("Lab bench", on_activate=lambda: Push(LabScene(self.ctx)),
+                 help="A sandbox like a physiology lab: conditions, stimuli, drugs, bath ions, traces and CSV export."),
+            Item("Player", on_activate=lambda: Push(ProfileScene(self.ctx)),
+                 help="Your nickname and class code (no account, no password); results are saved under it."),
+            Item("Settings", on_activate=lambda: Push(SettingsScene(self.ctx)),
+                 help="Screen, sound, keys, colours, text size and reduced motion."),
+            Item("Quit", on_activate=lambda: Quit(), help="Close Endplate (your progress is saved)."),
+        ]
+
+    def enter(self) -> None:
+        self.ctx.audio.start_music()
+        player = self.form.items[2]
+        p = self.ctx.profile
+        player.detail = f"{p.nickname}" + (f" ({p.class_code})" if p and p.class_code else "") if p else "not signed in"
+
+    def resize(self, size: tuple[int, int]) -> None:
+        w, h = size
+        self.form.set_area(pygame.Rect(0, 110, w, min(h - 110, 400)))
+
+    def handle(self, event: pygame.event.Event):
+        result = self.form.handle(event)
+        if result == "back":
+            return None
+        return result
+
+    def draw(self, surface: pygame.Surface) -> None:
+        pal = self.ctx.palette
+        draw_backdrop(surface, pal, "Endplate", SUBTITLE)
+        self.form.draw(surface, pal)
+        w, h = surface.get_size()
+        lines = [str(p) for p in self.ctx.level_problems] + list(self.ctx.messages)
+        if lines:
+            top = self.form.rect.bottom + 10
+            draw_problems(surface, self.ctx, pygame.Rect(20, top, w - 40, max(60, h - top - 34)), lines,
+                          "Some level files could not be used (fix them and restart):" if self.ctx.level_problems
+                          else "Notes")
+        tx.draw_text(surface, "Arrows / Tab: move   Enter: choose   F11: fullscreen", (w // 2, h - 10), 16,
+                     pal.text_dim, anchor="midbottom", shadow=False)
+
+
+class ProfileScene(Scene):
+    """Nickname and class code: classroom identity without accounts."""
+
+    name = "profile"
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        p = ctx.profile
+        self.nick = Item("Nickname", "text", p.nickname if p else "", max_len=24, placeholder="e.g. Ada",
+                         help="Any nickname (up to 24 characters). Type it, then move down.")
+        self.code = Item("Class code", "text", p.class_code if p else "", max_len=16, placeholder="optional, e.g. 7B",
+                         help="Your teacher's class code (letters, digits, '-'), or leave it empty.")
+        self.form = Form([self.nick, self.code,
+                          Item("Sign in", on_activate=self._sign_in, help="Use this nickname and class on this computer."),
+                          Item("Back", on_activate=lambda: Pop(), help="Back to the menu.")], "Player", width=620)
+
+    def _sign_in(self):
+        err = self.ctx.sign_in(str(self.nick.value or ""), str(self.code.value or ""))
+        if err:
+            self.form.say(err.split(": ", 1)[-1], "danger")
+            return None
+        return Pop("signed-in")
+
+    def resize(self, size: tuple[int, int]) -> None:
+        self.form.set_area(pygame.Rect(0, 100, size[0], size[1] - 120))
+
+    def handle(self, event):
+        r = self.form.handle(event)
+        return Pop() if r == "back" else r
+
+    def draw(self, surface: pygame.Surface) -> None:
+        pal = self.ctx.palette
+        draw_backdrop(surface, pal, "Endplate", "Who is playing?")
+        self.form.draw(surface, pal)

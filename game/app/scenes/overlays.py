@@ -1,0 +1,152 @@
+"""Overlays drawn over the scene below: the pause menu, the help sheet, a message box."""
+from __future__ import annotations
+
+import pygame
+
+from game.app.scene import Pop, Push, Reset, Scene
+from game.ui.widgets import Form, Item
+from game.view import text as tx
+from game.view.input import ACTION_INFO, FIXED_KEYS
+from game.view.widgets import draw_panel
+
+REBINDABLE_ORDER = ("fire", "train", "rest", "pause", "step", "slower", "faster", "zoom_in", "zoom_out", "labels",
+                    "help")
+FIXED_ORDER = ("freq_up", "freq_down", "ca_up", "ca_down", "replay", "speed_reset", "zoom_reset", "pan_left",
+               "pan_right", "pan_up", "pan_down", "hint", "focus_next", "activate", "fullscreen", "back")
+
+
+def dim(surface: pygame.Surface, alpha: int = 170) -> None:
+    shade = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
+    shade.fill((0, 0, 0, alpha))
+    surface.blit(shade, (0, 0))
+
+
+class PauseOverlay(Scene):
+    opaque = False
+    name = "pause"
+
+    def __init__(self, ctx, play) -> None:
+        super().__init__(ctx)
+        self.play = play
+        self.form = Form([
+            Item("Resume", on_activate=lambda: Pop(), help="Back to the level (Esc)."),
+            Item("Restart the level", on_activate=self._restart, help="Start this level again from the beginning."),
+            Item("Controls and keys", on_activate=lambda: Push(HelpOverlay(self.ctx, play.level)),
+                 help="Every control and its key."),
+            Item("Settings", on_activate=self._settings, help="Sound, keys, colours, text size..."),
+            Item("Quit to the menu", on_activate=self._quit, help="Leave the level (your place is autosaved)."),
+        ], "Paused", width=480)
+
+    def _restart(self):
+        return Restart(self.play)
+
+    def _settings(self):
+        from game.app.scenes.settings import SettingsScene
+        return Push(SettingsScene(self.ctx))
+
+    def _quit(self):
+        from game.app.scenes.menu import MenuScene
+        self.play.autosave()
+        return Reset(MenuScene(self.ctx))
+
+    def resize(self, size) -> None:
+        self.form.set_area(pygame.Rect(0, 0, size[0], size[1]))
+
+    def handle(self, event):
+        r = self.form.handle(event)
+        if r == "back":
+            return Pop()
+        if isinstance(r, Restart):
+            return r.transition(self)
+        return r
+
+    def draw(self, surface: pygame.Surface) -> None:
+        dim(surface)
+        self.form.draw(surface, self.ctx.palette)
+
+
+class Restart:
+    """Pop the overlay and replace the play scene with a fresh one."""
+
+    def __init__(self, play) -> None:
+        self.play = play
+
+    def transition(self, overlay: Scene):
+        return Pop(("restart", self.play))
+
+
+class HelpOverlay(Scene):
+    """Every control with its key, in two columns."""
+
+    opaque = False
+    name = "help"
+
+    def __init__(self, ctx, level=None) -> None:
+        super().__init__(ctx)
+        self.level = level
+
+    def handle(self, event):
+        if event.type == pygame.KEYDOWN or (event.type == pygame.MOUSEBUTTONDOWN and event.button == 1):
+            return Pop()
+        return None
+
+    def draw(self, surface: pygame.Surface) -> None:
+        pal = self.ctx.palette
+        dim(surface)
+        w, h = surface.get_size()
+        rect = pygame.Rect(0, 0, min(w - 40, 1100), min(h - 40, 640))
+        rect.center = (w // 2, h // 2)
+        inner = draw_panel(surface, rect, pal, "Controls (any key to close)", title_size=26)
+        b = self.ctx.bindings
+        entries = [(b.label_for(a), *ACTION_INFO[a]) for a in REBINDABLE_ORDER]
+        entries += [(b.label_for(a), *ACTION_INFO[a]) for a in FIXED_ORDER if a in FIXED_KEYS]
+        entries.append(("1-9", "Treatments", "Give the treatment on that number (see the controls panel)."))
+        entries.append(("Mouse", "Hover, wheel, drag", "Hover to identify; wheel zooms the lens; drag pans it; "
+                                                        "click a control row to use it."))
+        col_w = (inner.w - 20) // 2
+        lh = max(tx.line_height(17), (inner.h - 10) // ((len(entries) + 1) // 2 + 1))
+        for i, (key, title, line) in enumerate(entries):
+            col, row = divmod(i, (len(entries) + 1) // 2)
+            x = inner.x + col * (col_w + 20)
+            y = inner.y + 6 + row * lh
+            cap = pygame.Rect(x, y, 84, lh - 4)
+            pygame.draw.rect(surface, pal.panel, cap, border_radius=4)
+            pygame.draw.rect(surface, pal.text_dim, cap, 1, border_radius=4)
+            tx.draw_text(surface, key, cap.center, tx.fit_size(key, 78, 16, 10), pal.text, anchor="center", shadow=False)
+            t = tx.draw_text(surface, title, (cap.right + 8, y + 1), 17, pal.text, shadow=False)
+            tx.draw_text(surface, line, (cap.right + 8, t.bottom), tx.fit_size(line, col_w - 100, 14, 10), pal.text_dim,
+                         shadow=False)
+        if self.level is not None:
+            tx.draw_text(surface, "Keys can be changed in Settings.", (rect.right - 12, rect.bottom - 8), 15,
+                         pal.text_dim, anchor="bottomright", shadow=False)
+
+
+class MessageOverlay(Scene):
+    """A short message (e.g. a level file that could not be loaded); any key closes it."""
+
+    opaque = False
+    name = "message"
+
+    def __init__(self, ctx, title: str, lines: list[str]) -> None:
+        super().__init__(ctx)
+        self.title = title
+        self.lines = lines
+
+    def handle(self, event):
+        if event.type == pygame.KEYDOWN or (event.type == pygame.MOUSEBUTTONDOWN and event.button == 1):
+            return Pop()
+        return None
+
+    def draw(self, surface: pygame.Surface) -> None:
+        pal = self.ctx.palette
+        dim(surface)
+        w, h = surface.get_size()
+        rect = pygame.Rect(0, 0, min(w - 40, 900), min(h - 60, 120 + 26 * len(self.lines)))
+        rect.center = (w // 2, h // 2)
+        inner = draw_panel(surface, rect, pal, self.title, title_size=24)
+        y = inner.y + 4
+        for line in self.lines:
+            y += tx.draw_wrapped(surface, line, pygame.Rect(inner.x, y, inner.w, inner.bottom - y), 18, pal.warn) + 6
+        tx.draw_text(surface, "Any key: close", (rect.right - 10, rect.bottom - 8), 15, pal.text_dim,
+                     anchor="bottomright", shadow=False)
+
