@@ -24,7 +24,6 @@ from game.sim.events import ImpulseEvent, MeppEvent
 from game.sim.lens import Lens
 from game.sim.params import DEFAULT, Params
 
-AP_PEAK_mV = 30.0                  # illustrative overshoot of the muscle AP on the scope (drawing only)
 SYNAPTIC_DELAY_MS = 0.5            # fallback EPP onset when the lens has no trace (AP at terminal → EPP)
 MUSCLE_AP_SPREAD_MS = 2.5          # lens ms for the drawn muscle AP to reach the edges (slowed to be seen)
 EPP_WINDOW_MS = 20.0               # the part of the replay shown at full slow motion
@@ -56,9 +55,9 @@ PHASE_MS_PER_S = {"ap": 0.25, "calcium": 0.4, "fusion": 0.3, "diffusion": 0.5, "
                   "idle": 8.0}
 CONTRACTION_MS_PER_S = 40.0
 FEW_ACH = 300                   # below this many ACh particles the clearing runs at the EPP-tail rate
-LENS_SUBSTEP_MS = 0.0025        # the particle model's internal step (game.sim.lens.LensParams.substep_ms)
+LENS_SUBSTEP_MS = DEFAULT.lens.substep_ms   # the particle model's internal step
 LENS_WORK_PER_FRAME = 60_000    # particle-substeps a frame may cost: heavy moments play slower, never stall
-LENS_FIXED_COST = 2_000         # receptor kinetics cost about as much as this many particles per substep
+LENS_FIXED_COST = 10_000        # receptor kinetics cost about as much as this many particles per substep (lens bench)
 LENS_SINGLE_STEP_S = 0.1        # one press of "step" shows what 0.1 s of play would
 
 
@@ -114,13 +113,13 @@ def epp_waveform(ev: ImpulseEvent, params: Params, t_ms: np.ndarray) -> np.ndarr
 
 def muscle_ap(params: Params, rest_mV: float, s_ms: np.ndarray) -> np.ndarray:
     """A muscle action potential (mV) `s_ms` after it starts at threshold: a fast rise to the overshoot and
-    repolarisation over params.muscle.ap_duration_ms (the overshoot AP_PEAK_mV is drawn only)."""
+    repolarisation over params.muscle.ap_duration_ms (overshoot params.muscle.ap_peak_mV)."""
     dur = params.muscle.ap_duration_ms
     rise, fall = 0.06 * dur, 0.3 * dur
     tp = math.log(fall / rise) * fall * rise / (fall - rise)
     norm = math.exp(-tp / fall) - math.exp(-tp / rise)
     s = np.clip(np.asarray(s_ms, dtype=float), 0.0, None)
-    return rest_mV + (AP_PEAK_mV - rest_mV) * (np.exp(-s / fall) - np.exp(-s / rise)) / norm
+    return rest_mV + (params.muscle.ap_peak_mV - rest_mV) * (np.exp(-s / fall) - np.exp(-s / rise)) / norm
 
 
 def membrane_trace(ev: ImpulseEvent, params: Params, t_ms: np.ndarray) -> np.ndarray:

@@ -56,13 +56,12 @@ The module is headless and deterministic: no pygame, no time, no random; numpy G
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from game.sim.kinetics import QuantalTable, martin, quantal_table, simulate_quantum
-from game.sim.params import DEFAULT, Membrane, Params, Quantum
+from game.sim.params import DEFAULT, LensParams, Membrane, Params, Quantum
 
 PHASES = ("idle", "ap", "calcium", "fusion", "diffusion", "clearing", "done")
 
@@ -72,39 +71,7 @@ CLOSED, ONE_BOUND, OPEN, DESENSITISED, BLOCKED = 0, 1, 2, 3, 4
 _FREE, _AR, _A2R, _OPEN = 0, 1, 2, 3
 
 
-@dataclass(frozen=True, slots=True)
-class LensParams:
-    """Geometry, diffusion and the particle calibration of the lens (rates come from params.Quantum).
-
-    Sources as in params.py: rows of physiology.md; "lens" = a choice of the replay (display or numerics);
-    "calibrated" = fitted so the particles agree with the quantal table (tests/test_lens.py)."""
-
-    cleft_nm: float = 50.0                 # [§5] primary cleft ~50 nm (20–70) [F]
-    fold_depth_nm: float = 300.0           # [§5/GK] junctional folds ~0.5–1 µm deep; shallower here (calibrated: deep folds hide ACh from the receptors)
-    fold_width_nm: float = 80.0            # [GK] fold lumen ~50–100 nm
-    stripe_nm: float = 350.0               # lens: crest stripe per active zone (one fold mouth each); width = n_az × this
-    diffusion_nm2_per_ms: float = 2.4e5    # [§5] free 4–8×10⁵ nm²/ms, ~5× less in a real NMJ (folds included; the lens draws its folds): calibrated between
-    capture_nm: float = 20.0               # lens: capture radius above the crest (an AChR stands ~11 nm proud); calibrated
-    binding_gain: float = 4.0              # calibrated: mass-action binding rate ÷ share of a patch's ACh in the band
-    wall_receptor_depth_nm: float = 100.0  # [§5] AChRs on the crests and the upper part of the folds (<¼ in the depths) [F]
-    unbind_offset_nm: float = 28.0         # calibrated: ACh leaving a receptor reappears this far outside the capture band
-                                           # (near the terminal), so local rebinding does not outrun the well-mixed table
-    substep_ms: float = 1.0 / 300.0        # lens: internal step (3.3 µs, 3 per 0.01 ms frame; Brownian σ ≈ 40 nm, ACh crosses the cleft in ~5 µs)
-    ap_lead_ms: float = 0.2                # lens: the AP runs along the last stretch of axon before t = 0
-    release_delay_ms: float = 0.25         # [GK] synaptic delay: Ca2+ entry then fusion, ~0.3–0.5 ms in all
-    release_jitter_ms: float = 0.025       # [GK] asynchrony of evoked release (gamma, shape 2: sd ≈ 0.035 ms)
-    fuse_ms: float = 0.05                  # lens: a vesicle's fusion animation before its ACh is out
-    ca_per_active_zone: int = 24           # lens: Ca2+ ions drawn per active zone
-    ca_entry_ms: float = 0.3               # [GK] Ca2+ channels open for a few tenths of a ms
-    ca_lifetime_ms: float = 0.3            # [GK] Ca2+ buffered/extruded within ~ms (drawn ions fade faster)
-    ca_diffusion_nm2_per_ms: float = 2.0e4  # [GK] Ca2+ slowed ~10× by buffers: it stays in nanodomains at the active zones
-    flash_ms: float = 0.01                 # lens: decay of the per-AChE cut counter (visual cue)
-    max_replay_ms: float = 30.0            # lens: a replay ends here even if some ACh lingers (AChE blocked)
-    epp_tail_ms: float = 20.0              # lens: passive EPP decay appended to the traces when a replay ends
-    ache_in_folds_share: float = 0.35      # [§5] AChE spread through the basal lamina, which lines the folds
-
-
-LENS = LensParams()
+LENS = DEFAULT.lens
 
 _ODD_BYTE_SD = math.sqrt(float(np.mean(np.arange(-127, 128, 2) ** 2)))   # sd of a uniform odd int8
 _ODD = np.uint64(0x0101010101010101)

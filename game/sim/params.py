@@ -92,6 +92,7 @@ class Muscle:
     force_tau_ms: float = 40.0               # [§10] force follows Ca; fusion ~30–50 Hz (fast) [GK]
     force_sample_delay_ms: float = 28.0      # time to twitch peak with the two time constants above
     ap_duration_ms: float = 3.0              # [§10] muscle AP 1–5 ms [F]
+    ap_peak_mV: float = 30.0                 # [GK] the muscle AP overshoots 0 mV to about +30 mV (drawn on the scope)
     conduction_m_per_s: float = 4.0          # [§10] 3–5 m/s [F]
     latent_period_ms: float = 1.5            # [§10] 0.5–2 ms [F]
 
@@ -220,6 +221,38 @@ MUSCLE_GROUPS = MappingProxyType({
 
 
 @dataclass(frozen=True, slots=True)
+class LensParams:
+    """Geometry, diffusion and the particle calibration of the lens (rates come from params.Quantum).
+
+    Sources as in params.py: rows of physiology.md; "lens" = a choice of the replay (display or numerics);
+    "calibrated" = fitted so the particles agree with the quantal table (tests/test_lens.py)."""
+
+    cleft_nm: float = 50.0                 # [§5] primary cleft ~50 nm (20–70) [F]
+    fold_depth_nm: float = 300.0           # [§5/GK] junctional folds ~0.5–1 µm deep; shallower here (calibrated: deep folds hide ACh from the receptors)
+    fold_width_nm: float = 80.0            # [GK] fold lumen ~50–100 nm
+    stripe_nm: float = 350.0               # lens: crest stripe per active zone (one fold mouth each); width = n_az × this
+    diffusion_nm2_per_ms: float = 2.4e5    # [§5] free 4–8×10⁵ nm²/ms, ~5× less in a real NMJ (folds included; the lens draws its folds): calibrated between
+    capture_nm: float = 20.0               # lens: capture radius above the crest (an AChR stands ~11 nm proud); calibrated
+    binding_gain: float = 4.0              # calibrated: mass-action binding rate ÷ share of a patch's ACh in the band
+    wall_receptor_depth_nm: float = 100.0  # [§5] AChRs on the crests and the upper part of the folds (<¼ in the depths) [F]
+    unbind_offset_nm: float = 28.0         # calibrated: ACh leaving a receptor reappears this far outside the capture band
+                                           # (near the terminal), so local rebinding does not outrun the well-mixed table
+    substep_ms: float = 1.0 / 300.0        # lens: internal step (3.3 µs, 3 per 0.01 ms frame; Brownian σ ≈ 40 nm, ACh crosses the cleft in ~5 µs)
+    ap_lead_ms: float = 0.2                # lens: the AP runs along the last stretch of axon before t = 0
+    release_delay_ms: float = 0.25         # [GK] synaptic delay: Ca2+ entry then fusion, ~0.3–0.5 ms in all
+    release_jitter_ms: float = 0.025       # [GK] asynchrony of evoked release (gamma, shape 2: sd ≈ 0.035 ms)
+    fuse_ms: float = 0.05                  # lens: a vesicle's fusion animation before its ACh is out
+    ca_per_active_zone: int = 24           # lens: Ca2+ ions drawn per active zone
+    ca_entry_ms: float = 0.3               # [GK] Ca2+ channels open for a few tenths of a ms
+    ca_lifetime_ms: float = 0.3            # [GK] Ca2+ buffered/extruded within ~ms (drawn ions fade faster)
+    ca_diffusion_nm2_per_ms: float = 2.0e4  # [GK] Ca2+ slowed ~10× by buffers: it stays in nanodomains at the active zones
+    flash_ms: float = 0.01                 # lens: decay of the per-AChE cut counter (visual cue)
+    max_replay_ms: float = 30.0            # lens: a replay ends here even if some ACh lingers (AChE blocked)
+    epp_tail_ms: float = 20.0              # lens: passive EPP decay appended to the traces when a replay ends
+    ache_in_folds_share: float = 0.35      # [§5] AChE spread through the basal lamina, which lines the folds
+
+
+@dataclass(frozen=True, slots=True)
 class Params:
     presynaptic: Presynaptic = field(default_factory=Presynaptic)
     quantum: Quantum = field(default_factory=Quantum)
@@ -228,6 +261,7 @@ class Params:
     pharmacology: Pharmacology = field(default_factory=Pharmacology)
     immune: Immune = field(default_factory=Immune)
     clinical: Clinical = field(default_factory=Clinical)
+    lens: LensParams = field(default_factory=LensParams)
     focus_fiber: int = 0                     # the junction the lens and the oscilloscope show
 
 

@@ -51,6 +51,12 @@ DEFAULT_KEY_BINDINGS: Mapping[str, str] = MappingProxyType(
         "zoom_out": "page down",
         "labels": "l",
         "help": "f1",
+        "freq_up": "up",
+        "freq_down": "down",
+        "ca_up": "]",
+        "ca_down": "[",
+        "replay": "v",
+        "hint": "h",
     }
 )
 PALETTES: tuple[str, ...] = ("okabe-ito", "high-contrast")

@@ -1,7 +1,8 @@
 """Keyboard bindings: pygame key events → named actions, and key names for the screen.
 
 The player can rebind the actions the store knows (`game.store.DEFAULT_KEY_BINDINGS`: fire, train, rest,
-pause, step, slower, faster, zoom_in, zoom_out, labels, help). The rest have fixed keys, listed in
+pause, step, slower, faster, zoom_in, zoom_out, labels, help, frequency and Ca2+ up/down, replay, hint).
+Navigation keys (pan, reset, fullscreen, focus, menu, lab marks) are fixed, listed in
 `FIXED_KEYS`; all are shown in the help overlay and next to each control. Treatments are on the number
 keys 1–9 in the order the level lists them.
 
@@ -19,11 +20,6 @@ from game.store import DEFAULT_KEY_BINDINGS
 
 #: Actions with fixed keys (not rebindable).
 FIXED_KEYS: dict[str, tuple[str, ...]] = {
-    "freq_up": ("up",),
-    "freq_down": ("down",),
-    "ca_up": ("]",),
-    "ca_down": ("[",),
-    "replay": ("v",),
     "speed_reset": ("backspace",),
     "zoom_reset": ("home",),
     "pan_left": ("a",),
@@ -34,7 +30,6 @@ FIXED_KEYS: dict[str, tuple[str, ...]] = {
     "focus_next": ("tab",),
     "activate": ("return", "enter"),
     "back": ("escape",),
-    "hint": ("h",),
     "mark": ("m",),
     "export": ("e",),
 }
