@@ -39,6 +39,9 @@ SEXES = ("female", "male", "other")
 TASK_KINDS = ("blink", "read", "gaze", "chew", "swallow", "speak", "climb", "breathe", "hold", "lift")
 TREATMENT_KINDS = DRUGS + TREATMENTS
 TUTORIAL_TRIGGERS = ("start", "first_impulse", "first_fail", "first_dose", "time")
+# The course's learning objectives (shared/reference/nmj-seed.md), as tags a level can carry.
+TOPICS = ("nmj-structure", "transmission-steps", "quantal-release", "ache", "mg-antibodies", "mg-symptoms",
+          "fatigability", "ache-inhibitors", "cholinergic-crisis", "myasthenic-crisis", "immunotherapy")
 QUIZ_KINDS = ("order", "choice", "match")
 
 # Enum types (Literal[tuple] is Literal[*tuple]); the names themselves live in game.sim.spec.
@@ -49,6 +52,7 @@ TreatmentKind = Literal[TREATMENT_KINDS]  # type: ignore[valid-type]
 Sex = Literal[SEXES]  # type: ignore[valid-type]
 TaskKind = Literal[TASK_KINDS]  # type: ignore[valid-type]
 Trigger = Literal[TUTORIAL_TRIGGERS]  # type: ignore[valid-type]
+Topic = Literal[TOPICS]  # type: ignore[valid-type]
 
 # List items that are short text (quiz options, hints...).
 Phrase = Annotated[str, Field(min_length=1, max_length=150)]
@@ -140,6 +144,10 @@ class Controls(Section):
                               "(0.1..10).", ge=0.1, le=10.0, default=4.0)
     rest: bool = flag("Rest", "Player can order a rest (no firing) so the vesicle pool refills "
                       "(true/false).", default=True)
+    auto_drive_hz: float | None = number(
+        "Patient drives", "During every task the patient fires the nerve by themself at this frequency, in "
+        "Hz (impulses per second, 1..100), and rests between tasks: for levels about treatment where the "
+        "player does not fire. Leave out to let the player drive the nerve.", ge=1.0, le=100.0, default=None)
 
     @model_validator(mode="after")
     def _ranges(self) -> Controls:
@@ -164,7 +172,8 @@ class Treatment(Section):
                            ge=1, le=1000, default=1)
     cooldown_s: float = number("Cooldown", "Shortest wait between two doses, in model seconds "
                                "(0..2 years).", ge=0.0, le=MAX_MODEL_S, default=0.0)
-    cost: int = whole("Cost", "Points taken from the score each time it is given (points, 0..1000).",
+    cost: int = whole("Cost", "Treatment points used each time it is given (points, 0..1000). The score's "
+                      "cost part falls from full to nothing as the points spent in the level go from 0 to 100.",
                       ge=0, le=1000, default=0)
     side_effect_weight: float = number("Side-effect weight", "Multiplies the side-effect load it adds "
                                        "(ratio, 0..10; 1 = as modelled, 0 = none).",
@@ -381,6 +390,9 @@ class Level(Section):
                          "2000 characters).", max_length=2000)
     debrief: str = prose("Debrief", "Shown after play: what to remember (text, up to 2000 characters).",
                         max_length=2000)
+    topics: list[Topic] = entries("Topics", "Learning objectives of the course this level teaches (list of "
+                                  "up to 11 names, each once): " + ", ".join(f'"{t}"' for t in TOPICS)
+                                  + ".", max_length=len(TOPICS))
     hints: list[Hint] = entries("Hints", "Short tips the player can ask for during play (list of up to 20 "
                               "texts, each up to 300 characters).", max_length=20)
     patient: Patient = table("The patient", "Who is treated and the state of their junctions.")
@@ -427,6 +439,12 @@ class Level(Section):
             if step.at_s is not None and step.at_s > end_s:
                 raise rule_error(f"tutorial.{i}.at_s", f"should be at most duration_model_s = {num(end_s)} s "
                                  f"(got {num(step.at_s)})")
+        return self
+
+    @model_validator(mode="after")
+    def _topics_once(self) -> Level:
+        if twice := _duplicates(list(self.topics)):
+            raise rule_error("topics", f"each topic must appear once ({quote(twice[0])} appears twice)")
         return self
 
     @model_validator(mode="after")
