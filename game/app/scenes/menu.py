@@ -39,7 +39,15 @@ class MenuScene(Scene):
         from game.app.scenes.lab import LabScene
         from game.app.scenes.settings import SettingsScene
 
-        return [
+        items = []
+        saved = self._autosave()
+        if saved is not None:
+            level, payload = saved
+            minutes, seconds = divmod(int(float(payload.get("t_s", 0.0))), 60)
+            items.append(Item(f"Continue: {level.title}", on_activate=lambda: self._continue(level, payload),
+                              detail=f"at {minutes}:{seconds:02d} model time",
+                              help="Carry on where you left the level (it is rebuilt from your saved moves)."))
+        return items + [
             Item("Play the campaign", on_activate=lambda: Push(LevelListScene(self.ctx)),
                  help="Levels in order: each adds one idea, from a healthy junction to myasthenic crisis."),
             Item("Lab bench", on_activate=lambda: Push(LabScene(self.ctx)),
@@ -51,9 +59,33 @@ class MenuScene(Scene):
             Item("Quit", on_activate=lambda: Quit(), help="Close Endplate (your progress is saved)."),
         ]
 
+    def _autosave(self):
+        """(level, payload) of the current player's autosave, if it names a level that still exists."""
+        p = self.ctx.profile
+        if p is None:
+            return None
+        try:
+            saved = self.ctx.store.load_autosave(p.id)
+        except Exception:          # an unreadable autosave is reported by the store, never fatal
+            return None
+        if not saved:
+            return None
+        level_id, payload = saved
+        level = next((lv for lv in self.ctx.levels if lv.id == level_id), None)
+        return (level, payload) if level is not None and isinstance(payload.get("actions", []), list) else None
+
+    def _continue(self, level, payload):
+        from game.app.scenes.play import PlayScene
+
+        scene = PlayScene(self.ctx, level, int(payload.get("seed", self.ctx.seed)))
+        scene.resume(payload.get("actions", []), float(payload.get("t_s", 0.0)))
+        return Push(scene)
+
     def enter(self) -> None:
         self.ctx.audio.start_music()
-        player = self.form.items[2]
+        self.form = Form(self._items(), "", width=520)      # rebuilt: an autosave may have appeared
+        self.resize(self.ctx.window.size)
+        player = next(i for i in self.form.items if i.label == "Player")
         p = self.ctx.profile
         player.detail = f"{p.nickname}" + (f" ({p.class_code})" if p and p.class_code else "") if p else "not signed in"
 

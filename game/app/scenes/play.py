@@ -114,9 +114,26 @@ class PlayScene(Scene):
         try:
             self.ctx.store.save_autosave(p.id, self.level.id, {
                 "level_id": self.level.id, "seed": self.seed, "t_s": self.run.t_s, "wall_s": self.wall_s,
-                "actions": self.actions_log[-500:]})
+                "actions": self.actions_log})
         except Exception as err:          # saving must never break play
             self.ctx.messages.append(f"Autosave failed: {err}")
+
+    def resume(self, actions: list[dict], t_s: float) -> None:
+        """Continue an autosaved level: the model is deterministic, so replaying the player's recorded actions
+        at their model times (same seed) rebuilds the state the game was saved in."""
+        for entry in actions:
+            when = float(entry.get("t_s", 0.0))
+            if when > self.run.t_s:
+                self.run.advance(when - self.run.t_s)
+            if self.run.finished:
+                break
+            if self.run.act(Action(str(entry.get("kind")), entry.get("value"))) is None:
+                self.actions_log.append(dict(entry))
+        if t_s > self.run.t_s and not self.run.finished:
+            self.run.advance(t_s - self.run.t_s)
+        self.train_held = False
+        self.prev_t = self.run.t_s
+        self._sync_log()
 
     # -- actions ----------------------------------------------------------------------------------------------
     def act(self, kind: str, value=None) -> str | None:
