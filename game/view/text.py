@@ -75,6 +75,10 @@ def clear_cache() -> None:
     _renders.clear()
 
 
+# Fonts die with pygame.quit(); forget them then, so a later pygame.init() gets fresh ones.
+pygame.register_quit(clear_cache)
+
+
 def scaled(size: float) -> int:
     """Pixel size actually used for a design size at the current text scale."""
     return max(6, int(round(size * _scale)))
