@@ -207,3 +207,17 @@ def test_nerve_component_counts_pulses():
         sim.submit(it.StartTrain(20.0, 7))
         sim.run(1.0, 0.05)
         assert sim.get(Nerve).pulses == 7
+
+
+def test_force_the_patient_shows_does_not_depend_on_the_step_size():
+    def force_at(dt_s: float) -> list[float]:
+        with Sim(WorldSpec(condition="mg-moderate"), 2) as sim:
+            sim.submit(it.StartTrain(20.0))
+            out = []
+            for t in (0.5, 1.0, 2.0, 5.0):
+                sim.run(t - sim.t_s, dt_s)
+                out.append(sim.readout().force)
+            return out
+    fine = force_at(1 / 60)
+    assert force_at(0.25) == pytest.approx(fine, rel=1e-6)
+    assert force_at(0.05) == pytest.approx(fine, rel=1e-6)

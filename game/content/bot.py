@@ -7,11 +7,11 @@ timeline and drug facts (onset and duration, as the briefing and hints tell a st
 - Nerve: during a task, hold a train at the lowest frequency that meets the demand: start from a guess
   (a healthy muscle's force against frequency, scaled by what this patient needed in earlier tasks),
   watch the force for a second or two, go faster while more fibres still fire and faster helps, back off
-  when a faster train gave less force (as it does in MG, where it only empties the pool), start half a
-  second before the task, and rest between tasks so the pool refills. If the force is still short, raise
-  the release strength (bath calcium) when the level allows it. The bot judges the force at its low
-  points, because the demand counts each moment the force reaches it, and it keeps to frequencies of
-  n + 0.5 Hz so that its 0.25 s steps do not always catch the twitch cycle at the same point.
+  when a faster train gave less force (as it does in MG, where it only empties the pool), start a second
+  before the task (the force the HUD shows takes about that long to rise), slow down in proportion when a
+  lighter task follows at once, and rest between tasks so the pool refills. If the force is still short,
+  raise the release strength (bath calcium) when the level allows it. The force the HUD shows is smoothed
+  (and the same at any step size), so the bot judges it by its mean and by how often it reached the demand.
 - Drugs (AChE inhibitors, 3,4-DAP): only for a weak junction (receptors visibly reduced, or a task the
   nerve alone could not meet). A dose is given when the AChE inhibition it would add over the coming
   tasks is worth it now rather than a few minutes later (so slow tablets are taken ahead of time), and
@@ -43,18 +43,18 @@ from game.sim.params import DEFAULT
 from game.sim.spec import DRUGS
 
 STEP_S = 0.25
-LEAD_S = 0.5                  # start a train this long before a task
+LEAD_S = 1.0                  # start a train this long before a task (the force takes about that long to rise)
 SETTLE_S = 0.75               # wait this long after a change before judging the force
 MEMORY_S = 6.0                # forget the force seen at a frequency after this long (the pool changes)
 JUDGE_S = 1.75                # watch the force this long before changing anything
-AIM_LOW, AIM_HIGH = 1.1, 1.5  # keep the low points of the force between these multiples of the demand
+AIM_LOW, AIM_HIGH = 1.1, 1.5  # keep the mean force between these multiples of the demand
 DRUG_CHECK_S = 300.0          # how often drug timing is reconsidered
 IMMUNE_CHECK_S = 86400.0      # how often immune treatments are reconsidered (at most)
 ACHE_DRUGS = ("pyridostigmine", "pyridostigmine-er", "edrophonium", "neostigmine")
-TARGET_INHIBITION = 0.45      # AChE inhibition the bot aims for during tasks (best sustained force)
+TARGET_INHIBITION = 0.55      # AChE inhibition the bot aims for during tasks (a therapeutic tablet's peak)
 DOSE_ABOVE = 0.4              # no new tablet while the inhibition is already above this
-TOO_MUCH_INHIBITION = 0.65    # above this, lingering ACh desensitises receptors: sustained force falls
-SAFE_INHIBITION = 0.82        # never predicted above this (cholinergic crisis lies above ~0.9)
+TOO_MUCH_INHIBITION = 0.8     # above this, lingering ACh desensitises receptors: sustained force falls
+SAFE_INHIBITION = 0.82        # never predicted above this (depolarisation block and crisis lie above ~0.9)
 SIDE_MARGIN = 0.08
 WEAK_ACHR = 0.75              # receptors below this share of normal: a weak junction
 VENTILATE_BELOW = 0.42        # breathing reserve at which the bot ventilates (the crisis is at 0.3)
@@ -129,7 +129,7 @@ class Bot:
             if target <= f1:
                 hz = h0 + (h1 - h0) * (target - f0) / (f1 - f0)
                 break
-        return self.clamp_hz(round(hz) + 0.5)
+        return self.clamp_hz(float(round(hz)))
 
     def clamp_hz(self, hz: float) -> float:
         c = self.level.controls
@@ -172,8 +172,11 @@ class Bot:
             return
         if not firing or need != self.episode_need:
             if not firing or need > self.episode_need:
-                guess = self.clamp_hz(round(self.guess_hz(need) * self.factor) + 0.5)
+                guess = self.clamp_hz(float(round(self.guess_hz(need) * self.factor)))
                 self.hz = guess if not firing else max(self.hz, guess)
+            else:  # a lighter task follows at once: slow down in proportion, to spare the pool
+                ratio = self.guess_hz(need) / self.guess_hz(self.episode_need)
+                self.hz = self.clamp_hz(float(round(self.hz * ratio)))
             self.episode_need = need
             self.seen.clear()
             self.best_fired = 0.0
@@ -183,15 +186,14 @@ class Bot:
             return
         if t - self.changed_at < SETTLE_S or not self.need_at(t):
             return
-        # the force the HUD shows ripples with each twitch: judge on its mean since the last change
         self.samples.append(r.force)
         self.best_fired = max(self.best_fired, r.last_fibers_fired_fraction)
         if t - self.changed_at < SETTLE_S + JUDGE_S:
             return
-        # the met rule counts each step whose force reaches the demand: judge on how often it did, and on the
-        # force at its low points (a twitching, unfused contraction dips below its mean between impulses)
+        # the met rule counts each moment the force reaches the demand: judge on how often it did since the
+        # last change, and on the mean force over that time
         ok = sum(1 for f in self.samples if f >= need) / len(self.samples)
-        force = sorted(self.samples)[len(self.samples) // 4]
+        force = sum(self.samples) / len(self.samples)
         self.seen = {hz: v for hz, v in self.seen.items() if t - v[1] < MEMORY_S}
         self.seen[self.hz] = (force, t)
         seen = {hz: v[0] for hz, v in self.seen.items()}

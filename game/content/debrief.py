@@ -19,7 +19,7 @@ from game.content.session import LABELS, LogLine, RunSummary, TaskResult
 ORAL = ("pyridostigmine", "pyridostigmine-er", "dap")
 WELL_MET = 0.9
 MAX_TASK_LINES = 4
-HEAVY_INHIBITION = 0.75
+HEAVY_INHIBITION = 0.88     # near-total AChE block: ACh lingers, receptors desensitise, end plates depolarise
 
 
 def when(level: Level, t_s: float) -> str:
@@ -114,7 +114,7 @@ def _dose_lines(level: Level, s: RunSummary) -> list[str]:
         name = LABELS.get(d.kind, d.kind)
         if d.kind == "edrophonium":
             lines.append(f"Edrophonium at {when(level, d.t_s)}: a test that lasts minutes. Stronger afterwards "
-                         "means too little ACh effect; weaker means too much.")
+                         "means too little ACh effect; no stronger, or weaker, means enough or too much.")
         elif d.kind in ("plex", "ivig"):
             lines.append(f"{name} began on {when(level, d.t_s)}: it lowers the antibodies within days, "
                          "and fades after a few weeks.")

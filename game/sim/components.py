@@ -115,7 +115,7 @@ class VesiclePools:
     rrp: np.ndarray               # quanta ready now
     rrp_capacity: np.ndarray      # release sites
     reserve: float = 1.0          # mobilisable reserve, 1.0 = full
-    mobilisation: float = 0.0     # activity-driven speed-up of refilling
+    mobilisation: float = 0.0     # activity-driven speed-up of refilling (seconds)
     spontaneous_s: list[float] = field(default_factory=list)   # this step's MEPP times (focus junction)
 
 
@@ -174,7 +174,8 @@ class Contractile:
     weight: np.ndarray             # fibre size share of total force
     ca_tau_ms: float = 20.0
     force_tau_ms: float = 40.0
-    smoothed: float = 0.0          # population force as the patient shows it
+    smoothing_tau_ms: float = 250.0
+    smoothed: float = 0.0          # population force as the patient shows it (smoothed over smoothing_tau_ms)
 
 
 @dataclass(slots=True)

@@ -65,6 +65,29 @@ def na_available(m: Membrane, sustained_mV: np.ndarray) -> np.ndarray:
     return at_rest / (1.0 + np.exp((sustained_mV - m.na_half_inactivation_mV) / m.na_inactivation_slope_mV))
 
 
+def _relay(k_in: float, tau_in: float, tau_out: float, t: float) -> float:
+    """Response at time t of dy/dt = (x − y)/τ_out, y(0) = 0, to the input x = k_in·exp(−t/τ_in)."""
+    if abs(tau_in - tau_out) < 1e-9:
+        return k_in * t / tau_out * math.exp(-t / tau_out)
+    return k_in * tau_in / (tau_in - tau_out) * (math.exp(-t / tau_in) - math.exp(-t / tau_out))
+
+
+def advance_smoothed(s0: float, force0: float, ca0: float, dt_ms: float, tau_ca_ms: float, tau_force_ms: float,
+                     tau_smooth_ms: float) -> float:
+    """Exact value after dt of the force as the patient shows it: a third linear stage
+    ds/dt = (F − s)/τs fed by F(t) = F0·e^(−t/τf) + cross(t) from Ca0 (see advance_contractile).
+    Exact, so the smoothed force does not depend on the step size."""
+    if dt_ms <= 0.0:
+        return s0
+    s = s0 * math.exp(-dt_ms / tau_smooth_ms) + _relay(force0, tau_force_ms, tau_smooth_ms, dt_ms)
+    if ca0:
+        if abs(tau_ca_ms - tau_force_ms) < 1e-9:
+            tau_ca_ms += 1e-6
+        k = ca0 * tau_ca_ms / (tau_ca_ms - tau_force_ms)
+        s += _relay(k, tau_ca_ms, tau_smooth_ms, dt_ms) - _relay(k, tau_force_ms, tau_smooth_ms, dt_ms)
+    return s
+
+
 def advance_contractile(ca: np.ndarray, force: np.ndarray, dt_ms: float, tau_ca_ms: float,
                         tau_force_ms: float) -> tuple[np.ndarray, np.ndarray]:
     """Exact solution of dca/dt = -ca/τc, dF/dt = (ca - F)/τf over dt (no impulse inside)."""

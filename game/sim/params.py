@@ -80,6 +80,9 @@ class Membrane:
     na_inactivation_slope_mV: float = 2.0    # tuned
     desensitisation_per_quantum: float = 1.2e-5  # tuned: [§6] share of receptors desensitised per quantum at healthy
                                              # density; more per receptor when receptors are few and when ACh lingers
+    desensitisation_lingering_gain: float = 10.0    # tuned: ACh that AChE does not clear desensitises more ...
+    desensitisation_lingering_exponent: float = 8.0  # ... but only near-total AChE block matters (as for the residual)
+    desensitisation_receptor_exponent: float = 0.5  # tuned: exposure per receptor ∝ 1/receptors^x (greater at MG end plates [§6 F])
     desensitisation_tau_s: float = 6.0      # [§6] recovery over seconds, slower at MG end plates [F]; tuned
     achr_fiber_cv_healthy: float = 0.10      # [GK] fibre-to-fibre spread of receptor number
     achr_fiber_cv_mg: float = 0.30           # [§6] MG: 75% of muscles below controls, loss varies [F]; spread tuned

@@ -128,7 +128,8 @@ def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history:
     esper.create_entity(
         Sarcolemma(cmap_weight_mV=weight * mus.cmap_total_mV, last_fired=np.zeros(n, dtype=bool)),
         Contractile(t_s=0.0, ca=np.zeros(n), force=np.zeros(n), weight=weight, ca_tau_ms=mus.sr_ca_tau_ms,
-                    force_tau_ms=mus.force_tau_ms * group.force_tau_scale),
+                    force_tau_ms=mus.force_tau_ms * group.force_tau_scale,
+                    smoothing_tau_ms=params.clinical.force_smoothing_s * 1000.0),
     )
     esper.create_entity(Drugs(), imm, Objectives(tasks=tuple(sorted(spec.demand, key=lambda d: d.start_s))))
     schedule.install()

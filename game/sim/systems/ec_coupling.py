@@ -2,19 +2,22 @@
 SR's release channels and Ca2+ floods the cytosol; the transient decays as the SR pumps it back, and
 cross-bridge force follows it (a two-stage linear chain solved exactly between impulses, so twitches sum
 into a fused tetanus at high rates).
-Reads: Nerve.impulses (fired), Contractile, Model. Writes: Contractile.ca/force.
+Reads: Nerve.impulses (fired), Contractile, Model. Writes: Contractile.ca/force/smoothed.
 """
 from __future__ import annotations
 
 
 from game.sim.components import Contractile, History, Inbox, Model, Nerve
-from game.sim.laws import advance_contractile
+from game.sim.laws import advance_contractile, advance_smoothed
 from game.sim.systems._access import System, single
 
 
 def advance_to(c: Contractile, t_s: float) -> None:
+    """Exact advance of the Ca2+ transient, the force and the smoothed population force (no impulse inside)."""
     dt_ms = (t_s - c.t_s) * 1000.0
     if dt_ms > 0:
+        c.smoothed = advance_smoothed(c.smoothed, float(c.force @ c.weight), float(c.ca @ c.weight), dt_ms,
+                                      c.ca_tau_ms, c.force_tau_ms, c.smoothing_tau_ms)
         c.ca, c.force = advance_contractile(c.ca, c.force, dt_ms, c.ca_tau_ms, c.force_tau_ms)
         c.t_s = t_s
 

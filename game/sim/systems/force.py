@@ -1,20 +1,15 @@
-"""Force: the muscle's force now (sum over fibres, weighted by fibre size), smoothed the way the patient's
-eyelid or limb shows it. Reads: Contractile, Clock, Model. Writes: Contractile.smoothed.
+"""Force: brings the muscle's force up to the end of the step, so that the smoothed population force (the
+way the patient's eyelid or limb shows it, a third linear stage after Ca2+ and cross-bridges) is current.
+Exact between impulses, so it does not depend on the step size.
+Reads: Contractile, Clock. Writes: Contractile (via ec_coupling.advance_to).
 """
 from __future__ import annotations
 
-import math
-
-
-from game.sim.components import Clock, Contractile, Model
+from game.sim.components import Clock, Contractile
+from game.sim.systems._access import System
 from game.sim.systems.ec_coupling import advance_to
-from game.sim.systems._access import System, single
 
 
 class ForceSystem(System):
     def process(self, dt_s: float) -> None:
-        c = self.c(Contractile)
-        advance_to(c, self.c(Clock).t_s + dt_s)
-        now = float(c.force @ c.weight)
-        k = 1.0 - math.exp(-dt_s / self.c(Model).params.clinical.force_smoothing_s) if dt_s > 0 else 0.0
-        c.smoothed += (now - c.smoothed) * k
+        advance_to(self.c(Contractile), self.c(Clock).t_s + dt_s)

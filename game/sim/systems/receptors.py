@@ -16,7 +16,6 @@ import numpy as np
 from game.sim.components import History, Inbox, Model, Nerve, Receptors
 from game.sim.systems._access import System
 
-HEALTHY_ACTIVITY_OFFSET = 0.1   # lingering-ACh weighting: exposure × 1.1/(AChE activity + 0.1)
 MIN_RECEPTORS = 0.05            # receptor fraction floor in the per-receptor exposure
 MAX_STEP_DESENSITISATION = 0.5  # at most half the available receptors desensitise in one impulse
 
@@ -77,6 +76,8 @@ class ReceptorSystem(System):
                 r.tau_ms = np.interp(a, grid, tau_col)
             # ACh per receptor: the same quanta spread over fewer receptors expose each one more, and ACh
             # that AChE does not clear lingers: both desensitise more (greater at MG end plates, §6)
-            exposure = r.quanta * (mem.desensitisation_per_quantum * (1.0 + HEALTHY_ACTIVITY_OFFSET) / (r.ache_activity + HEALTHY_ACTIVITY_OFFSET))
-            rec.available *= 1.0 - np.minimum(exposure / np.maximum(a, MIN_RECEPTORS), MAX_STEP_DESENSITISATION)
+            lingering = 1.0 + mem.desensitisation_lingering_gain * (1.0 - r.ache_activity) ** mem.desensitisation_lingering_exponent
+            exposure = r.quanta * (mem.desensitisation_per_quantum * lingering)
+            per_receptor = np.maximum(a, MIN_RECEPTORS) ** mem.desensitisation_receptor_exponent
+            rec.available *= 1.0 - np.minimum(exposure / per_receptor, MAX_STEP_DESENSITISATION)
             rec.any_desensitised = True

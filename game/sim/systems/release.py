@@ -40,7 +40,9 @@ def refill_to(pools: VesiclePools, pre, t_s: float, potentiation: float) -> None
     # the pool refills toward its capacity, scaled by the reserve left and enlarged by potentiation;
     # the reserve recovers toward full and refilling draws on it
     target = pools.rrp_capacity * (pools.reserve * (1.0 + potentiation))
-    e = math.exp(-(1.0 + pools.mobilisation) * pools.reserve ** pre.refill_reserve_exponent / pre.refill_tau_s * dt)
+    # exact integral of the refill rate (1 + M(t))·S/τ, M decaying exponentially meanwhile
+    rate_integral = dt + pools.mobilisation * pre.mobilisation_tau_s * (1.0 - math.exp(-dt / pre.mobilisation_tau_s))
+    e = math.exp(-rate_integral * pools.reserve ** pre.refill_reserve_exponent / pre.refill_tau_s)
     gap = target - pools.rrp
     pools.rrp = target - gap * e
     drawn = max(0.0, float(gap.sum()) * (1.0 - e) / len(gap))
