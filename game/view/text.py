@@ -75,9 +75,6 @@ def clear_cache() -> None:
     _renders.clear()
 
 
-# Fonts die with pygame.quit(); forget them then, so a later pygame.init() gets fresh ones.
-pygame.register_quit(clear_cache)
-
 
 def scaled(size: float) -> int:
     """Pixel size actually used for a design size at the current text scale."""
@@ -91,6 +88,12 @@ def get_font(size: float, bold: bool = False) -> pygame.font.Font:
     px = scaled(size)
     key = (px, bool(bold))
     font = _fonts.get(key)
+    if font is not None:
+        try:
+            font.get_height()
+        except pygame.error:       # the font module was quit and started again since: fonts are dead
+            clear_cache()
+            font = None
     if font is None:
         font = pygame.font.Font(None, px)
         font.set_bold(bool(bold))
