@@ -12,6 +12,7 @@ import pygame
 
 from game.app.lab_export import Recording, export_recording
 from game.app.loop import STEP_S, FixedStep
+from game.app.view_keys import VIEW_ACTIONS, view_action
 from game.app.scene import Pop, Push, Scene
 from game.sim import intents as it
 from game.sim.components import Contractile
@@ -225,8 +226,7 @@ class LabScene(Scene):
 
     def handle(self, event):
         ka = self.ctx.bindings.translate(event)
-        if ka is not None and ka.action in ("fire", "train", "pause", "step", "slower", "faster", "zoom_in", "zoom_out",
-                                            "labels", "help", "replay", "export", "mark", "speed_reset", "zoom_reset"):
+        if ka is not None and ka.action in ("fire", "train", "pause", "help", "replay", "export", "mark") + VIEW_ACTIONS:
             if ka.action == "train":
                 if ka.down and not self.train_held:
                     self.train_held = True
@@ -243,24 +243,9 @@ class LabScene(Scene):
                     return self.stimulate()
                 case "pause":
                     self.clock.toggle_pause()
-                case "step":
-                    self.clock.paused = True
-                    self.clock.request_step()
-                    self._single = True
-                case "slower":
-                    self.clock.slower()
-                case "faster":
-                    self.clock.faster()
-                case "speed_reset":
-                    self.clock.set_speed(1.0)
-                case "zoom_in":
-                    self.lens_view.zoom_by(1, self.mouse)
-                case "zoom_out":
-                    self.lens_view.zoom_by(-1)
-                case "zoom_reset":
-                    self.lens_view.reset_view()
-                case "labels":
-                    self.lens_view.labels = not self.lens_view.labels
+                case _ if ka.action in VIEW_ACTIONS:
+                    view_action(ka.action, self.clock, self.lens_view, self.mouse)
+                    self._single = self._single or ka.action == "step"
                 case "replay":
                     self.player.replay()
                 case "export":

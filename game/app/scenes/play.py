@@ -16,6 +16,7 @@ from typing import IO
 import pygame
 
 from game.app.loop import STEP_S, FixedStep
+from game.app.view_keys import VIEW_ACTIONS, view_action
 from game.app.scene import Push, Replace, Scene
 from game.content.session import Action, ActionInfo, LevelRun
 from game.sim.events import CrisisEvent, DrugEvent, ImpulseEvent, MeppEvent, TaskEvent, TreatmentEvent
@@ -199,29 +200,9 @@ class PlayScene(Scene):
                 return self.open_pause()
             case "back":
                 return self.open_pause()
-            case "step":
-                self.clock.paused = True
-                self.clock.request_step()
-                self.single_step = True
-            case "slower":
-                self.clock.slower()
-            case "faster":
-                self.clock.faster()
-            case "speed_reset":
-                self.clock.set_speed(1.0)
-            case "zoom_in":
-                self.lens_view.zoom_by(+1, self.mouse if self.lens_view.rect.collidepoint(self.mouse) else None)
-            case "zoom_out":
-                self.lens_view.zoom_by(-1)
-            case "zoom_reset":
-                self.lens_view.reset_view()
-            case "pan_left" | "pan_right" | "pan_up" | "pan_down":
-                step = 60
-                dx = {"pan_left": step, "pan_right": -step}.get(action, 0)
-                dy = {"pan_up": step, "pan_down": -step}.get(action, 0)
-                self.lens_view.pan_by(dx, dy)
-            case "labels":
-                self.lens_view.labels = not self.lens_view.labels
+            case _ if action in VIEW_ACTIONS:
+                view_action(action, self.clock, self.lens_view, self.mouse)
+                self.single_step = self.single_step or action == "step"
             case "replay":
                 if not self.player.replay():
                     self.say("Nothing to replay yet: fire the nerve first.")
