@@ -117,6 +117,7 @@ class VesiclePools:
     reserve: float = 1.0          # mobilisable reserve, 1.0 = full
     mobilisation: float = 0.0     # activity-driven speed-up of refilling (seconds)
     spontaneous_s: list[float] = field(default_factory=list)   # this step's MEPP times (focus junction)
+    normals: Any = None            # release's block of standard normal deviates (systems.release.NormalBuffer)
 
 
 @dataclass(slots=True)

@@ -25,6 +25,7 @@ from game.sim.spec import MUSCLE_GROUPS as GROUP_NAMES
 from game.sim.spec import WorldSpec
 from game.sim.systems import immune
 from game.sim.systems._access import single
+from game.sim.systems.release import NormalBuffer
 from game.sim.systems.pharmacology import drug_state
 
 _world_ids = itertools.count(1)
@@ -118,7 +119,7 @@ def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history:
     )
     esper.create_entity(Nerve())
     esper.create_entity(Bath(spec.ca_mM, spec.mg_mM), CalciumEntry(),
-                        VesiclePools(t_s=0.0, rrp=capacity.copy(), rrp_capacity=capacity))
+                        VesiclePools(t_s=0.0, rrp=capacity.copy(), rrp_capacity=capacity, normals=NormalBuffer()))
     esper.create_entity(Cleft(bath_block=spec.ache_inhibition, activity=1.0 - spec.ache_inhibition))
     esper.create_entity(
         Receptors(t_s=0.0, fiber_scale=fiber_scale, global_fraction=imm.achr, blocked=block, available=np.ones(n)),

@@ -49,8 +49,8 @@ class ObjectivesSystem(System):
         events = self.c(Inbox).events
         t1 = clock.t_s + dt_s
         self.tasks(obj, clock.t_s, t1, dt_s, self.c(Contractile).smoothed, events)
-        if t1 >= obj.next_capacity_s:
-            obj.capacity = capacity(model, t1)
+        if t1 >= obj.next_capacity_s and model.muscle_group.name in CRISIS_GROUPS:
+            obj.capacity = capacity(model, t1)      # only breathing and swallowing muscles can cause a crisis
             obj.next_capacity_s = t1 + CAPACITY_EVERY_S
         last = self.c(Nerve).last
         if last is not None:

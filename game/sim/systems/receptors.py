@@ -78,6 +78,8 @@ class ReceptorSystem(System):
             # that AChE does not clear lingers: both desensitise more (greater at MG end plates, §6)
             lingering = 1.0 + mem.desensitisation_lingering_gain * (1.0 - r.ache_activity) ** mem.desensitisation_lingering_exponent
             exposure = r.quanta * (mem.desensitisation_per_quantum * lingering)
-            per_receptor = np.maximum(a, MIN_RECEPTORS) ** mem.desensitisation_receptor_exponent
+            per_receptor = np.maximum(a, MIN_RECEPTORS)
+            per_receptor = (np.sqrt(per_receptor) if mem.desensitisation_receptor_exponent == 0.5
+                            else per_receptor ** mem.desensitisation_receptor_exponent)
             rec.available *= 1.0 - np.minimum(exposure / per_receptor, MAX_STEP_DESENSITISATION)
             rec.any_desensitised = True
