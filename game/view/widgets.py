@@ -790,7 +790,8 @@ class EventLog:
         n_fit = max(0, inner.h // max(1, lh + 2))
         items = list(self.lines)[-n_fit:] if n_fit else []
         y = inner.bottom - len(items) * (lh + 2)
-        stamp_w = tx.text_size("0:00:00", size * 0.85)[0] + 8
+        stamps = [format_model_time(it.t_s, millis=False) for it in items if it.t_s is not None]
+        stamp_w = max([tx.text_size("0:00:00", size * 0.85)[0]] + [tx.text_size(s, size * 0.85)[0] for s in stamps]) + 8
         show_stamp = any(it.t_s is not None for it in items) and inner.w > 260
         for i, it in enumerate(items):
             age = len(items) - 1 - i              # 0 = newest
