@@ -32,7 +32,8 @@ def model_throughput(n_fibers: int = 200, model_seconds: float = 60.0, seed: int
             "model_s_per_wall_s": model_seconds / wall, "impulses_per_wall_s": model_seconds * DRIVE_HZ / wall}
 
 
-def run_bench(args: argparse.Namespace, out=sys.stdout) -> int:
+def run_bench(args: argparse.Namespace, out=None) -> int:
+    out = out or sys.stdout
     result: dict = {"model": model_throughput(args.fibers)}
     result["model_scaling"] = [model_throughput(n, 20.0) for n in (100, 200, 400, 800, 1600)]
     result["model_step_sizes"] = [model_throughput(args.fibers, 20.0, step_s=s) for s in (1 / 64, 0.05, 0.1, 0.25)]

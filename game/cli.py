@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--seed", type=int, default=1)
     chk.add_argument("--json", action="store_true")
 
+    rep = sub.add_parser("report", help="teachers: export the results saved on this computer as a CSV file")
+    rep.add_argument("out", metavar="CSV", help="the file to write, e.g. class-7B.csv (never overwritten)")
+    rep.add_argument("--class-code", default=None, help="only this class (default: everyone on this computer)")
+
     bench = sub.add_parser("bench", help="measure model throughput and frame times")
     bench.add_argument("--particles", type=_positive(int, 1_000_000), default=50_000, help="ACh particles in flight in the lens")
     bench.add_argument("--frames", type=_positive(int, 100_000), default=300, help="frames to time")
@@ -124,7 +128,8 @@ def _setup(args: argparse.Namespace):
     return Setup(spec=spec, seed=args.seed)
 
 
-def run_experiment(args: argparse.Namespace, out=sys.stdout) -> int:
+def run_experiment(args: argparse.Namespace, out=None) -> int:
+    out = out or sys.stdout
     from game.sim import experiments as ex
 
     setup = _setup(args)
@@ -153,6 +158,23 @@ def run_experiment(args: argparse.Namespace, out=sys.stdout) -> int:
         out.write("\n")
     else:
         out.write(format_result(result))
+    return 0
+
+
+def run_report(args: argparse.Namespace, out=None) -> int:
+    """Write every attempt saved on this computer (one class, if given) to a CSV file for a spreadsheet."""
+    from game.store import Store, StoreError
+
+    out = out or sys.stdout
+    with Store.open() as store:
+        for warning in store.warnings:
+            print(f"endplate: {warning}", file=sys.stderr)
+        try:
+            rows = store.export_results_csv(args.out, args.class_code)
+        except (StoreError, OSError) as err:
+            raise CliError(str(err)) from None
+    who = f"class {args.class_code}" if args.class_code else "all players"
+    out.write(f"{rows} attempts ({who}) written to {args.out}\n")
     return 0
 
 
@@ -189,13 +211,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_experiment(args)
             case "validate":
                 from game.content.validate import run_validate
-                return run_validate(args.paths)
+                return run_validate(args.paths, out=sys.stdout)
             case "check-level":
                 from game.content.bot import run_check_level
                 return run_check_level(args.paths, seed=args.seed, as_json=args.json)
             case "bench":
                 from game.bench import run_bench
                 return run_bench(args)
+            case "report":
+                return run_report(args)
     except CliError as err:
         print(f"endplate: {err}", file=sys.stderr)
         return EXIT_USAGE
