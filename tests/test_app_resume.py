@@ -49,3 +49,19 @@ def test_autosave_and_continue_rebuild_the_same_state(ctx):
     assert after.rrp_fraction == pytest.approx(before.rrp_fraction, rel=1e-6)
     assert after.force == pytest.approx(before.force, rel=1e-6, abs=1e-9)
     resumed.close()
+
+
+def test_player_screen_exports_the_class_results(ctx, tmp_path, monkeypatch):
+    from game.app.scenes.menu import ProfileScene
+
+    monkeypatch.setattr(type(ctx), "export_dir", lambda self: tmp_path / "exports")
+    ctx.store.record_result(ctx.profile.id, "healthy-junction", 80, 2, True, 60.0, {})
+    scene = ProfileScene(ctx)
+    scene.code.value = ""
+    item = next(i for i in scene.form.items if i.label.startswith("Export"))
+    item.on_activate()
+    files = list((tmp_path / "exports").glob("results-all-*.csv"))
+    assert len(files) == 1 and "Tester" in files[0].read_text(encoding="utf-8-sig")
+    assert "saved to" in scene.form.message
+    item.on_activate()                                    # a second export gets its own file
+    assert len(list((tmp_path / "exports").glob("results-all-*.csv"))) == 2

@@ -128,6 +128,9 @@ class ProfileScene(Scene):
                          help="Your teacher's class code (letters, digits, '-'), or leave it empty.")
         self.form = Form([self.nick, self.code,
                           Item("Sign in", on_activate=self._sign_in, help="Use this nickname and class on this computer."),
+                          Item("Export results (CSV)", on_activate=self._export,
+                               help="Save the results of this class (or everyone, without a class code) as a "
+                                    "spreadsheet file for your teacher."),
                           Item("Back", on_activate=lambda: Pop(), help="Back to the menu.")], "Player", width=620)
 
     def _sign_in(self):
@@ -136,6 +139,26 @@ class ProfileScene(Scene):
             self.form.say(err.split(": ", 1)[-1], "danger")
             return None
         return Pop("signed-in")
+
+    def _export(self):
+        """Class results as CSV in the exports folder, under a new name (never overwriting)."""
+        from datetime import datetime
+
+        code = str(self.code.value or "").strip() or None
+        folder = self.ctx.export_dir()
+        stem = f"results-{code or 'all'}-{datetime.now():%Y%m%d-%H%M%S}"
+        path, k = folder / f"{stem}.csv", 1
+        while path.exists():
+            k += 1
+            path = folder / f"{stem}-{k}.csv"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            rows = self.ctx.store.export_results_csv(path, code)
+        except Exception as err:        # a bad class code or a full disk: say so, keep running
+            self.form.say(str(err).split(": ", 1)[-1], "danger")
+            return None
+        self.form.say(f"{rows} results saved to {path}", "ok")
+        return None
 
     def resize(self, size: tuple[int, int]) -> None:
         self.form.set_area(pygame.Rect(0, 100, size[0], size[1] - 120))
