@@ -5,7 +5,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-import ast  # noqa: E402
+from imports import imported_modules  # noqa: E402
 import math  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -48,16 +48,9 @@ def _surface(size=(1280, 720)):
 def test_view_imports_only_sim_events():
     """The view may only use the frozen dataclasses of game.sim.events from the model side."""
     for path in VIEW_DIR.glob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            for n in names:
-                if n.startswith("game.sim"):
-                    assert n == "game.sim.events", f"{path.name} imports {n}"
+        for n in imported_modules(path):
+            if n.startswith("game.sim"):
+                assert n == "game.sim.events", f"{path.name} imports {n}"
 
 
 # --- palettes ------------------------------------------------------------------------------------------------
