@@ -275,7 +275,7 @@ class LensPlayer:
             return PHASE_MS_PER_S["idle"]
         if self.t_ms > EPP_WINDOW_MS and self.lens.phase in ("done", "idle"):
             return CONTRACTION_MS_PER_S
-        if self.lens.phase == "clearing" and int(getattr(self.lens, "ach_count", 0)) < FEW_ACH:
+        if self.lens.phase == "clearing" and self.lens.ach_count < FEW_ACH:
             return PHASE_MS_PER_S["done"]          # the last stragglers: the EPP's tail matters now
         return PHASE_MS_PER_S.get(self.lens.phase, 1.0)
 
@@ -283,7 +283,7 @@ class LensPlayer:
         """Most junction time one frame may run, from the particles in flight (a deterministic budget)."""
         if self.lens.phase in ("done", "idle"):
             return 1e9
-        cost = int(getattr(self.lens, "ach_count", 0)) + LENS_FIXED_COST
+        cost = self.lens.ach_count + LENS_FIXED_COST
         return max(1, LENS_WORK_PER_FRAME // cost) * LENS_SUBSTEP_MS
 
     def shown_rate(self) -> float:
@@ -306,7 +306,7 @@ class LensPlayer:
             elif not was_running:
                 self._t_ms += run
             self._find_crossing()
-            if not self.opened and int(getattr(self.lens, "open_channels", 0)) > 0:
+            if not self.opened and self.lens.open_channels > 0:
                 self.opened = True
                 self.events.append("receptor")
             if self.current is not None and self.current.t_cross_ms is not None and not self.twitched \
@@ -335,8 +335,8 @@ class LensPlayer:
     def epp_trace(self) -> tuple[np.ndarray, np.ndarray]:
         """The focus EPP so far (lens ms, mV above rest), from the lens model, or built from the event."""
         lens = self.lens
-        v = np.asarray(getattr(lens, "epp_trace_mV", np.zeros(0)), dtype=float)
-        t = np.asarray(getattr(lens, "open_trace_t_ms", np.zeros(0)), dtype=float)
+        v = np.asarray(lens.epp_trace_mV, dtype=float)
+        t = np.asarray(lens.open_trace_t_ms, dtype=float)
         if v.size and t.size == v.size:
             return t, v
         rp = self.current

@@ -73,9 +73,9 @@ class LensTransform:
             self.fold_px = fold_screen
         self.cleft_nm = float(lens.cleft_nm)
         self.s_cleft = (L.cleft_bottom - L.cleft_top) / max(1e-9, self.cleft_nm)
-        self.s_fold = (L.fold_bottom - L.cleft_bottom) / max(1e-9, float(getattr(lens, "fold_depth_nm", 400.0)))
+        self.s_fold = (L.fold_bottom - L.cleft_bottom) / max(1e-9, float(lens.fold_depth_nm))
         self.s_term = (2.0 * L.vesicle_r) / 40.0            # a vesicle is ~40 nm across
-        fw_nm = float(getattr(lens, "fold_width_nm", 80.0))
+        fw_nm = float(lens.fold_width_nm)
         self.s_fold_x = L.fold_half_width / max(1e-9, fw_nm / 2.0)
         self.top = L.cleft_top
         self.bottom = L.cleft_bottom
@@ -251,7 +251,7 @@ class LensView:
         self._draw_inhibited_ache(surface, lay, pal, inhibition)
         self._draw_vesicles(surface, lay, player, tf, pal)
         self._draw_calcium(surface, lay, player, tf, pal)
-        n_ach = int(getattr(lens, "ach_count", 0) or len(lens.ach_x))
+        n_ach = lens.ach_count
         if n_ach:
             ax, ay = lens.ach_x[:n_ach], lens.ach_y[:n_ach]
             clip = surface.get_clip()
@@ -465,7 +465,7 @@ class LensView:
 
     def _draw_hydrolysis(self, surface, lay, lens: Any, tf: LensTransform, pal: Palette, reduced_motion: bool) -> None:
         """AChE cutting ACh: the busiest AChE sites light up, with the two halves (choline, acetate)."""
-        flash = np.asarray(getattr(lens, "hydrolysis_flash", np.zeros(0)), dtype=float)
+        flash = np.asarray(lens.hydrolysis_flash, dtype=float)
         if flash.size == 0 or not np.any(flash > 0.3):
             return
         idx = np.flatnonzero(flash > 0.3)

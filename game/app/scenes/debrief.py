@@ -10,6 +10,7 @@ import random
 import pygame
 
 from game.app.scene import Pop, Push, Replace, Reset, Scene
+from game.content.debrief import check_answer, debrief
 from game.app.scenes.campaign import draw_stars
 from game.ui.widgets import Form, Item
 from game.view import text as tx
@@ -19,36 +20,12 @@ GUEST = "Guest"
 
 
 def _debrief_lines(level, summary, log) -> list[str]:
-    try:
-        from game.content.debrief import debrief
-        return list(debrief(level, summary, log))
-    except ImportError:
-        lines = [summary.reason] if summary.reason else []
-        for t in summary.tasks:
-            lines.append(f"{t.name}: met {t.met_fraction * 100:.0f}% of the time"
-                         + (f"; first failures at pulse {t.first_fail_pulse}" if t.first_fail_pulse else ""))
-        return lines
+    return list(debrief(level, summary, log))
 
 
 def check(question, answer) -> bool:
-    """Is `answer` right? (game.content.debrief.check_answer when available.)"""
-    try:
-        from game.content.debrief import check_answer
-    except ImportError:
-        check_answer = None
-    if check_answer is not None:
-        result = check_answer(question, answer)
-        if isinstance(result, tuple):
-            return bool(result[0])
-        return bool(getattr(result, "correct", result))
-    kind = question.kind
-    if kind == "choice":
-        return answer == question.answer_index
-    if kind == "order":
-        return list(answer) == list(question.items)
-    if kind == "match":
-        return all(answer.get(p.left) == p.right for p in question.pairs)
-    return False
+    """Is `answer` right? (the explanation comes from the question itself)"""
+    return check_answer(question, answer)[0]
 
 
 class DebriefScene(Scene):
