@@ -161,6 +161,13 @@ def draw_text(surface: pygame.Surface, text: str, pos: Sequence[float], size: fl
     return rect
 
 
+def prose(text: str) -> str:
+    """Text written with hard line breaks (as in a level file) as flowing paragraphs: single newlines become
+    spaces, blank lines separate paragraphs."""
+    paragraphs = [" ".join(p.split()) for p in text.strip().split("\n\n")]
+    return "\n".join(p for p in paragraphs if p)
+
+
 def wrap_lines(text: str, size: float, width: int, bold: bool = False) -> list[str]:
     """Split `text` into lines that fit `width` px (explicit newlines are kept; long words are cut)."""
     font = get_font(size, bold)

@@ -142,12 +142,13 @@ class BriefingScene(Scene):
                 f"Level length: {format_duration(lv.duration_model_s)} of model time"
                 + (f" ({lv.pace_model_s_per_play_s:g} s per second of play)" if lv.pace_model_s_per_play_s != 1 else "")]
         for i, row in enumerate(rows):
-            tx.draw_text(surface, row, (inner.x, y), 19 if i else 22, pal.text if i == 0 else pal.text_dim, shadow=False)
-            y += tx.line_height(19 if i else 22) + 2
+            size = 19 if i else 22
+            y += tx.draw_wrapped(surface, row, pygame.Rect(inner.x, y, inner.w, inner.bottom - y), size,
+                                 pal.text if i == 0 else pal.text_dim) + 2
         # briefing text and tasks
         right = pygame.Rect(card.right + 24, 110, w - card.right - 54, h - 330)
         inner = draw_panel(surface, right, pal, "Briefing")
-        used = tx.draw_wrapped(surface, lv.briefing.strip(), pygame.Rect(inner.x, inner.y, inner.w, inner.h // 2), 20,
+        used = tx.draw_wrapped(surface, tx.prose(lv.briefing), pygame.Rect(inner.x, inner.y, inner.w, inner.h // 2), 20,
                                pal.text)
         y = inner.y + used + 14
         if lv.demand:

@@ -123,7 +123,7 @@ class DebriefScene(Scene):
                                  pal.text) + 6
         rem = pygame.Rect(why.right + 20, 170, w - why.right - 50, h - 190 - 270)
         inner = draw_panel(surface, rem, pal, "Remember")
-        tx.draw_wrapped(surface, self.level.debrief.strip(), inner, 18, pal.text)
+        tx.draw_wrapped(surface, tx.prose(self.level.debrief), inner, 18, pal.text)
         if self.record_error:
             tx.draw_text(surface, self.record_error, (30, h - 6), 15, pal.warn, anchor="bottomleft", shadow=False)
         elif self.ctx.profile is not None:
