@@ -3,17 +3,13 @@ from __future__ import annotations
 
 import pygame
 
+from game.store import DEFAULT_KEY_BINDINGS
+
 from game.app.scene import Pop, Push, Reset, Scene
 from game.ui.widgets import Form, Item
 from game.view import text as tx
 from game.view.input import ACTION_INFO, FIXED_KEYS
 from game.view.widgets import draw_panel
-
-REBINDABLE_ORDER = ("fire", "train", "rest", "pause", "step", "slower", "faster", "zoom_in", "zoom_out", "labels",
-                    "help")
-FIXED_ORDER = ("freq_up", "freq_down", "ca_up", "ca_down", "replay", "speed_reset", "zoom_reset", "pan_left",
-               "pan_right", "pan_up", "pan_down", "hint", "focus_next", "activate", "fullscreen", "back")
-
 
 def dim(surface: pygame.Surface, alpha: int = 170) -> None:
     shade = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
@@ -75,31 +71,41 @@ class Restart:
         return Pop(("restart", self.play))
 
 
-class HelpOverlay(Scene):
-    """Every control with its key, in two columns."""
+class DismissOverlay(Scene):
+    """A panel over the dimmed scene below; any key or click closes it."""
 
     opaque = False
-    name = "help"
-
-    def __init__(self, ctx, level=None) -> None:
-        super().__init__(ctx)
-        self.level = level
 
     def handle(self, event):
         if event.type == pygame.KEYDOWN or (event.type == pygame.MOUSEBUTTONDOWN and event.button == 1):
             return Pop()
         return None
 
-    def draw(self, surface: pygame.Surface) -> None:
-        pal = self.ctx.palette
+    def panel(self, surface: pygame.Surface, width: int, height: int, title: str,
+              title_size: int) -> tuple[pygame.Rect, pygame.Rect]:
+        """Dim what is below and draw a centred panel; returns (panel rect, inner rect)."""
         dim(surface)
         w, h = surface.get_size()
-        rect = pygame.Rect(0, 0, min(w - 40, 1100), min(h - 40, 640))
+        rect = pygame.Rect(0, 0, min(w - 40, width), min(h - 40, height))
         rect.center = (w // 2, h // 2)
-        inner = draw_panel(surface, rect, pal, "Controls (any key to close)", title_size=26)
+        return rect, draw_panel(surface, rect, self.ctx.palette, title, title_size=title_size)
+
+
+class HelpOverlay(DismissOverlay):
+    """Every control with its key, in two columns."""
+
+    name = "help"
+
+    def __init__(self, ctx, level=None) -> None:
+        super().__init__(ctx)
+        self.level = level
+
+    def draw(self, surface: pygame.Surface) -> None:
+        pal = self.ctx.palette
+        rect, inner = self.panel(surface, 1100, 640, "Controls (any key to close)", 26)
         b = self.ctx.bindings
-        entries = [(b.label_for(a), *ACTION_INFO[a]) for a in REBINDABLE_ORDER]
-        entries += [(b.label_for(a), *ACTION_INFO[a]) for a in FIXED_ORDER if a in FIXED_KEYS]
+        entries = [(b.label_for(a), *ACTION_INFO[a]) for a in DEFAULT_KEY_BINDINGS]       # the player's keys
+        entries += [(b.label_for(a), *ACTION_INFO[a]) for a in FIXED_KEYS]                # then the fixed ones
         entries.append(("1-9", "Treatments", "Give the treatment on that number (see the controls panel)."))
         entries.append(("Mouse", "Hover, wheel, drag", "Hover to identify; wheel zooms the lens; drag pans it; "
                                                         "click a control row to use it."))
@@ -121,10 +127,9 @@ class HelpOverlay(Scene):
                          pal.text_dim, anchor="bottomright", shadow=False)
 
 
-class MessageOverlay(Scene):
+class MessageOverlay(DismissOverlay):
     """A short message (e.g. a level file that could not be loaded); any key closes it."""
 
-    opaque = False
     name = "message"
 
     def __init__(self, ctx, title: str, lines: list[str]) -> None:
@@ -132,18 +137,9 @@ class MessageOverlay(Scene):
         self.title = title
         self.lines = lines
 
-    def handle(self, event):
-        if event.type == pygame.KEYDOWN or (event.type == pygame.MOUSEBUTTONDOWN and event.button == 1):
-            return Pop()
-        return None
-
     def draw(self, surface: pygame.Surface) -> None:
         pal = self.ctx.palette
-        dim(surface)
-        w, h = surface.get_size()
-        rect = pygame.Rect(0, 0, min(w - 40, 900), min(h - 60, 120 + 26 * len(self.lines)))
-        rect.center = (w // 2, h // 2)
-        inner = draw_panel(surface, rect, pal, self.title, title_size=24)
+        rect, inner = self.panel(surface, 900, 100 + 26 * len(self.lines), self.title, 24)
         y = inner.y + 4
         for line in self.lines:
             y += tx.draw_wrapped(surface, line, pygame.Rect(inner.x, y, inner.w, inner.bottom - y), 18, pal.warn) + 6
