@@ -116,6 +116,7 @@ class VesiclePools:
     rrp_capacity: np.ndarray      # release sites
     reserve: float = 1.0          # mobilisable reserve, 1.0 = full
     mobilisation: float = 0.0     # activity-driven speed-up of refilling (seconds)
+    last_impulse_s: float = -1e9  # time of the latest impulse (potentiation is masked just after one)
     spontaneous_s: list[float] = field(default_factory=list)   # this step's MEPP times (focus junction)
     normals: Any = None            # release's block of standard normal deviates (systems.release.NormalBuffer)
 

@@ -33,6 +33,8 @@ class Presynaptic:
     potentiation_max: float = 1.4            # tuned: enlarges the RRP right after 30–60 s of maximal exercise [§7 F]
     potentiation_half_load: float = 0.6      # tuned: sigmoid, so a 30 s gaze builds little and 45 s of maximal exercise a lot
     potentiation_hill: float = 4.0           # tuned: steepness of that sigmoid
+    potentiation_unmask_tau_s: float = 0.2   # tuned: potentiation is masked by depression during fast trains and
+                                             # shows within a few tenths of a second of a pause [§7 modelling note]
     potentiation_tau_s: float = 40.0         # [§7] facilitation seen in trains within ~10 s, gone by 2 min [F]
     reserve_quanta: float = 300000.0         # tuned: the mobilisable store that supplies the RRP (frog: 80% reserve [§2 F]); its drain is fatigue with use [§10 F]
     reserve_recovery_tau_s: float = 150.0    # tuned: exhaustion at 2–4 min, recovery within ~10 min [§7 F, GK]

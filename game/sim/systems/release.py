@@ -58,7 +58,9 @@ def refill_to(pools: VesiclePools, pre, t_s: float, potentiation: float) -> None
         return
     # the pool refills toward its capacity, scaled by the reserve left and enlarged by potentiation;
     # the reserve recovers toward full and refilling draws on it
-    target = pools.rrp_capacity * (pools.reserve * (1.0 + potentiation))
+    # (potentiation is masked while the nerve fires fast: it shows once the impulses pause)
+    quiet = 1.0 - math.exp(-(t_s - pools.last_impulse_s) / pre.potentiation_unmask_tau_s)
+    target = pools.rrp_capacity * (pools.reserve * (1.0 + potentiation * quiet))
     # exact integral of the refill rate (1 + M(t))·S/τ, M decaying exponentially meanwhile
     rate_integral = dt + pools.mobilisation * pre.mobilisation_tau_s * (1.0 - math.exp(-dt / pre.mobilisation_tau_s))
     e = math.exp(-rate_integral * pools.reserve ** pre.refill_reserve_exponent / pre.refill_tau_s)
@@ -82,6 +84,7 @@ class ReleaseSystem(System):
             refill_to(pools, pre, r.t_s, ptp)
             k = draw_quanta(rng, pools.rrp, r.p_release, pools.normals)
             pools.rrp = pools.rrp - k
+            pools.last_impulse_s = r.t_s
             r.quanta = k
             pools.mobilisation += pre.mobilisation_per_impulse * (pre.mobilisation_max - pools.mobilisation)
         t0 = self.c(Clock).t_s
