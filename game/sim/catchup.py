@@ -26,25 +26,24 @@ def _copy(component):
     return out
 
 
-def up_to_date(t_s: float) -> dict[type, object]:
-    """Copies of the lazily integrated components of the current world, advanced to model time t_s."""
+def _advance(c: dict[type, object], t_s: float) -> None:
+    """Apply every lazy stage's exact advance to the components in `c` (by type), up to model time t_s."""
     params = single(Model).params
-    c = {t: _copy(single(t)) for t in LAZY}
     calcium.decay_to(c[CalciumEntry], params.presynaptic, t_s)
     release.refill_to(c[VesiclePools], params.presynaptic, t_s, c[CalciumEntry].potentiation)
     receptors.recover_to(c[Receptors], params.membrane.desensitisation_tau_s, t_s)
     endplate.decay_residual_to(c[Endplate], residual_tau_ms(params.membrane, single(Cleft).activity), t_s)
     ec_coupling.advance_to(c[Contractile], t_s)
+
+
+def up_to_date(t_s: float) -> dict[type, object]:
+    """Copies of the lazily integrated components of the current world, advanced to model time t_s."""
+    c = {t: _copy(single(t)) for t in LAZY}
+    _advance(c, t_s)
     return c
 
 
 def bring_up_to_date(t_s: float) -> None:
     """Advance the lazily integrated components themselves to t_s (only for a world nobody will step
     differently afterwards, e.g. a fresh clone)."""
-    params = single(Model).params
-    ca = single(CalciumEntry)
-    calcium.decay_to(ca, params.presynaptic, t_s)
-    release.refill_to(single(VesiclePools), params.presynaptic, t_s, ca.potentiation)
-    receptors.recover_to(single(Receptors), params.membrane.desensitisation_tau_s, t_s)
-    endplate.decay_residual_to(single(Endplate), residual_tau_ms(params.membrane, single(Cleft).activity), t_s)
-    ec_coupling.advance_to(single(Contractile), t_s)
+    _advance({t: single(t) for t in LAZY}, t_s)
