@@ -210,10 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "experiment":
                 return run_experiment(args)
             case "validate":
-                from game.content.validate import run_validate
+                from game.levels.validate import run_validate
                 return run_validate(args.paths, out=sys.stdout)
             case "check-level":
-                from game.content.bot import run_check_level
+                from game.rules.bot import run_check_level
                 return run_check_level(args.paths, seed=args.seed, as_json=args.json)
             case "bench":
                 from game.bench import run_bench

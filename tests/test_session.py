@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from game.content import LEVELS_DIR, level_to_toml, load_level
-from game.content.bot import run_check_level
-from game.content.debrief import answer_key, check_answer, debrief
-from game.content.schema import ChoiceQuestion, MatchQuestion, OrderQuestion
-from game.content.scoring import score, score_parts, stars
-from game.content.session import Action, LevelRun, MISSED_BELOW
+from game.levels import LEVELS_DIR, level_to_toml, load_level
+from game.rules.bot import run_check_level
+from game.rules.debrief import answer_key, check_answer, debrief
+from game.levels.schema import ChoiceQuestion, MatchQuestion, OrderQuestion
+from game.rules.scoring import score, score_parts, stars
+from game.rules.session import Action, LevelRun, MISSED_BELOW
 
 HEALTHY = LEVELS_DIR / "01-healthy-junction.toml"
 POOL = LEVELS_DIR / "02-vesicle-pool.toml"

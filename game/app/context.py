@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pygame
 
-from game.content import Level, Problem, load_levels
-from game.content.loader import LEVELS_DIR
+from game.levels import Level, Problem, load_levels
+from game.levels.loader import LEVELS_DIR
 from game.store import Profile, Settings, Store, StoreError
 from game.view import text as tx
 from game.view.audio import Audio

@@ -60,7 +60,7 @@ def _quit(pygame) -> None:
 def run_play(args) -> int:
     """`endplate play LEVEL [--seed N] [--headless --seconds S --screenshot PNG] [--record JSONL]
     [--fire none|single|train]`. A level that cannot be used prints its problems and returns 2."""
-    from game.content import LevelError, load_level
+    from game.levels import LevelError, load_level
 
     try:
         level = load_level(args.level)

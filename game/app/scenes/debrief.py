@@ -10,7 +10,7 @@ import random
 import pygame
 
 from game.app.scene import Pop, Push, Replace, Reset, Scene
-from game.content.debrief import check_answer, debrief
+from game.rules.debrief import check_answer, debrief
 from game.app.scenes.campaign import draw_stars
 from game.ui.widgets import Form, Item
 from game.view import text as tx

@@ -18,7 +18,7 @@ import pygame
 from game.app.loop import STEP_S, FixedStep
 from game.app.view_keys import VIEW_ACTIONS, view_action
 from game.app.scene import Push, Replace, Scene
-from game.content.session import Action, ActionInfo, LevelRun
+from game.rules.session import Action, ActionInfo, LevelRun
 from game.sim.events import CrisisEvent, DrugEvent, ImpulseEvent, MeppEvent, TaskEvent, TreatmentEvent
 from game.sim.params import DEFAULT
 from game.view import text as tx

@@ -28,8 +28,8 @@ from typing import Any, NamedTuple
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
-from game.content.fields import SLUG_PATTERN, num
-from game.content.schema import Level
+from game.levels.fields import SLUG_PATTERN, num
+from game.levels.schema import Level
 
 LEVELS_DIR = Path(__file__).resolve().parents[2] / "levels"
 

@@ -1,4 +1,4 @@
-"""`uv run python -m game.content [--write-schema | PATH...]`.
+"""`uv run python -m game.levels [--write-schema | PATH...]`.
 
 --write-schema: after changing schema.py, regenerate levels/level.schema.json and the field reference in
 docs/levels.md (tests fail until both are up to date). PATH...: the same check as `main.py validate`.
@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from game.content.reference import DOCS_PATH, update_docs
-from game.content.validate import export_schema, run_validate
+from game.levels.reference import DOCS_PATH, update_docs
+from game.levels.validate import export_schema, run_validate
 
 
 def main(argv: Sequence[str] | None = None) -> int:

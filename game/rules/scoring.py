@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from game.content.schema import Scoring
+from game.levels.schema import Scoring
 
 if TYPE_CHECKING:
-    from game.content.session import RunSummary
+    from game.rules.session import RunSummary
 
 COST_SCALE_POINTS = 100.0   # treatment points that take the cost part from 1 down to 0
 CRISIS_PENALTY = 0.5        # each crisis takes this much off the crises part

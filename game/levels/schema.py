@@ -1,8 +1,8 @@
 """The level file format: pydantic models, the single source of truth for levels/*.toml.
 
-A level is read from TOML (game.content.loader), checked here, and turned into the sim's `WorldSpec` by
+A level is read from TOML (game.levels.loader), checked here, and turned into the sim's `WorldSpec` by
 `Level.to_world_spec()`. Teachers and students edit these files, so every field carries a title, a
-description stating its unit, and limits (game.content.fields); `levels/level.schema.json` is exported from
+description stating its unit, and limits (game.levels.fields); `levels/level.schema.json` is exported from
 these models for editors and, later, the in-game level editor. Unknown keys are errors, never ignored.
 
 Time fields are in *model* seconds (the simulated patient's clock), not seconds of play; the level's
@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
-from game.content.fields import (
+from game.levels.fields import (
     MAX_MODEL_S,
     SLUG_PATTERN,
     Section,

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from game.content.schema import ChoiceQuestion, Level, MatchQuestion, OrderQuestion
-from game.content.scoring import breakdown
-from game.content.session import LABELS, LogLine, RunSummary, TaskResult
+from game.levels.schema import ChoiceQuestion, Level, MatchQuestion, OrderQuestion
+from game.rules.scoring import breakdown
+from game.rules.session import LABELS, LogLine, RunSummary, TaskResult
 
 ORAL = ("pyridostigmine", "pyridostigmine-er", "dap")
 WELL_MET = 0.9
