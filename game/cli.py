@@ -12,6 +12,7 @@ Errors a user can cause print one line naming what was wrong and what was expect
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -19,6 +20,11 @@ import sys
 from typing import Sequence
 
 EXIT_USAGE = 2
+
+# Command groups that live beside the code they drive. Each module has `register(sub)`, which adds its
+# subparsers to `sub` and returns {command name: handler(args) -> exit code}. Add one line per group.
+COMMAND_MODULES: tuple[str, ...] = (
+)
 
 
 class CliError(Exception):
@@ -116,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--fibers", type=_positive(int, 100_000), default=200, help="fibres for the model throughput run")
     bench.add_argument("--model-only", action="store_true", help="skip the frame benchmark")
     bench.add_argument("--json", action="store_true")
+
+    handlers: dict[str, object] = {}
+    for name in COMMAND_MODULES:
+        handlers.update(importlib.import_module(name).register(sub))
+    p.set_defaults(_handlers=handlers)
     return p
 
 
@@ -220,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_bench(args)
             case "report":
                 return run_report(args)
+            case name if name in args._handlers:
+                return args._handlers[name](args)
     except CliError as err:
         print(f"endplate: {err}", file=sys.stderr)
         return EXIT_USAGE
