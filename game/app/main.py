@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from game.app.router import make
+
 HEADLESS_FPS = 60
 FIRST_FIRE_S = 0.25            # headless --fire: the first impulse this long after the start
 SINGLE_EVERY_S = 1.0           # headless --fire single: one impulse a second
@@ -36,10 +38,9 @@ def run_game(*, headless: bool = False, max_frames: int | None = None) -> int:
     pygame = _init_pygame()
     from game.app.app import App
     from game.app.context import AppContext
-    from game.app.scenes.menu import MenuScene
 
     ctx = AppContext.create(headless=headless, audio=not headless)
-    app = App(ctx, MenuScene(ctx))
+    app = App(ctx, make("menu", ctx))
     try:
         app.run(max_frames=max_frames, frame_s=1.0 / HEADLESS_FPS if headless else None)
     finally:
@@ -84,12 +85,11 @@ def run_play(args) -> int:
     pygame = _init_pygame()
     from game.app.app import App
     from game.app.context import AppContext
-    from game.app.scenes.play import PlayScene
     from game.view.input import key_event
 
     seed = int(getattr(args, "seed", 1) or 1)
     ctx = AppContext.create(headless=headless, seed=seed, audio=not headless)
-    scene = PlayScene(ctx, level, seed, record=record, level_path=str(args.level))
+    scene = make("play", ctx, level, seed, record=record, level_path=str(args.level))
     app = App(ctx, scene)
     seconds = getattr(args, "seconds", None)
     if headless and seconds is None:

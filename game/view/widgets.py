@@ -922,3 +922,18 @@ class Chip:
             tx.draw_text(surface, self.key_hint, (rect.right - rad // 2 - 6, rect.centery), self.size * 0.85,
                          pal.text_dim, anchor="midright", shadow=False)
         return rect
+
+def draw_stars(surface: pygame.Surface, centre: tuple[float, float], n: int, size: float, pal, total: int = 3) -> None:
+    """`n` filled stars out of `total` (hollow ones are outlines: not colour alone)."""
+    cx, cy = centre
+    gap = size * 2.3
+    x0 = cx - gap * (total - 1) / 2
+    for i in range(total):
+        pts = []
+        for k in range(10):
+            r = size if k % 2 == 0 else size * 0.45
+            a = -math.pi / 2 + k * math.pi / 5
+            pts.append((x0 + i * gap + r * math.cos(a), cy + r * math.sin(a)))
+        if i < n:
+            pygame.draw.polygon(surface, pal.warn, pts)
+        pygame.draw.polygon(surface, pal.text if i < n else pal.text_dim, pts, 2)

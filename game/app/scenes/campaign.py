@@ -5,11 +5,12 @@ import math
 
 import pygame
 
+from game.app.router import make
 from game.app.scene import Pop, Push, Replace, Scene
 from game.ui.widgets import Form, Item, draw_backdrop
 from game.view import text as tx
 from game.view.patient import draw_patient
-from game.view.widgets import draw_panel, format_duration
+from game.view.widgets import draw_panel, draw_stars, format_duration
 
 CONDITION_NAMES = {
     "healthy": "Healthy junction",
@@ -20,21 +21,6 @@ CONDITION_NAMES = {
 MUSCLE_NAMES = {"eyelid": "eyelid (levator)", "extraocular": "eye muscles", "bulbar": "chewing and swallowing",
                 "limb": "arm", "respiratory": "breathing (diaphragm)"}
 
-
-def draw_stars(surface: pygame.Surface, centre: tuple[float, float], n: int, size: float, pal, total: int = 3) -> None:
-    """`n` filled stars out of `total` (hollow ones are outlines: not colour alone)."""
-    cx, cy = centre
-    gap = size * 2.3
-    x0 = cx - gap * (total - 1) / 2
-    for i in range(total):
-        pts = []
-        for k in range(10):
-            r = size if k % 2 == 0 else size * 0.45
-            a = -math.pi / 2 + k * math.pi / 5
-            pts.append((x0 + i * gap + r * math.cos(a), cy + r * math.sin(a)))
-        if i < n:
-            pygame.draw.polygon(surface, pal.warn, pts)
-        pygame.draw.polygon(surface, pal.text if i < n else pal.text_dim, pts, 2)
 
 
 class LevelListScene(Scene):
@@ -105,8 +91,7 @@ class BriefingScene(Scene):
         self.size = (1280, 720)
 
     def _start(self):
-        from game.app.scenes.play import PlayScene
-        return Replace(PlayScene(self.ctx, self.level, level_path=self.level_path))
+        return Replace(make("play", self.ctx, self.level, level_path=self.level_path))
 
     def resize(self, size) -> None:
         self.size = size

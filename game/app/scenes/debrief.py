@@ -9,9 +9,10 @@ import random
 
 import pygame
 
+from game.app.router import make
 from game.app.scene import Pop, Push, Replace, Reset, Scene
 from game.rules.debrief import check_answer, debrief
-from game.app.scenes.campaign import draw_stars
+from game.view.widgets import draw_stars
 from game.ui.widgets import Form, Item
 from game.view import text as tx
 from game.view.widgets import draw_panel
@@ -53,9 +54,6 @@ class DebriefScene(Scene):
         return None
 
     def _items(self) -> list[Item]:
-        from game.app.scenes.campaign import BriefingScene, LevelListScene
-        from game.app.scenes.menu import MenuScene
-        from game.app.scenes.play import PlayScene
 
         items = []
         if self.level.quiz:
@@ -63,12 +61,12 @@ class DebriefScene(Scene):
                               help=f"{len(self.level.quiz)} short questions on this level's idea."))
         nxt = self._next_level()
         if nxt is not None and self.summary.won:
-            items.append(Item(f"Next: {nxt.title}", on_activate=lambda: Replace(BriefingScene(self.ctx, nxt)),
+            items.append(Item(f"Next: {nxt.title}", on_activate=lambda: Replace(make("briefing", self.ctx, nxt)),
                               help=nxt.concept))
         items.append(Item("Play again", on_activate=lambda: Replace(
-            PlayScene(self.ctx, self.level, self.seed, level_path=self.level_path)), help="Try this level again."))
-        items.append(Item("Levels", on_activate=lambda: Reset(MenuScene(self.ctx)) if self.level_path else
-                          Replace(LevelListScene(self.ctx)), help="Back to the level list."))
+            make("play", self.ctx, self.level, self.seed, level_path=self.level_path)), help="Try this level again."))
+        items.append(Item("Levels", on_activate=lambda: Reset(make("menu", self.ctx)) if self.level_path else
+                          Replace(make("levels", self.ctx)), help="Back to the level list."))
         return items
 
     def enter(self) -> None:
@@ -97,8 +95,7 @@ class DebriefScene(Scene):
     def handle(self, event):
         r = self.form.handle(event)
         if r == "back":
-            from game.app.scenes.menu import MenuScene
-            return Reset(MenuScene(self.ctx))
+            return Reset(make("menu", self.ctx))
         return r
 
     def draw(self, surface: pygame.Surface) -> None:

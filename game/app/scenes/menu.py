@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pygame
 
+from game.app.router import make
 from game.app.scene import Pop, Push, Quit, Scene
 from game.ui.widgets import Form, Item, draw_backdrop
 from game.view import text as tx
@@ -35,9 +36,6 @@ class MenuScene(Scene):
         self.form = Form(self._items(), "", width=520)
 
     def _items(self) -> list[Item]:
-        from game.app.scenes.campaign import LevelListScene
-        from game.app.scenes.lab import LabScene
-        from game.app.scenes.settings import SettingsScene
 
         items = []
         saved = self._autosave()
@@ -48,13 +46,13 @@ class MenuScene(Scene):
                               detail=f"at {minutes}:{seconds:02d} model time",
                               help="Carry on where you left the level (it is rebuilt from your saved moves)."))
         return items + [
-            Item("Play the campaign", on_activate=lambda: Push(LevelListScene(self.ctx)),
+            Item("Play the campaign", on_activate=lambda: Push(make("levels", self.ctx)),
                  help="Levels in order: each adds one idea, from a healthy junction to myasthenic crisis."),
-            Item("Lab bench", on_activate=lambda: Push(LabScene(self.ctx)),
+            Item("Lab bench", on_activate=lambda: Push(make("lab", self.ctx)),
                  help="A sandbox like a physiology lab: conditions, stimuli, drugs, bath ions, traces and CSV export."),
             Item("Player", on_activate=lambda: Push(ProfileScene(self.ctx)),
                  help="Your nickname and class code (no account, no password); results are saved under it."),
-            Item("Settings", on_activate=lambda: Push(SettingsScene(self.ctx)),
+            Item("Settings", on_activate=lambda: Push(make("settings", self.ctx)),
                  help="Screen, sound, keys, colours, text size and reduced motion."),
             Item("Quit", on_activate=lambda: Quit(), help="Close Endplate (your progress is saved)."),
         ]
@@ -75,9 +73,8 @@ class MenuScene(Scene):
         return (level, payload) if level is not None and isinstance(payload.get("actions", []), list) else None
 
     def _continue(self, level, payload):
-        from game.app.scenes.play import PlayScene
 
-        scene = PlayScene(self.ctx, level, int(payload.get("seed", self.ctx.seed)))
+        scene = make("play", self.ctx, level, int(payload.get("seed", self.ctx.seed)))
         scene.resume(payload.get("actions", []), float(payload.get("t_s", 0.0)))
         return Push(scene)
 

@@ -17,6 +17,7 @@ import pygame
 
 from game.app.loop import STEP_S, FixedStep
 from game.app.view_keys import VIEW_ACTIONS, view_action
+from game.app.router import make
 from game.app.scene import Push, Replace, Scene
 from game.rules.session import Action, ActionInfo, LevelRun
 from game.sim.events import CrisisEvent, DrugEvent, ImpulseEvent, MeppEvent, TaskEvent, TreatmentEvent
@@ -207,8 +208,7 @@ class PlayScene(Scene):
                 if not self.player.replay():
                     self.say("Nothing to replay yet: fire the nerve first.")
             case "help":
-                from game.app.scenes.overlays import HelpOverlay
-                return Push(HelpOverlay(self.ctx, self.level))
+                return Push(make("help", self.ctx, self.level))
             case "hint":
                 if self.level.hints:
                     self.callouts.append((f"Hint {self.hint_index % len(self.level.hints) + 1}",
@@ -230,12 +230,11 @@ class PlayScene(Scene):
         return None
 
     def open_pause(self):
-        from game.app.scenes.overlays import PauseOverlay
         if self.train_held:
             self.train_held = False
             self.act("train_stop")
         self.autosave()
-        return Push(PauseOverlay(self.ctx, self))
+        return Push(make("pause", self.ctx, self))
 
     def restart(self) -> "PlayScene":
         return PlayScene(self.ctx, self.level, self.seed, level_path=self.level_path)
@@ -385,11 +384,10 @@ class PlayScene(Scene):
         self.log_seen = len(log)
 
     def finish(self):
-        from game.app.scenes.debrief import DebriefScene
         summary = self.run.summary()
         if self.run.outcome == "won":
             self.ctx.audio.play("success")
-        return Replace(DebriefScene(self.ctx, self.level, summary, list(self.run.log), self.wall_s,
+        return Replace(make("debrief", self.ctx, self.level, summary, list(self.run.log), self.wall_s,
                                     level_path=self.level_path, seed=self.seed))
 
     # -- controls panel ---------------------------------------------------------------------------------------
