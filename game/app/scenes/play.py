@@ -18,6 +18,7 @@ import pygame
 from game.app.loop import STEP_S, FixedStep
 from game.app.view_keys import VIEW_ACTIONS, view_action
 from game.app.router import make
+from game.rules.replay import apply_moves
 from game.app.scene import Push, Replace, Scene
 from game.rules.session import Action, ActionInfo, LevelRun
 from game.sim.events import CrisisEvent, DrugEvent, ImpulseEvent, MeppEvent, TaskEvent, TreatmentEvent
@@ -123,14 +124,7 @@ class PlayScene(Scene):
     def resume(self, actions: list[dict], t_s: float) -> None:
         """Continue an autosaved level: the model is deterministic, so replaying the player's recorded actions
         at their model times (same seed) rebuilds the state the game was saved in."""
-        for entry in actions:
-            when = float(entry.get("t_s", 0.0))
-            if when > self.run.t_s:
-                self.run.advance(when - self.run.t_s)
-            if self.run.finished:
-                break
-            if self.run.act(Action(str(entry.get("kind")), entry.get("value"))) is None:
-                self.actions_log.append(dict(entry))
+        self.actions_log.extend(apply_moves(self.run, actions))
         if t_s > self.run.t_s and not self.run.finished:
             self.run.advance(t_s - self.run.t_s)
         self.train_held = False
