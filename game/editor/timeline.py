@@ -106,9 +106,11 @@ class Timeline:
                        self.box.bottom - min(b.y, self.box.bottom - 12) + EDGE_PX)
             if not grab.contains(px, py):
                 continue
-            if abs(py - b.y) <= EDGE_PX and b.x + 2 <= px <= b.right - 2 and b.w > 2 * EDGE_PX:
+            if abs(py - b.y) <= EDGE_PX and b.x <= px <= b.right:
                 return i, "force"
-            if abs(px - b.x) <= EDGE_PX and (b.w > 2 * EDGE_PX or px < b.x + b.w / 2):
+            if b.w < 3 * EDGE_PX:             # a narrow bar: on it moves it, beside it resizes it
+                return i, "move" if b.x <= px <= b.right else ("start" if px < b.x else "end")
+            if abs(px - b.x) <= EDGE_PX:
                 return i, "start"
             if abs(px - b.right) <= EDGE_PX:
                 return i, "end"
