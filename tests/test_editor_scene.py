@@ -231,3 +231,42 @@ def test_edit_headless_screenshot(tmp_path, monkeypatch, capsys):
     assert pygame.image.load(str(png)).get_size() == (1024, 576)
     assert cli_main(["edit", str(tmp_path / "missing.toml"), "--headless"]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_quiz_kind_check_box_and_draft_offer(ctx, tmp_path):
+    import pygame_gui
+    from pygame_gui.elements import UICheckBox
+
+    from game.editor.session import EditorSession
+
+    level = tmp_path / "mine.toml"
+    assert cli_main(["new-level", str(level)]) == 0
+    # a session that autosaved and then died without saving
+    lost = EditorSession.open(level)
+    lost.set(("title",), "Work that was not saved")
+    lost.autosave()
+    lost.stop_runs()
+    scene = make("editor", ctx, level)
+    app = App(ctx, scene)
+    frames(app, 3)
+    s = scene.session
+    assert s.draft_offer is not None and s.doc.get(("title",)) == "My level"
+    restore = next(b for b, what in scene.offer_buttons.items() if what == "restore")
+    click(app, restore.rect.center, 3)
+    assert s.doc.get(("title",)) == "Work that was not saved" and s.draft_offer is None
+    # a check box: release strength on
+    section(app, scene, "Player controls")
+    box = scene.view.values["controls.release"]
+    assert isinstance(box, UICheckBox) and not box.is_checked
+    click(app, box.rect.center, 3)
+    assert s.doc.get(("controls", "release")) is True and s.level is not None
+    # a quiz question changes kind through its drop-down: its fields follow
+    section(app, scene, "Quiz")
+    dd = next(el for el, b in scene.view.bindings.items() if b.role == "variant")
+    frames(app, 3, [pygame.event.Event(pygame_gui.UI_DROP_DOWN_MENU_CHANGED, text="order", ui_element=dd)])
+    q = s.get(("quiz", 0))
+    assert q["kind"] == "order" and q["question"] == "Why does rest help Sam's arm?" and len(q["items"]) == 2
+    assert "quiz.0.items.0" in scene.view.values
+    frames(app, 3, key(pygame.K_s, pygame.KMOD_CTRL))
+    assert load_level(level).quiz[0].kind == "order"
+    app.close()

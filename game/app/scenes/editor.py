@@ -124,6 +124,10 @@ class FormView:
         self.values: dict[str, Any] = {}          # path key -> the value widget
         self.shape: Any = None
         self.y = 0
+        self.placed: list[tuple[Any, int, int]] = []       # (element, x, y without the error lines above it)
+        self.slots: list[tuple[int, tuple, int]] = []      # (y, path, indent): where a field's error goes
+        self.error_labels: list[UILabel] = []
+        self.shown_errors: dict[int, str] = {}
 
     # -- building ---------------------------------------------------------------------------------------
     def build(self, rect: pygame.Rect, fields: list[FieldSpec]) -> None:
@@ -134,13 +138,15 @@ class FormView:
             old_scroll = (bar.start_percentage, bar.scroll_position) if bar is not None else None
             self.container.kill()
         self.bindings, self.values = {}, {}
+        self.placed, self.slots, self.error_labels, self.shown_errors = [], [], [], {}
         self.container = UIScrollingContainer(rect, s.ui, allow_scroll_x=False)
         self.width = rect.w - 22
         self.y = 6
         self.row_h = tx.line_height(BODY) + 10
         for spec in fields:
             self._field((spec.key,), spec, 0)
-        self.container.set_scrollable_area_dimensions((self.width, self.y + 40))
+        self.placed = [(el, el.relative_rect.x, el.relative_rect.y) for el in self.container.get_container().elements]
+        self.relayout()
         bar = self.container.vert_scroll_bar
         if old_scroll is not None and bar is not None:
             bar.start_percentage, bar.scroll_position = old_scroll
@@ -162,12 +168,51 @@ class FormView:
         return self._bind(b, binding)
 
     def _error(self, path: tuple, indent: int) -> None:
-        msg = self.scene.session.error_at(path)
-        if msg:
-            lines = tx.wrap_lines(msg, SMALL, self.width - indent - 20)
-            h = max(1, len(lines)) * (tx.line_height(SMALL) + 4) + 4
-            self._label("! " + msg, indent + 8, self.width - indent - 8, "@field_error", h)
-            self.y += h
+        """Where this field's (or item's) error line goes when it has one (see relayout)."""
+        self.slots.append((self.y, path, indent))
+
+    def relayout(self) -> None:
+        """Show the current errors under their fields: open a gap under each field with an error (moving the
+        rows below), write the schema's message in it, and give invalid entries a red border. Cheap: the
+        widgets are moved, not made again, so typing never waits for a rebuild."""
+        s = self.scene.session
+        errors: dict[int, str] = {}
+        gaps: list[tuple[int, int]] = []
+        for i, (y, path, indent) in enumerate(self.slots):
+            msg = s.error_at(path)
+            if msg:
+                errors[i] = msg
+                lines = tx.wrap_lines("! " + msg, SMALL, self.width - indent - 20)
+                gaps.append((y, max(1, len(lines)) * (tx.line_height(SMALL) + 2) + 6))
+        if errors == self.shown_errors and self.error_labels is not None and self.placed:
+            return
+        self.shown_errors = errors
+        for label in self.error_labels:
+            label.kill()
+        self.error_labels = []
+
+        def shift(y: int, inclusive: bool = True) -> int:
+            return sum(h for gy, h in gaps if (gy <= y if inclusive else gy < y))
+        for el, x, y in self.placed:
+            target = (x, y + shift(y))
+            if (el.relative_rect.x, el.relative_rect.y) != target:
+                el.set_relative_position(target)
+        hs = dict(gaps)
+        for i, msg in errors.items():
+            y, path, indent = self.slots[i]
+            top = y + shift(y, inclusive=False)
+            label = UILabel(pygame.Rect(indent + 8, top, self.width - indent - 8, hs[y]), tx.safe_text("! " + msg),
+                            self.scene.ui, container=self.container,
+                            object_id=ObjectID(class_id="@field_error"))
+            self.error_labels.append(label)
+        invalid = {path_key(self.slots[i][1]) for i in errors}
+        for key, el in self.values.items():
+            if isinstance(el, (UITextEntryLine, UITextEntryBox, UIDropDownMenu)) and not key.endswith("#slider"):
+                want = "@invalid" if key in invalid else None
+                have = el.class_id if hasattr(el, "class_id") else None
+                if want != have and hasattr(el, "change_object_id"):
+                    el.change_object_id(ObjectID(class_id=want) if want else None)
+        self.container.set_scrollable_area_dimensions((self.width, self.y + shift(self.y) + 40))
 
     def _field(self, path: tuple, spec: FieldSpec, indent: int) -> None:
         s = self.scene
@@ -279,8 +324,7 @@ class FormView:
         tools_w = 3 * (tx.line_height(SMALL) * 2 + 12) if tools else 0
         x = indent + label_w
         w = self.width - x - tools_w - 4
-        invalid = s.session.error_at(path) is not None
-        oid = ObjectID(class_id="@invalid") if invalid else None
+        oid = None                                 # relayout() gives invalid fields their red border
         if spec.kind == "prose":
             self._label(label, indent, self.width - indent, h=self.row_h)
             self.y += self.row_h
@@ -454,13 +498,13 @@ class EditorScene(Scene):
     def _section_label(self, i: int) -> str:
         name, fields = self.sections[i]
         n = sum(len(self.session.errors_under((f.key,))) for f in fields)
-        return f"{name} ({n}!)" if n else name
+        return f"{name} !{n}" if n else name
 
     def _section_rows(self, width: int) -> list[list[tuple[int, int]]]:
         rows: list[list[tuple[int, int]]] = [[]]
         x = 0
         for i in range(len(self.sections)):
-            bw = tx.text_size(self._section_label(i), SMALL)[0] + 18
+            bw = tx.text_size(self.sections[i][0] + " !99", SMALL)[0] + 14   # room for a problem count
             if x + bw > width and rows[-1]:
                 rows.append([])
                 x = 0
@@ -499,7 +543,22 @@ class EditorScene(Scene):
                          object_id=ObjectID(class_id="@primary") if key in ("play", "check") else None)
             self.top_buttons[b] = key
             x += bw + 4
+        self._build_sections()
+        self.offer_buttons = {}
+        if s.draft_offer is not None:
+            o = R["offer"]
+            b1 = UIButton(pygame.Rect(o.right - 250, o.y + 2, 120, o.h - 4), "Restore draft", self.ui)
+            b2 = UIButton(pygame.Rect(o.right - 124, o.y + 2, 120, o.h - 4), "Discard", self.ui)
+            self.offer_buttons = {b1: "restore", b2: "discard"}
+        self.view = FormView(self)
+        self._rebuild_form(focus)
+
+    def _build_sections(self) -> None:
+        """The row of section buttons (made again when the section changes)."""
+        for b in self.section_buttons:
+            b.kill()
         self.section_buttons = {}
+        R = self.rects
         y = R["sections"].y
         for row in self._sec_rows:
             x = R["sections"].x
@@ -512,17 +571,22 @@ class EditorScene(Scene):
                 self.section_buttons[b] = i
                 x += bw + 4
             y += tx.line_height(SMALL) + 14
-        self.offer_buttons = {}
-        if s.draft_offer is not None:
-            o = R["offer"]
-            b1 = UIButton(pygame.Rect(o.right - 250, o.y + 2, 120, o.h - 4), "Restore draft", self.ui)
-            b2 = UIButton(pygame.Rect(o.right - 124, o.y + 2, 120, o.h - 4), "Discard", self.ui)
-            self.offer_buttons = {b1: "restore", b2: "discard"}
-        self.view = FormView(self)
-        self.view.build(R["form"], self.sections[self.section][1])
+
+    def _rebuild_form(self, focus: str | None = None) -> None:
+        """The current section's fields made again (after a change of shape: an item added, removed...)."""
+        if focus is None and self.view is not None and self.view.container is not None:
+            focus = self.view.focused_path()
+        self.view.build(self.rects["form"], self.sections[self.section][1])
         self.view.refocus(focus)
-        self.seen_revision = s.revision
-        self.seen_shape = (self.shape_of(self.sections[self.section][1]), self._error_keys())
+        self._update_section_labels()
+        self.seen_revision = self.session.revision
+        self.seen_shape = self.shape_of(self.sections[self.section][1])
+
+    def _update_section_labels(self) -> None:
+        for b, i in self.section_buttons.items():
+            label = self._section_label(i)
+            if b.text != label:
+                b.set_text(label)
 
     def shape_of(self, fields: list[FieldSpec]) -> Any:
         """What forces a rebuild of the section: list lengths, quiz kinds, optional tables present."""
@@ -734,7 +798,8 @@ class EditorScene(Scene):
         if el in self.section_buttons:
             s.history.seal()
             self.section = self.section_buttons[el]
-            self._build_ui()
+            self._build_sections()
+            self._rebuild_form()
             return None
         if el in self.offer_buttons:
             if self.offer_buttons[el] == "restore":
@@ -835,7 +900,8 @@ class EditorScene(Scene):
         for i, (name, fields) in enumerate(self.sections):
             if any(f.key == "demand" for f in fields) and i != self.section:
                 self.section = i
-                self._build_ui()
+                self._build_sections()
+                self._rebuild_form()
 
     def _mouse_move(self, pos) -> None:
         tlr = self.rects.get("timeline")
@@ -867,11 +933,13 @@ class EditorScene(Scene):
             self._build_ui()
         if s.revision != self.seen_revision and self.drag is None:
             self.seen_revision = s.revision
-            shape = (self.shape_of(self.sections[self.section][1]), self._error_keys())
+            shape = self.shape_of(self.sections[self.section][1])
             if shape != self.seen_shape:
-                self._build_ui()
+                self._rebuild_form()
             else:
                 self.view.sync()
+                self.view.relayout()
+                self._update_section_labels()
         self.ui.update(frame_s)
         return None
 
@@ -987,7 +1055,7 @@ class EditorScene(Scene):
             f = tl.force_max * k / 4
             y = int(tl.y_of(f))
             pygame.draw.line(surface, pal.grid, (box.x, y), (box.right, y))
-            tx.draw_text(surface, f"{f:g}", (box.x + 2, y + 1), TINY, pal.text_dim, anchor="topleft", shadow=False)
+            tx.draw_text(surface, f"{f:.2f}".rstrip("0").rstrip("."), (box.x + 2, y + 1), TINY, pal.text_dim, anchor="topleft", shadow=False)
 
     def _chart_timeline(self) -> Timeline:
         r = self.rects["chart"]
@@ -1014,7 +1082,7 @@ class EditorScene(Scene):
         elif s.preview.error:
             tx.draw_wrapped(surface, f"The preview failed: {s.preview.error}", box.inflate(-16, -16), SMALL,
                             pal.danger)
-        if p is not None and p.t_s:
+        if p is not None and p.t_s and s.level is not None:
             scale = tl.duration_s / p.duration_s if p.duration_s > 0 else 1.0
             dem = [(tl.x_of(t * scale), tl.y_of(d)) for t, d in zip(p.t_s, p.demand)]
             step = []
