@@ -417,6 +417,14 @@ class Level(Section):
 
     _source_sha256: str = PrivateAttr(default="")      # SHA-256 of the text it was read from (loader)
 
+    def __eq__(self, other: object) -> bool:
+        # Two levels are equal when their fields are, whatever text they were read from.
+        if not isinstance(other, Level):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
     @model_validator(mode="before")
     @classmethod
     def _known_version(cls, data: Any) -> Any:
