@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("level", metavar="LEVEL", help="a level file, e.g. levels/04-ptosis.toml")
     add_seed(play)
     play.add_argument("--headless", action="store_true", help="run without a window (dummy video driver)")
-    play.add_argument("--seconds", type=_positive(float, 3600.0), default=None,
+    play.add_argument("--seconds", type=_number(0.02, 3600.0, "a number of seconds"), default=None,
                       help="stop after this many seconds of play (up to 3600; headless default 10)")
     play.add_argument("--screenshot", metavar="PNG", help="save a screenshot (PNG) when the run ends (never overwritten without --force)")
     play.add_argument("--record", metavar="JSONL", help="record the player's moves to a replay file (never overwritten without --force)")
@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--exercise-s", type=_number(1.0, 600.0, "a number of seconds"), default=45.0,
                     help="exercise: seconds of maximal activity (1–600, default 45)")
     ex.add_argument("--drug", choices=DRUGS, default="pyridostigmine", metavar="DRUG", help="dose: one of: " + ", ".join(DRUGS))
-    ex.add_argument("--dose-mg", type=_positive(float, 1000.0), default=None,
+    ex.add_argument("--dose-mg", type=_number(0.01, 1000.0, "a dose in mg"), default=None,
                     help="dose: amount in mg, up to the drug's largest dose (default: a usual dose of that drug, "
                          + ", ".join(f"{d} {_usual(d):g}" for d in DRUGS) + ")")
     ex.add_argument("--hours", type=_number(0.1, 72.0, "a number of hours"), default=6.0,

@@ -77,11 +77,14 @@ class MenuScene(Scene):
                 save = read_autosave(level_id, payload)
             except AutosaveError as err:
                 self.ctx.store.set_aside_autosave(p.id, str(err))
-                self.ctx.messages.extend(m for m in self.ctx.store.warnings if m not in self.ctx.messages)
                 return None
         except Exception as err:     # the store cannot read it (disk trouble): say so, start normally
             self.ctx.messages.append(f"Your autosave could not be read ({err}).")
             return None
+        finally:
+            for message in self.ctx.store.warnings:
+                if message not in self.ctx.messages:
+                    self.ctx.messages.append(message)
         return level, save
 
     def _continue(self, level, save):
