@@ -580,19 +580,87 @@ def test_readme_links_only_files_in_the_repo():
 
 
 def test_a_recorded_replay_plays_back_to_the_same_result(data, tmp_path, capsys):
-    from game.rules.replay import loads, replay
+    from game.levels.campaign import source_sha256
+    from game.rules.replay import dumps, header, loads, replay
 
     level_path = tiny_level(tmp_path / "lv")
-    rec = tmp_path / "run.jsonl"
-    code, _, _ = run(["play", level_path, "--headless", "--seconds", "6", "--fire", "train", "--record", rec,
-                      "--seed", "5"], capsys)
-    assert code == 0
+    level = load_level(level_path)
+    rec = tmp_path / "run.jsonl"          # what `play --record` writes (tested above), made here to save time
+    rec.write_text(dumps(header("tiny", source_sha256(level), 5), [
+        {"t_s": 0.4, "kind": "train_start", "value": 40.0}, {"t_s": 2.2, "kind": "train_stop", "value": None}]),
+        encoding="utf-8")
     head, moves = loads(rec.read_text(encoding="utf-8"))
-    assert head.seed == 5 and moves
-    expected = replay(load_level(level_path), 5, moves)
+    expected = replay(level, 5, moves)
     code, out, _ = run(["play", level_path, "--headless", "--replay", rec], capsys)
     assert code == 0
     assert f"replay: {'won' if expected.won else 'lost'}, score {expected.score:.0f}" in out
     other = tiny_level(tmp_path / "lv2", "other")
     code, _, err = run(["play", other, "--headless", "--replay", rec], capsys)
     assert code == 2 and "recorded on level 'tiny'" in one_line_error(err)
+
+
+# --------------------------------------------------------------------------- fuzz: the autosave reader and the results table
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20)
+_payload = st.fixed_dictionaries({}, optional={
+    "seed": _json | st.integers(), "t_s": _json | st.floats(), "wall_s": _json,
+    "actions": _json | st.lists(st.fixed_dictionaries({"t_s": st.floats(), "kind": st.text(max_size=12)},
+                                                      optional={"value": _json}), max_size=5)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(payload=_payload | _json)
+def test_fuzz_the_autosave_reader_accepts_or_refuses_in_one_line(payload):
+    from game.rules.autosave import Autosave, AutosaveError, read_autosave
+
+    try:
+        save = read_autosave("ptosis", payload)
+    except AutosaveError as err:
+        assert str(err) and "\n" not in str(err)
+        return
+    assert isinstance(save, Autosave) and 1 <= save.seed < 2**31 and 0 <= save.t_s
+    for move in save.moves:
+        assert move.t_s >= 0
+
+
+_cell = (st.none() | st.integers(min_value=-2**63, max_value=2**63 - 1) | st.floats(allow_nan=True)
+         | st.text(max_size=30) | st.binary(max_size=8))
+
+
+_FUZZ_STORE: dict = {}
+
+
+def _fuzz_store(tmp_path_factory) -> Store:
+    if "store" not in _FUZZ_STORE:
+        folder = tmp_path_factory.mktemp("fuzz")
+        s = Store.open(folder / DB_FILENAME)
+        s._db.execute("PRAGMA synchronous = OFF")
+        s._db.execute("PRAGMA ignore_check_constraints = ON")
+        _FUZZ_STORE.update(store=s, folder=folder, pid=s.create_profile("Ada", "7B").id)
+    return _FUZZ_STORE["store"]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_cell, _cell, _cell, _cell, _cell, _cell), min_size=1, max_size=6))
+def test_fuzz_any_results_table_gives_a_report_and_a_count_of_skipped_rows(tmp_path_factory, rows):
+    s = _fuzz_store(tmp_path_factory)
+    pid, folder = _FUZZ_STORE["pid"], _FUZZ_STORE["folder"]
+    s._db.execute("DELETE FROM results")
+    for row in rows:
+        when, score, stars, won, duration, kind = ("" if v is None else v for v in row)
+        s._db.execute("INSERT INTO results (profile_id, level_id, attempted_at, score, stars, won, duration_s, "
+                      "level_kind) VALUES (?, 'ptosis', ?, ?, ?, ?, ?, ?)",
+                      (pid, when, score, stars, won, duration, kind))
+    good, skipped = s.report_rows()
+    assert len(good) + skipped == len(rows)
+    out = folder / "r.csv"
+    assert s.export_results_csv(out, overwrite=True) == len(good)
+    assert len(list(csv.reader(out.open(encoding="utf-8-sig", newline="")))) == len(good) + 1
+    s.best(pid, "ptosis")
+    s.completed_levels(pid)
