@@ -96,28 +96,48 @@ def _pct(x: float) -> int:
     return int(round(100.0 * x))
 
 
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def whole_points(values: dict[str, float], total: float) -> dict[str, int]:
+    """Round each part's points to whole numbers that add up to the rounded total (largest remainders)."""
+    target = int(round(total))
+    floors = {k: int(v) for k, v in values.items()}
+    left = target - sum(floors.values())
+    for k in sorted(values, key=lambda k: values[k] - floors[k], reverse=True)[:max(0, left)]:
+        floors[k] += 1
+    return floors
+
+
 def breakdown(scoring: Scoring, summary: RunSummary, patient: str = "the patient") -> list[str]:
-    """The score explained in plain sentences, for the debrief screen (one per part that counts)."""
+    """The score explained in plain sentences, for the debrief screen (one per part that counts); the
+    whole points given add up to the score as the screen shows it."""
     if not player_acted(summary):
         return ["You did not act in this level (no impulse, no train, no treatment), so it scores 0: "
                 "points are only for what you do."]
     q = quality(summary)
     w = weights(scoring)
-    pts = points(scoring, summary)
-    met = _pct(q["demand"])
-    lines = [f"You met {met}% of what {patient} needed: {pts['demand']:.0f} of the score's points."]
-    scaled = " (these points count in proportion to the demand you met)"
+    total_w = sum(w.values())
+    if total_w <= 0:
+        return [f"You met {_pct(q['demand'])}% of what {patient} needed: {score(scoring, summary):.0f} of 100 points."]
+    got = whole_points(points(scoring, summary), score(scoring, summary))
+    best = {k: 100.0 * w[k] / total_w for k in PARTS}
+
+    def of(k: str) -> str:
+        return f"{got[k]} of {best[k]:.0f} points"
+
+    lines = [f"You met {_pct(q['demand'])}% of what {patient} needed: {of('demand')}."]
     if w["crises"] > 0:
         n = len(summary.crises)
-        what = "No crisis" if n == 0 else (f"{n} crisis" if n == 1 else f"{n} crises")
-        lines.append(f"{what}: {pts['crises']:.0f} points for staying out of crises{scaled}.")
-        scaled = ""
+        lines.append(("No crisis" if n == 0 else f"{n} crisis" if n == 1 else f"{n} crises") + f": {of('crises')}.")
     if w["side"] > 0:
-        lines.append(f"Side effects peaked at {_pct(summary.max_side_effects)}%: {pts['side']:.0f} points for "
-                     f"keeping them low{scaled}.")
-        scaled = ""
+        lines.append(f"Side effects peaked at {_pct(summary.max_side_effects)}%: {of('side')}.")
     if w["cost"] > 0:
         spent = summary.treatment_cost
-        lines.append(f"You used {spent:g} treatment point{'s' if spent != 1 else ''}: {pts['cost']:.0f} points "
-                     f"for using few{scaled}.")
+        lines.append(f"{spent:g} treatment point{'s' if spent != 1 else ''} used: {of('cost')}.")
+    extra = [what for k, what in (("crises", "staying out of crises"), ("side", "keeping side effects low"),
+                                  ("cost", "using few treatment points")) if w[k] > 0]
+    if extra:
+        lines.append(f"The points for {_and(extra)} count only as far as you met the demand.")
     return lines
