@@ -27,6 +27,7 @@ EXIT_USAGE = 2
 COMMAND_MODULES: tuple[str, ...] = (
     "game.levels.pack_cli",
     "game.report",
+    "game.editor.commands",
 )
 
 
