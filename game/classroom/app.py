@@ -170,7 +170,8 @@ class Server:
                 else:
                     import multiprocessing as mp
                     ctx = mp.get_context("spawn")
-                    self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+                    self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                                                     initializer=verify.worker_init)
                     for _ in range(self.workers or 2):
                         self._pool.submit(verify.warm_up)
             return self._pool

@@ -55,3 +55,10 @@ def warm_up() -> bool:
     import game.rules.replay  # noqa: F401
 
     return True
+
+
+def worker_init() -> None:
+    """Workers leave Ctrl+C to the server, which shuts them down in order."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
