@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "game.levels.pack_cli",
     "game.report",
     "game.editor.commands",
+    "game.classroom.cli",
 )
 
 
