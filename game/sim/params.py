@@ -335,9 +335,9 @@ CONTRAST_CONDITIONS = MappingProxyType({
     # limbs less; junctional AChE reduced (ColQ anchoring, proposed), so AChE inhibitors add little and
     # cause excess ACh sooner. Receptor loss by dispersal of the clusters (modelled as "modulation").
     "mg-musk": Condition("mg-musk", achr_target=0.34, mg=True, mechanism_block=0.0, mechanism_complement=0.0,
-                         mechanism_modulation=1.0, junction_ache_fraction=0.55,
-                         achr_target_by_group=_by_group(eyelid=0.55, extraocular=0.6, bulbar=0.26, limb=0.6,
-                                                        respiratory=0.3)),
+                         mechanism_modulation=1.0, junction_ache_fraction=0.35,
+                         achr_target_by_group=_by_group(eyelid=0.55, extraocular=0.6, bulbar=0.22, limb=0.6,
+                                                        respiratory=0.24)),
 })
 CONDITIONS = MappingProxyType({**CONDITIONS, **CONTRAST_CONDITIONS})
 
