@@ -125,6 +125,9 @@ def _dose_lines(level: Level, s: RunSummary) -> list[str]:
         elif d.kind == "ventilation":
             lines.append(f"The ventilator went on at {when(level, d.t_s)}: it breathed for the patient while "
                          "the cause was treated.")
+        elif d.kind == "ice-pack":
+            lines.append(f"Ice pack at {when(level, d.t_s)}: the cooled lid cleared ACh more slowly for a few "
+                         "minutes, so more fibres reached threshold.")
     return lines
 
 
