@@ -18,6 +18,8 @@ CONDITION_NAMES = {
     "mg-ocular": "Ocular myasthenia gravis",
     "mg-moderate": "Generalised myasthenia gravis (moderate)",
     "mg-severe": "Generalised myasthenia gravis (severe)",
+    "lems": "Lambert-Eaton myasthenic syndrome",
+    "mg-musk": "Myasthenia gravis with anti-MuSK antibodies",
 }
 MUSCLE_NAMES = {"eyelid": "eyelid (levator)", "extraocular": "eye muscles", "bulbar": "chewing and swallowing",
                 "limb": "arm", "respiratory": "breathing (diaphragm)"}

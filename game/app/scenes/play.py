@@ -649,6 +649,7 @@ ONSET = {
     "steroids": "weeks",
     "thymectomy": "months",
     "ventilation": "at once",
+    "ice-pack": "2 min",
 }
 TREAT_HELP = {
     "pyridostigmine": "AChE inhibitor by mouth: ACh lasts longer, EPPs grow. Lasts 3-4 h; too much causes a crisis.",
@@ -661,6 +662,7 @@ TREAT_HELP = {
     "steroids": "Immunosuppression: fewer antibodies are made; works over weeks.",
     "thymectomy": "Removing the thymus lowers antibody production over months.",
     "ventilation": "A machine breathes for the patient while the muscles are too weak.",
+    "ice-pack": "Ice on the eyelid for 2 minutes: a cool junction clears ACh more slowly, so MG transmission improves for a few minutes.",
 }
 
 
