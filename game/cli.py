@@ -25,7 +25,10 @@ EXIT_USAGE = 2
 # Command groups that live beside the code they drive. Each module has `register(sub)`, which adds its
 # subparsers to `sub` and returns {command name: handler(args) -> exit code}. Add one line per group.
 COMMAND_MODULES: tuple[str, ...] = (
+    "game.levels.pack_cli",
     "game.report",
+    "game.editor.commands",
+    "game.classroom.cli",
 )
 
 
@@ -59,6 +62,7 @@ def _number(low: float, high: float, what: str, kind: type = float, low_open: bo
 
 _fraction = _number(0.0, 1.0, "a fraction")
 _concentration = _number(0.0, 20.0, "a concentration in mM")
+_temperature = _number(28.0, 40.0, "a muscle temperature in °C")
 
 
 def _positive(kind: type, upper: float):
@@ -148,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="immune: none, plex, ivig, steroids or thymectomy")
     ex.add_argument("--weeks", type=_number(0.1, 104.0, "a number of weeks"), default=12.0,
                     help="immune: weeks to follow (0.1–104, default 12)")
+    # issue 7 part B: bath agents and temperature
+    ex.add_argument("--curare", type=_fraction, default=0.0, help="fraction of AChRs occupied by curare, a competitive blocker (0–1)")
+    ex.add_argument("--botulinum", type=_fraction, default=0.0, help="fraction of release sites disabled by botulinum toxin (0–1)")
+    ex.add_argument("--organophosphate", type=_fraction, default=0.0,
+                    help="fraction of AChE destroyed by an irreversible inhibitor (0–1; returns only as new enzyme is made)")
+    ex.add_argument("--temperature-c", type=_temperature, default=None, help="muscle temperature in °C (28–40; default 35)")
+    ex.add_argument("--effort-s", type=_positive(float, 60.0), default=10.0, help="increment: seconds of maximal effort (default 10)")
 
     val = sub.add_parser("validate", help="check level files (exit 0 when all are valid, 2 otherwise)")
     val.add_argument("paths", nargs="+", metavar="PATH", help="level files or folders")
@@ -183,7 +194,9 @@ def _setup(args: argparse.Namespace):
     from game.sim.spec import WorldSpec
 
     spec = WorldSpec(condition=args.condition, muscle_group=args.muscle, n_fibers=args.fibers,
-                     achr_fraction=args.achr_fraction, ca_mM=args.ca, mg_mM=args.mg, ache_inhibition=args.ache_inhibition)
+                     achr_fraction=args.achr_fraction, ca_mM=args.ca, mg_mM=args.mg, ache_inhibition=args.ache_inhibition,
+                     curare_occupancy=args.curare, botulinum_fraction=args.botulinum,
+                     organophosphate_fraction=args.organophosphate, temperature_c=args.temperature_c)
     return Setup(spec=spec, seed=args.seed)
 
 
@@ -216,6 +229,10 @@ def run_experiment(args: argparse.Namespace, out=None) -> int:
                 result = ex.dose(setup, args.drug, args.dose_mg, args.hours)
             case "immune":
                 result = ex.immune(setup, args.treatment, args.weeks)
+            case "increment":
+                result = ex.increment(setup, effort_s=args.effort_s)
+            case "ice-pack":
+                result = ex.ice_pack(setup)
     except ValueError as err:
         raise CliError(str(err)) from None
     result["condition"] = args.condition

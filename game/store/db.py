@@ -896,6 +896,76 @@ class Store:
         self.last_export_skipped = skipped
         return len(rows)
 
+    # ----------------------------------------------------------------- quiz answers
+    # (kept apart: one row per answered question, tied to the attempt the quiz followed)
+
+    _QUIZ_KINDS = ("order", "choice", "match")
+
+    def record_quiz_answers(self, result_id: int, answers: Sequence[dict[str, Any]]) -> list[QuizAnswer]:
+        """Keep quiz answers with an attempt (all of them or none).  Each answer is a dict with `question`
+        (0-based position in the quiz), `kind` ("order", "choice" or "match"), `prompt`, `answer` and
+        `expected` (JSON data), `correct` (bool), `time_s` (seconds >= 0) and optionally `answered_at`
+        (a timezone-aware datetime; default now)."""
+        from game.store.records import QuizAnswer
+
+        rid = _check_id(result_id, "result_id")
+        if isinstance(answers, (str, bytes, dict)) or not isinstance(answers, Sequence):
+            raise StoreError(f"answers: expected a list of dicts, got {type(answers).__name__}")
+        rows: list[tuple[Any, ...]] = []
+        for i, a in enumerate(answers):
+            where = f"answers[{i}]"
+            if not isinstance(a, dict):
+                raise StoreError(f"{where}: expected a dict, got {type(a).__name__}")
+            q = a.get("question")
+            if not isinstance(q, int) or isinstance(q, bool) or not 0 <= q < 1000:
+                raise StoreError(f"{where}.question: got {q!r:.40}, expected a whole number from 0 to 999")
+            if a.get("kind") not in self._QUIZ_KINDS:
+                raise StoreError(f"{where}.kind: got {a.get('kind')!r:.40}, expected one of {', '.join(self._QUIZ_KINDS)}")
+            prompt = a.get("prompt")
+            if not isinstance(prompt, str) or len(prompt) > 2000:
+                raise StoreError(f"{where}.prompt: expected text of at most 2000 characters")
+            if not isinstance(a.get("correct"), bool):
+                raise StoreError(f"{where}.correct: got {a.get('correct')!r:.40}, expected True or False")
+            t = a.get("time_s", 0.0)
+            if not isinstance(t, (int, float)) or isinstance(t, bool) or not math.isfinite(t) or t < 0:
+                raise StoreError(f"{where}.time_s: got {t!r:.40}, expected a finite number of seconds >= 0")
+            at = a.get("answered_at") or _utc_now()
+            if not isinstance(at, datetime) or at.utcoffset() is None:
+                raise StoreError(f"{where}.answered_at: got {at!r:.60}, expected a timezone-aware datetime")
+            answer, expected = (self._quiz_json(a.get(k), f"{where}.{k}") for k in ("answer", "expected"))
+            rows.append((rid, q, a["kind"], prompt, answer, expected, int(a["correct"]), _iso(at), float(t)))
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM results WHERE id = ?", (rid,)).fetchone() is None:
+                raise StoreError(f"result_id: no attempt with id {rid}")
+            conn.executemany(
+                "INSERT INTO quiz_answers (result_id, question, kind, prompt, answer, expected, correct, "
+                "answered_at, time_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return [QuizAnswer(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), bool(r[6]), r[7], r[8])
+                for r in rows]
+
+    @staticmethod
+    def _quiz_json(value: object, name: str) -> str:
+        try:
+            return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"{name}: must be JSON data (lists, dicts, text, finite numbers, booleans): {exc}") from None
+
+    def quiz_answers(self, result_id: int) -> list[QuizAnswer]:
+        """The quiz answers kept with an attempt, in the order they were given."""
+        from game.store.records import QuizAnswer
+
+        rid = _check_id(result_id, "result_id")
+        out = []
+        for row in self._db.execute(
+            "SELECT result_id, question, kind, prompt, answer, expected, correct, answered_at, time_s "
+            "FROM quiz_answers WHERE result_id = ? ORDER BY id", (rid,)):
+            try:
+                answer, expected = json.loads(row[4]), json.loads(row[5])
+            except ValueError:
+                answer, expected = row[4], row[5]
+            out.append(QuizAnswer(row[0], row[1], row[2], row[3], answer, expected, bool(row[6]), row[7], row[8]))
+        return out
+
 
 def _report_row(nick, cls_code, level, kind, when, score, stars, won, duration, asked, right) -> ReportRow:
     if not all(isinstance(v, str) for v in (nick, cls_code, level, kind, when)):

@@ -124,3 +124,22 @@ def normalize_class_code(value: object) -> str:
     if not _CLASS_CODE_RE.fullmatch(code):
         raise StoreError(f"class_code: {value!r} has other characters (expected {expected})")
     return code.upper()
+
+
+@dataclass(frozen=True, slots=True)
+class QuizAnswer:
+    """One answer to one quiz question, kept with the attempt it followed (`Store.quiz_answers`).
+
+    `answer` and `expected` are JSON data: the student's answer and the right one, in the form
+    `game.rules.debrief.check_answer` takes (order: list of items; choice: option index; match: {left: right}).
+    """
+
+    result_id: int
+    question: int          # position of the question in the level's quiz (0-based)
+    kind: str              # "order" | "choice" | "match"
+    prompt: str
+    answer: Any
+    expected: Any
+    correct: bool
+    answered_at: str       # ISO-8601 UTC
+    time_s: float          # seconds from showing the question to checking the answer

@@ -495,8 +495,10 @@ class PlayScene(Scene):
         a = self.clock.alpha if not self.clock.paused else 1.0
         t_show = self.prev_t + (r.t_s - self.prev_t) * a if self.run.t_s >= self.prev_t else r.t_s
         self.hud.draw_clock(surface, R["clock"], pal, t_show, self.clock.speed, self.clock.paused, self.pace)
-        tx.draw_text(surface, self.level.title, (R["clock"].right - 10, R["clock"].bottom - 8), 16, pal.text_dim,
-                     anchor="bottomright", shadow=False)
+        free = self.hud.clock.free
+        if free.w > 20:
+            tx.draw_text(surface, self.level.title, (free.right, free.bottom - 2), 16, pal.text_dim,
+                         anchor="bottomright", shadow=False, max_w=free.w)
         side = self.run.side_effects
         pose = patient_pose(self.level.muscle_group, r.force, r.demand,
                             crisis=r.myasthenic_crisis or r.cholinergic_crisis, side_effects=side,
@@ -647,6 +649,7 @@ ONSET = {
     "steroids": "weeks",
     "thymectomy": "months",
     "ventilation": "at once",
+    "ice-pack": "2 min",
 }
 TREAT_HELP = {
     "pyridostigmine": "AChE inhibitor by mouth: ACh lasts longer, EPPs grow. Lasts 3-4 h; too much causes a crisis.",
@@ -659,6 +662,7 @@ TREAT_HELP = {
     "steroids": "Immunosuppression: fewer antibodies are made; works over weeks.",
     "thymectomy": "Removing the thymus lowers antibody production over months.",
     "ventilation": "A machine breathes for the patient while the muscles are too weak.",
+    "ice-pack": "Ice on the eyelid for 2 minutes: a cool junction clears ACh more slowly, so MG transmission improves for a few minutes.",
 }
 
 
