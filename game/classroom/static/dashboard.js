@@ -148,7 +148,7 @@ function listen(id) {
 
 function schedule() {
   if (pending) return;
-  pending = setTimeout(() => { pending = null; reload(); }, 300);
+  pending = setTimeout(() => { pending = null; reload(); loadSessions().catch(() => {}); }, 300);
 }
 
 async function reload() {
