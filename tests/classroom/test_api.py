@@ -331,3 +331,11 @@ def test_import_results_file(client):
     assert len(res["students"][0]["attempts"]) == 2
     r = client.post("/api/import", headers=TEACHER, files={"file": ("x.json", b'{"endplate_results": 2}', "application/json")})
     assert r.status_code == 422 and r.json()["detail"].startswith("x.json: endplate_results")
+
+
+def test_closing_time_closes_the_session(client):
+    s = new_session(client, closes_at="2020-01-01T08:00:00Z")
+    r = client.post("/api/join", json={"join_code": s["join_code"], "nickname": "Tia"})
+    assert r.status_code == 409 and "closed" in r.json()["detail"]
+    listed = client.get("/api/sessions", headers=TEACHER).json()["sessions"]
+    assert next(x for x in listed if x["id"] == s["id"])["status"] == "closed"
