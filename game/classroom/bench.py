@@ -115,9 +115,29 @@ async def _run(url: str, token: str, students: int, attempts: int) -> dict:
                 if r.status_code != 200 or not r.json().get("duplicate"):
                     errors.append(f"resend {i}: {r.status_code} {r.text[:100]}")
 
+        teacher_lat: list[float] = []
+        done = asyncio.Event()
+
+        async def teacher_watch() -> None:
+            """The teacher's dashboard reloads once a second during the load: does it stay quick?"""
+            while not done.is_set():
+                t = time.perf_counter()
+                r = await http.get(f"/api/sessions/{s['id']}/dashboard", headers=teacher)
+                if r.status_code == 200:
+                    teacher_lat.append(time.perf_counter() - t)
+                try:
+                    await asyncio.wait_for(done.wait(), timeout=1.0)
+                except TimeoutError:
+                    pass
+
+        watcher = asyncio.create_task(teacher_watch())
         t0 = time.perf_counter()
-        await asyncio.wait_for(asyncio.gather(*(student(i) for i in range(students))), timeout=TOTAL_LIMIT_S)
-        wall = time.perf_counter() - t0
+        try:
+            await asyncio.wait_for(asyncio.gather(*(student(i) for i in range(students))), timeout=TOTAL_LIMIT_S)
+        finally:
+            wall = time.perf_counter() - t0
+            done.set()
+            await asyncio.wait_for(watcher, timeout=REQUEST_LIMIT_S)
         res = (await http.get(f"/api/sessions/{s['id']}/results", headers=teacher)).json()
     stored = [a["uuid"] for st in res["students"] for a in st["attempts"]]
     verified = sum(1 for st in res["students"] for a in st["attempts"] if a["verified"])
@@ -130,6 +150,8 @@ async def _run(url: str, token: str, students: int, attempts: int) -> dict:
         "requests": len(lat), "latency_p50_s": round(p(0.50), 3), "latency_p99_s": round(p(0.99), 3),
         "latency_mean_s": round(statistics.fmean(lat), 3) if lat else None,
         "wall_s": round(wall, 1), "verified_replays_per_s": round(verified / wall, 2) if wall else None,
+        "dashboard_p50_s": round(sorted(teacher_lat)[len(teacher_lat) // 2], 3) if teacher_lat else None,
+        "dashboard_max_s": round(max(teacher_lat), 3) if teacher_lat else None,
         "cpus": os.cpu_count(), "errors": errors[:10],
     }
 
@@ -157,6 +179,7 @@ def run_bench(args) -> int:
               f"{result['attempts_lost']}, duplicates {result['duplicates']}, verified {result['verified']}")
         print(f"request latency p50 {result['latency_p50_s']} s, p99 {result['latency_p99_s']} s "
               f"({result['requests']} requests); verified replays {result['verified_replays_per_s']}/s")
+        print(f"teacher dashboard during the load: p50 {result['dashboard_p50_s']} s, max {result['dashboard_max_s']} s")
         for e in result["errors"]:
             print(f"error: {e}")
     return 0 if result["attempts_lost"] == 0 and result["duplicates"] == 0 and not result["errors"] else 1
