@@ -225,7 +225,7 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
         server.close()
 
     app = FastAPI(title="Endplate class server", version="1", lifespan=lifespan,
-                  docs_url="/docs" if docs else None, redoc_url=None,
+                  docs_url=None, redoc_url=None,
                   description="Sessions, joining, replay-verified attempts, quiz answers and the teacher's "
                               "dashboard. See docs/classroom.md.")
     app.state.server = server
@@ -925,6 +925,13 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
             raise Problem(422, f"{name}: {where}: {first.get('msg', 'invalid')}") from None
         return await run_in_threadpool(import_results, data)
 
+    if docs:
+        @app.get("/docs", include_in_schema=False)
+        def api_docs() -> HTMLResponse:
+            """The API reference, drawn here from the OpenAPI schema (no scripts fetched from elsewhere;
+            the machine-readable schema is /openapi.json)."""
+            return HTMLResponse(_api_reference(app.openapi()))
+
     @app.get("/api/health", include_in_schema=False)
     def health() -> dict[str, Any]:
         return {"ok": True, "model_version": MODEL_VERSION}
@@ -947,6 +954,43 @@ input{{font:inherit;width:100%;padding:.4em}}button{{font:inherit;margin-top:.6e
 <p>Open the dashboard link that <code>class serve</code> printed, or paste its teacher token here.</p>
 <form method="get" action="/dashboard"><label>Teacher token <input name="token" autocomplete="off" required></label>
 <button type="submit">Open the dashboard</button></form></body></html>"""
+
+
+def _api_reference(spec: dict[str, Any]) -> str:
+    import html as h
+
+    schemas = spec.get("components", {}).get("schemas", {})
+
+    def fields(ref: str | None) -> str:
+        if not ref:
+            return ""
+        model = schemas.get(ref.rsplit("/", 1)[-1], {})
+        need = set(model.get("required", []))
+        rows = []
+        for name, prop in model.get("properties", {}).items():
+            kind = prop.get("type") or ",".join(x.get("type", x.get("$ref", "").rsplit("/", 1)[-1])
+                                                for x in prop.get("anyOf", [])) or prop.get("$ref", "").rsplit("/", 1)[-1]
+            rows.append(f"<li><code>{h.escape(name)}</code>{'' if name in need else '?'} <i>{h.escape(str(kind))}</i> "
+                        f"{h.escape(prop.get('description', ''))}</li>")
+        return "<ul>" + "".join(rows) + "</ul>"
+
+    parts = []
+    for path, ops in spec.get("paths", {}).items():
+        for method, op in ops.items():
+            body = op.get("requestBody", {}).get("content", {})
+            ref = next((c.get("schema", {}).get("$ref") for c in body.values()), None)
+            ok = op.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {})
+            out = ok.get("schema", {}).get("$ref")
+            doc = h.escape((op.get("description") or "").strip())
+            parts.append(f"<h2><code>{method.upper()} {h.escape(path)}</code></h2><p>{doc}</p>"
+                         + (f"<h3>Request</h3>{fields(ref)}" if ref else "")
+                         + (f"<h3>Answer</h3>{fields(out)}" if out else ""))
+    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Endplate class server API</title>"
+            "<style>body{font:15px/1.45 sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+            "h2{font-size:16px;margin-top:1.6em;border-top:1px solid #ddd;padding-top:.8em}h3{font-size:14px}"
+            "</style></head><body><h1>Endplate class server API</h1><p>Errors are 4xx with a JSON "
+            "<code>detail</code> naming the field. Machine-readable: <a href='/openapi.json'>/openapi.json</a>. "
+            "See docs/classroom.md.</p>" + "".join(parts) + "</body></html>")
 
 
 def new_uuid() -> str:

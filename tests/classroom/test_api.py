@@ -339,3 +339,9 @@ def test_closing_time_closes_the_session(client):
     assert r.status_code == 409 and "closed" in r.json()["detail"]
     listed = client.get("/api/sessions", headers=TEACHER).json()["sessions"]
     assert next(x for x in listed if x["id"] == s["id"])["status"] == "closed"
+
+
+def test_api_reference_page_needs_nothing_from_elsewhere(client):
+    r = client.get("/docs")
+    assert r.status_code == 200 and "POST /api/attempts" in r.text and "<script" not in r.text
+    assert "level_sha256" in r.text and "/api/join" in client.get("/openapi.json").json()["paths"]
