@@ -111,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("paths", nargs="+", metavar="PATH", help="level files or folders")
     chk.add_argument("--seed", type=int, default=1)
     chk.add_argument("--json", action="store_true")
+    chk.add_argument("--player", choices=("bot", "idle", "never-treat", "never-rest", "careless"), default="bot",
+                     help="who plays: the bot (default), idle (no input), or a bot that never treats, never "
+                          "rests, or doses carelessly")
+    chk.add_argument("--record", metavar="JSONL", default=None,
+                     help="with one level: write the player's moves to this new replay file")
 
     rep = sub.add_parser("report", help="teachers: export the results saved on this computer as a CSV file")
     rep.add_argument("out", metavar="CSV", help="the file to write, e.g. class-7B.csv (never overwritten)")
@@ -225,7 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_validate(args.paths, out=sys.stdout)
             case "check-level":
                 from game.rules.bot import run_check_level
-                return run_check_level(args.paths, seed=args.seed, as_json=args.json)
+                return run_check_level(args.paths, seed=args.seed, as_json=args.json, player=args.player,
+                                       record=args.record)
             case "bench":
                 from game.bench import run_bench
                 return run_bench(args)
