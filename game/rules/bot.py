@@ -537,12 +537,13 @@ def _record_problem(record: str) -> str | None:
     return None
 
 
-def write_record(record: str, level_text: bytes, level_id: str, seed: int, moves: list[dict]) -> None:
+def write_record(record: str, level: Level, seed: int, moves: list[dict]) -> None:
     """Write a replay file (header + moves) atomically, never over an existing file (FileExistsError)."""
-    from game.rules.replay import dumps, header, level_sha256
+    from game.levels.campaign import source_sha256
+    from game.rules.replay import dumps, header
 
     target = Path(record).expanduser()
-    text = dumps(header(level_id, level_sha256(level_text), seed), moves)
+    text = dumps(header(level.id, source_sha256(level), seed), moves)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -593,7 +594,7 @@ def run_check_level(paths: Sequence[str], seed: int = 1, as_json: bool = False, 
         if record is not None:
             res, moves = check_level_moves(level, seed, player)
             try:
-                write_record(record, Path(f).read_bytes(), level.id, seed, moves)
+                write_record(record, level, seed, moves)
             except FileExistsError:
                 print(f"endplate: check-level --record: {record} already exists (expected a new file name; "
                       "nothing was written)", file=err)

@@ -42,8 +42,9 @@ class DebriefScene(Scene):
     name = "debrief"
 
     def __init__(self, ctx, level, summary, log, wall_s: float = 0.0, *, level_path: str | None = None,
-                 seed: int = 1) -> None:
+                 seed: int = 1, moves: list | None = None) -> None:
         super().__init__(ctx)
+        self.moves = list(moves or [])
         self.level = level
         self.summary = summary
         self.log = log
@@ -91,16 +92,22 @@ class DebriefScene(Scene):
         if ctx.profile is None:
             return
         s = self.summary
+        from game.levels.campaign import level_kind, source_sha256
         try:
-            attempt = ctx.store.record_result(ctx.profile.id, self.level.id, score=int(round(s.score)),
-                                              stars=int(s.stars), won=bool(s.won), duration_s=float(self.wall_s),
-                                              details={"outcome": s.outcome, "reason": s.reason,
-                                                       "demand_met": s.demand_met, "seed": s.seed,
-                                                       "model_s": s.duration_model_s})
+            attempt = ctx.store.record_result(
+                ctx.profile.id, self.level.id, score=int(round(s.score)), stars=int(s.stars), won=bool(s.won),
+                duration_s=float(self.wall_s),
+                details={"outcome": s.outcome, "reason": s.reason, "demand_met": s.demand_met, "seed": s.seed,
+                         "model_s": s.duration_model_s},
+                level_sha256=source_sha256(self.level), level_kind=level_kind(self.level),
+                seed=int(s.seed) if int(s.seed) >= 1 else None, moves=self.moves)
             self.result_id = attempt.id
             ctx.store.clear_autosave(ctx.profile.id)
         except Exception as err:       # the debrief must show even if saving fails
             self.record_error = f"Your result could not be saved: {err}"
+            ctx.save_problems.append(f"the result could not be saved ({err})")
+        if not ctx.store.persistent and not self.record_error:
+            self.record_error = "Progress is not being saved on this computer (see the notes in the menu)."
 
     def resize(self, size) -> None:
         w, h = size
