@@ -167,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("paths", nargs="+", metavar="PATH", help="level files or folders")
     add_seed(chk)
     chk.add_argument("--json", action="store_true", help="print one JSON array with an object per level")
+    chk.add_argument("--player", choices=("bot", "idle", "never-treat", "never-rest", "careless"), default="bot",
+                     help="who plays: the bot (default), idle (no input), or a bot that never treats, never "
+                          "rests, or doses carelessly")
+    chk.add_argument("--record", metavar="JSONL", default=None,
+                     help="with one level: write the player's moves to this new replay file")
 
     bench = sub.add_parser("bench", help="measure model throughput and frame times")
     bench.add_argument("--particles", type=_positive(int, 1_000_000), default=50_000,
@@ -289,7 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_validate(args.paths, out=sys.stdout)
             case "check-level":
                 from game.rules.bot import run_check_level
-                return run_check_level(args.paths, seed=args.seed, as_json=args.json)
+                return run_check_level(args.paths, seed=args.seed, as_json=args.json, player=args.player,
+                                       record=args.record)
             case "bench":
                 from game.bench import run_bench
                 return run_bench(args)

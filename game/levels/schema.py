@@ -284,7 +284,8 @@ class TutorialStep(Section):
 
 
 def _explanation(required: bool) -> Any:
-    description = "Shown after the answer: why it is right (text, up to 600 characters)."
+    description = ("Shown after the answer (beside the right answer when the student's was wrong): a sentence "
+                   "or two on why it is right, in the model's terms (text, up to 600 characters).")
     if required:
         return prose("Explanation", description, max_length=600)
     return prose("Explanation", description + " Optional.", max_length=600, default=None)
