@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 from game.app.app import App  # noqa: E402
 from game.app.context import AppContext  # noqa: E402
 from game.app.scene import Push  # noqa: E402
-from game.content import LEVELS_DIR, load_level  # noqa: E402
+from game.levels import LEVELS_DIR, load_level  # noqa: E402
 from game.sim.events import DrugEvent, ImpulseEvent  # noqa: E402
 from game.store import Store  # noqa: E402
 from game.view.input import key_event  # noqa: E402

@@ -9,7 +9,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from game.cli import main  # noqa: E402
-from game.content import LEVELS_DIR  # noqa: E402
+from game.levels import LEVELS_DIR  # noqa: E402
 
 
 def test_headless_play_writes_a_screenshot_and_a_recording(tmp_path, monkeypatch, capsys):

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from game.content import LEVELS_DIR, load_level, load_levels
-from game.content.bot import BotOptions, CheckResult, check_level, play
-from game.content.debrief import answer_key, check_answer, debrief
-from game.content.schema import TOPICS
+from game.levels import LEVELS_DIR, load_level, load_levels
+from game.rules.bot import BotOptions, CheckResult, check_level, play
+from game.rules.debrief import answer_key, check_answer, debrief
+from game.levels.schema import TOPICS
 from game.sim.spec import MUSCLE_GROUPS
 
 CAMPAIGN_FILES = sorted(LEVELS_DIR.glob("[0-9][0-9]-*.toml"))

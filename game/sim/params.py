@@ -129,6 +129,12 @@ NEOSTIGMINE = Drug(absorption_half_life_min=1.5, elimination_half_life_min=9.0, 
 DAP = Drug(absorption_half_life_min=20.0, elimination_half_life_min=120.0, lag_min=10.0,
            ec50_mg=10.0, max_dose_mg=40.0)
 
+# A usual single dose of each drug (the `experiment dose` default when no --dose-mg is given).
+# [§9] pyridostigmine 60 mg PO; extended release 180 mg; edrophonium 2 mg IV test dose; neostigmine 0.5 mg IV
+# (≈ 60 mg PO pyridostigmine) [F]; 3,4-DAP 10 mg PO [GK].
+USUAL_DOSE_mg = MappingProxyType({"pyridostigmine": 60.0, "pyridostigmine-er": 180.0, "edrophonium": 2.0,
+                                  "neostigmine": 0.5, "dap": 10.0})
+
 
 @dataclass(frozen=True, slots=True)
 class Pharmacology:

@@ -1,6 +1,6 @@
 """What a world is built from: the sim-side description of a patient, a muscle and a bath.
 
-`WorldSpec` is the only thing `game.sim.world.new_world` needs besides a seed. Levels (game.content) and
+`WorldSpec` is the only thing `game.sim.world.new_world` needs besides a seed. Levels (game.levels) and
 the lab/experiment command line both translate their inputs into one of these; the sim never sees a level
 file. Everything is plain frozen data with the unit in the field name.
 """

@@ -14,6 +14,7 @@ import esper
 import numpy as np
 
 from game.sim import schedule
+from game.sim.limits import FIBERS_MAX, FIBERS_MIN
 from game.sim.catchup import LAZY, bring_up_to_date, up_to_date
 from game.sim.components import (Bath, CalciumEntry, Cleft, Clock, Contractile, Drugs, Endplate, History, Immunity,
                                  Inbox, Model, Nerve, Objectives, Receptors, Sarcolemma, VesiclePools)
@@ -45,8 +46,8 @@ def check_spec(spec: WorldSpec) -> None:
         raise bad("condition", "one of " + ", ".join(CONDITION_NAMES), spec.condition)
     if spec.muscle_group not in GROUP_NAMES:
         raise bad("muscle_group", "one of " + ", ".join(GROUP_NAMES), spec.muscle_group)
-    if not (1 <= spec.n_fibers <= 5000):
-        raise bad("n_fibers", "a whole number from 1 to 5000", spec.n_fibers)
+    if not (FIBERS_MIN <= spec.n_fibers <= FIBERS_MAX):
+        raise bad("n_fibers", f"a whole number from {FIBERS_MIN} to {FIBERS_MAX}", spec.n_fibers)
     if spec.achr_fraction is not None and not (0.0 < spec.achr_fraction <= 1.5):
         raise bad("achr_fraction", "a fraction above 0 and at most 1.5", spec.achr_fraction)
     if spec.antibody_titre is not None and not (0.0 <= spec.antibody_titre <= 20.0):

@@ -13,6 +13,7 @@ import pygame
 from game.app.lab_export import Recording, export_recording
 from game.app.loop import STEP_S, FixedStep
 from game.app.view_keys import VIEW_ACTIONS, view_action
+from game.app.router import make
 from game.app.scene import Pop, Push, Scene
 from game.sim import intents as it
 from game.sim.components import Contractile
@@ -280,8 +281,7 @@ class LabScene(Scene):
                 case "mark":
                     self.add_mark()
                 case "help":
-                    from game.app.scenes.overlays import HelpOverlay
-                    return Push(HelpOverlay(self.ctx))
+                    return Push(make("help", self.ctx))
             return None
         if event.type == pygame.MOUSEMOTION:
             self.mouse = event.pos

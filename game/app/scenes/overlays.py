@@ -5,6 +5,7 @@ import pygame
 
 from game.store import DEFAULT_KEY_BINDINGS
 
+from game.app.router import make
 from game.app.scene import Pop, Push, Reset, Scene
 from game.ui.widgets import Form, Item
 from game.view import text as tx
@@ -37,13 +38,11 @@ class PauseOverlay(Scene):
         return Restart(self.play)
 
     def _settings(self):
-        from game.app.scenes.settings import SettingsScene
-        return Push(SettingsScene(self.ctx))
+        return Push(make("settings", self.ctx))
 
     def _quit(self):
-        from game.app.scenes.menu import MenuScene
         self.play.autosave()
-        return Reset(MenuScene(self.ctx))
+        return Reset(make("menu", self.ctx))
 
     def resize(self, size) -> None:
         self.form.set_area(pygame.Rect(0, 0, size[0], size[1]))

@@ -2,7 +2,7 @@
 
 Everything else in the game uses only what is re-exported here.
 """
-from game.content.loader import (
+from game.levels.loader import (
     LEVELS_DIR,
     LevelError,
     LoadedLevels,
@@ -14,8 +14,8 @@ from game.content.loader import (
     parse_level_text,
     save_level,
 )
-from game.content.schema import SCHEMA_VERSION, Level, level_json_schema
-from game.content.validate import SCHEMA_PATH, export_schema, run_validate
+from game.levels.schema import SCHEMA_VERSION, Level, level_json_schema
+from game.levels.validate import SCHEMA_PATH, export_schema, run_validate
 
 __all__ = [
     "LEVELS_DIR",

@@ -1,7 +1,7 @@
 """Check level files for level makers (`uv run main.py validate PATH...`) and export the level schema.
 
     uv run main.py validate levels/my-level.toml levels/      # one line per problem, OK FILE per good file
-    uv run python -m game.content --write-schema              # after changing schema.py: refresh
+    uv run python -m game.levels --write-schema              # after changing schema.py: refresh
                                                               # levels/level.schema.json and docs/levels.md
 """
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from game.content.fields import quote
-from game.content.loader import LEVELS_DIR, LevelError, Problem, load_level
-from game.content.schema import level_json_schema
+from game.levels.fields import quote
+from game.levels.loader import LEVELS_DIR, LevelError, Problem, load_level, toml_files
+from game.levels.schema import level_json_schema
 
 SCHEMA_PATH = LEVELS_DIR / "level.schema.json"
 
@@ -58,7 +58,12 @@ def _expand(paths: Sequence[str], out: TextIO) -> list[str | None]:
         if not path.is_dir():
             files.append(raw)  # load_level reports a missing file itself
             continue
-        found = sorted(path.glob("*.toml"))
+        try:
+            found = toml_files(path)
+        except OSError as e:
+            print(Problem(raw, "", f"cannot read the folder ({e.strerror or e})"), file=out)
+            files.append(None)
+            continue
         if not found:
             print(Problem(raw, "", "no .toml level files in this folder"), file=out)
             files.append(None)

@@ -1,6 +1,6 @@
 """One level being played: the model, the player's means and limits, the log, and the verdict.
 
-`LevelRun` is shared by the game's play screen and the built-in bot (game.content.bot), so that what a bot
+`LevelRun` is shared by the game's play screen and the built-in bot (game.rules.bot), so that what a bot
 can do a player can do, and the other way round. Everything the player does is an `Action`; the run checks
 it against the level's limits (controls, frequency and calcium ranges, doses, cooldowns in model seconds)
 and turns it into intents for the model. `advance(model_s)` runs the model, builds a short plain-language
@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from game.content.schema import Level, Treatment
+from game.levels.schema import Level, Treatment
 from game.sim import intents as it
 from game.sim.components import Objectives
 from game.sim.events import CrisisEvent, DrugEvent, ImpulseEvent, Readout, RefusedEvent, TreatmentEvent
@@ -797,8 +797,7 @@ class LevelRun:
             if c.kind == "cholinergic" and lose.cholinergic_crisis:
                 return self._lose("Cholinergic crisis: too much AChE inhibitor made the muscle weaker.")
         if lose.max_side_effects < 1.0 and side >= lose.max_side_effects:
-            return self._lose(f"Side effects reached {_pct(side)}, over the limit of "
-                              f"{_pct(lose.max_side_effects)}.")
+            return self._lose(f"Side effects reached the level's limit of {_pct(lose.max_side_effects)}.")
         if lose.max_missed_tasks is not None:
             missed = sum(1 for tt in self._track if tt.result is not None and tt.result.missed)
             if missed > lose.max_missed_tasks:
@@ -851,7 +850,7 @@ class LevelRun:
 
     def summary(self) -> RunSummary:
         """The run so far (complete once `finished`), with its score and stars."""
-        from game.content.scoring import score_and_stars
+        from game.rules.scoring import score_and_stars
 
         results = self._results()
         trains = list(self._trains)

@@ -35,9 +35,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from game.content.loader import LevelError, load_level
-from game.content.schema import Level, Treatment
-from game.content.session import Action, LevelRun, RunSummary
+from game.levels.loader import LevelError, load_level
+from game.levels.schema import Level, Treatment
+from game.rules.session import Action, LevelRun, RunSummary
 from game.sim.laws import ache_inhibition, bateman_mg, muscarinic_load
 from game.sim.params import DEFAULT
 from game.sim.spec import DRUGS

@@ -2,21 +2,21 @@
 
 The hand-written parts of docs/levels.md (introduction, example, how to validate) stay as they are;
 only the text between the two markers below is rewritten by `update_docs` (run by
-`uv run python -m game.content --write-schema`). A test checks it is up to date.
+`uv run python -m game.levels --write-schema`). A test checks it is up to date.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from game.content.fields import num
-from game.content.schema import level_json_schema
+from game.levels.fields import num
+from game.levels.schema import level_json_schema
 
 _TYPES = {"number": "number", "integer": "whole number"}
 # Tables that may be left out entirely (rather than filled with defaults).
 _OPTIONAL_TABLES = {"mechanism"}
 DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "levels.md"
-BEGIN = "<!-- BEGIN field reference (generated from game/content/schema.py; do not edit by hand) -->"
+BEGIN = "<!-- BEGIN field reference (generated from game/levels/schema.py; do not edit by hand) -->"
 END = "<!-- END field reference -->"
 
 
