@@ -270,3 +270,28 @@ def test_quiz_kind_check_box_and_draft_offer(ctx, tmp_path):
     frames(app, 3, key(pygame.K_s, pygame.KMOD_CTRL))
     assert load_level(level).quiz[0].kind == "order"
     app.close()
+
+
+def test_custom_levels_lists_installed_packs(ctx, tmp_path):
+    from game.levels.packs import build_pack
+
+    src = tmp_path / "pack-src"
+    src.mkdir()
+    assert cli_main(["new-level", str(src / "first.toml")]) == 0
+    (src / "pack.toml").write_text('schema_version = 1\nid = "class-7b"\ntitle = "Class 7B"\nauthor = "Ms K"\n'
+                                   'description = "Our levels."\nlevels = ["first.toml"]\n')
+    packed = build_pack(src, tmp_path / "class.endplate")
+    scene = make("custom-levels", ctx)
+    app = App(ctx, scene)
+    frames(app, 2)
+    assert scene.entries == []
+    # install from the screen: type the file's path, choose Install
+    i = scene.form.items.index(scene.pack_file)
+    scene.form.focus = i
+    scene.pack_file.value = str(packed)
+    install = scene.form.items[i + 1]
+    scene.form.focus = i + 1
+    frames(app, 2, key(pygame.K_RETURN))
+    assert [(e.source, e.pack_id, e.level_id) for e in scene.entries] == [("pack", "class-7b", "first")]
+    assert install.label == "Install the pack"
+    app.close()
