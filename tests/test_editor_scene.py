@@ -65,9 +65,9 @@ def entry(scene, path: str) -> UITextEntryLine:
 
 
 def error_labels(scene) -> list[str]:
-    return [el.text for el in scene.view.bindings.keys() | set() if isinstance(el, UILabel)] + \
-        [el.text for el in scene.view.container.get_container().elements if isinstance(el, UILabel)
-         and el.text.startswith("! ")]
+    """The error lines shown in the form (under their fields)."""
+    import html
+    return [html.unescape(el.html_text) for el in scene.view.error_labels if el.alive()]
 
 
 def section(app: App, scene, name: str) -> None:

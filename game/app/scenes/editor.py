@@ -11,6 +11,7 @@ selected task (when no text field has the focus), Esc back.
 """
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from pygame_gui.elements import (
     UIHorizontalSlider,
     UILabel,
     UIScrollingContainer,
+    UITextBox,
     UITextEntryBox,
     UITextEntryLine,
 )
@@ -47,9 +49,21 @@ from game.view.patient import draw_patient
 
 THEME_PATH = Path(__file__).resolve().parents[3] / "assets" / "editor-theme.json"
 DOUBLE_CLICK_S = 0.45
-DEFAULT_FONT_FACTOR = 0.6875
 TINY, SMALL, BODY, HEAD = 16, tx.SMALL, tx.BODY, tx.HEADING     # design sizes, as the game's text uses
 SLIDER_SPAN_MAX = 10.0            # number fields with a range this narrow get a slider beside the entry
+
+
+def fitted(text: str, width: int, size: float, smallest: float = 13) -> tuple[str, float]:
+    """(text, size) that fit in `width` px: a smaller size down to `smallest`, then a shortened text."""
+    size = tx.fit_size(text, width, size, min_size=smallest)
+    while len(text) > 4 and tx.text_size(text, size)[0] > width:
+        text = text[:-4].rstrip() + "..."
+    return text, size
+
+
+def widget_h(size: float) -> int:
+    """Height of a one-line control whose text has this design size (room for accents and descenders)."""
+    return int(tx.scaled(size) * 1.5) + 8
 
 
 # --- the theme ----------------------------------------------------------------------------------------
@@ -68,12 +82,15 @@ def theme_dict(pal: Palette, path: Path = THEME_PATH) -> dict:
     values = {f"${role}": _hex(colour) for role, colour in pal.colours.items()}
     values["$panel_hover"] = _hex(mix(pal.panel, pal.accent, 0.18))
     values["$accent_dark"] = _hex(mix(pal.accent, pal.background, 0.6))
-    values["$font"] = str(Path(pygame.__file__).with_name(pygame.font.get_default_font()))
-    # pygame draws its default font at 0.6875 of the size asked for (game/view/text.py asks that way);
-    # pygame_gui gives the file the size as is, so the same text gets the same pixels with this factor
-    values["$size_body"] = str(max(8, round(tx.line_height(BODY) * DEFAULT_FONT_FACTOR)))
-    values["$size_small"] = str(max(8, round(tx.line_height(SMALL) * DEFAULT_FONT_FACTOR)))
-    values["$size_title"] = str(max(8, round(tx.line_height(HEAD) * DEFAULT_FONT_FACTOR)))
+    # the game's font file (game/view/text.py) at the game's em sizes, so both draw the same text alike
+    font = getattr(tx, "_font_file", lambda bold: None)
+    regular, bold = font(False), font(True)
+    default = str(Path(pygame.__file__).with_name(pygame.font.get_default_font()))
+    values["$font"] = regular or default
+    values["$font_bold"] = bold or regular or default
+    values["$size_body"] = str(tx.scaled(BODY))
+    values["$size_small"] = str(tx.scaled(SMALL))
+    values["$size_title"] = str(tx.scaled(HEAD))
 
     def fill(node: Any) -> Any:
         if isinstance(node, dict):
@@ -126,7 +143,7 @@ class FormView:
         self.y = 0
         self.placed: list[tuple[Any, int, int]] = []       # (element, x, y without the error lines above it)
         self.slots: list[tuple[int, tuple, int]] = []      # (y, path, indent): where a field's error goes
-        self.error_labels: list[UILabel] = []
+        self.error_labels: list[UITextBox] = []
         self.shown_errors: dict[int, str] = {}
 
     # -- building ---------------------------------------------------------------------------------------
@@ -142,10 +159,13 @@ class FormView:
         self.container = UIScrollingContainer(rect, s.ui, allow_scroll_x=False)
         self.width = rect.w - 22
         self.y = 6
-        self.row_h = tx.line_height(BODY) + 10
+        self.row_h = widget_h(BODY) + 4
         for spec in fields:
             self._field((spec.key,), spec, 0)
         self.placed = [(el, el.relative_rect.x, el.relative_rect.y) for el in self.container.get_container().elements]
+        if s.session.doc.read_only:             # a campaign level: readable, not editable (Save as copy first)
+            for el in self.bindings:
+                el.disable()
         self.relayout()
         bar = self.container.vert_scroll_bar
         if old_scroll is not None and bar is not None:
@@ -159,7 +179,11 @@ class FormView:
         return element
 
     def _label(self, text: str, x: int, w: int, cls: str | None = None, h: int | None = None) -> UILabel:
-        return UILabel(pygame.Rect(x, self.y, w, h or self.row_h), tx.safe_text(text), self.scene.ui,
+        size = HEAD if cls == "@section" else SMALL if cls == "@field_error" else BODY
+        text = tx.safe_text(text)
+        while len(text) > 4 and tx.text_size(text, size)[0] > w - 8:      # one line: shorten, never overflow
+            text = text[:-4].rstrip() + "..."
+        return UILabel(pygame.Rect(x, self.y, w, h or self.row_h), text, self.scene.ui,
                        container=self.container, object_id=ObjectID(class_id=cls) if cls else None)
 
     def _button(self, text: str, x: int, w: int, binding: Binding, tip: str = "") -> UIButton:
@@ -182,8 +206,8 @@ class FormView:
             msg = s.error_at(path)
             if msg:
                 errors[i] = msg
-                lines = tx.wrap_lines("! " + msg, SMALL, self.width - indent - 20)
-                gaps.append((y, max(1, len(lines)) * (tx.line_height(SMALL) + 2) + 6))
+                lines = tx.wrap_lines("! " + msg, SMALL, self.width - indent - 36)
+                gaps.append((y, max(1, len(lines)) * (tx.line_height(SMALL) + 3) + 8))
         if errors == self.shown_errors and self.error_labels is not None and self.placed:
             return
         self.shown_errors = errors
@@ -201,9 +225,9 @@ class FormView:
         for i, msg in errors.items():
             y, path, indent = self.slots[i]
             top = y + shift(y, inclusive=False)
-            label = UILabel(pygame.Rect(indent + 8, top, self.width - indent - 8, hs[y]), tx.safe_text("! " + msg),
-                            self.scene.ui, container=self.container,
-                            object_id=ObjectID(class_id="@field_error"))
+            label = UITextBox(html.escape(tx.safe_text("! " + msg)),
+                              pygame.Rect(indent + 8, top, self.width - indent - 8, hs[y]), self.scene.ui,
+                              container=self.container, object_id=ObjectID(class_id="@field_error"))
             self.error_labels.append(label)
         invalid = {path_key(self.slots[i][1]) for i in errors}
         for key, el in self.values.items():
@@ -467,11 +491,11 @@ class EditorScene(Scene):
     def _layout(self) -> None:
         w, h = self.size
         pad = 8
-        bar_h = tx.line_height(BODY) + 18
+        bar_h = widget_h(BODY) + 8
         status_h = tx.line_height(SMALL) + 12
         form_w = max(340, min(int(w * 0.44), 760))
         sec_rows = self._section_rows(form_w - 2 * pad)
-        sec_h = len(sec_rows) * (tx.line_height(SMALL) + 14) + 4
+        sec_h = len(sec_rows) * (widget_h(SMALL) + 4) + 4
         R = self.rects
         R["bar"] = pygame.Rect(0, 0, w, bar_h)
         R["sections"] = pygame.Rect(pad, bar_h + 4, form_w - 2 * pad, sec_h)
@@ -482,7 +506,7 @@ class EditorScene(Scene):
         avail = h - top - status_h - 8
         R["offer"] = pygame.Rect(rx, top, rw, 0)
         if self.session.draft_offer is not None:
-            R["offer"].h = tx.line_height(BODY) + 14
+            R["offer"].h = widget_h(BODY) + 4
             top += R["offer"].h + 6
             avail -= R["offer"].h + 6
         tl_h = int(avail * 0.34)
@@ -563,14 +587,14 @@ class EditorScene(Scene):
         for row in self._sec_rows:
             x = R["sections"].x
             for i, bw in row:
-                b = UIButton(pygame.Rect(x, y, bw, tx.line_height(SMALL) + 10), self._section_label(i), self.ui,
+                b = UIButton(pygame.Rect(x, y, bw, widget_h(SMALL)), self._section_label(i), self.ui,
                              object_id=ObjectID(class_id="@small_button"),
                              tool_tip_text=" ".join(f.title for f in self.sections[i][1]))
                 if i == self.section:
                     b.select()
                 self.section_buttons[b] = i
                 x += bw + 4
-            y += tx.line_height(SMALL) + 14
+            y += widget_h(SMALL) + 4
 
     def _rebuild_form(self, focus: str | None = None) -> None:
         """The current section's fields made again (after a change of shape: an item added, removed...)."""
@@ -613,6 +637,7 @@ class EditorScene(Scene):
                             walk((*path, i, c.key), c)
         for f in fields:
             walk((f.key,), f)
+        out.append(("read-only", s.doc.read_only))
         return tuple(out)
 
     def _error_keys(self) -> tuple:
@@ -992,7 +1017,7 @@ class EditorScene(Scene):
     def _panel(self, surface, pal, rect: pygame.Rect, title: str) -> None:
         pygame.draw.rect(surface, pal.panel, rect, border_radius=6)
         pygame.draw.rect(surface, pal.panel_edge, rect, 1, border_radius=6)
-        size = tx.fit_size(title, rect.w - 16, SMALL, min_size=11)
+        title, size = fitted(title, rect.w - 16, SMALL)
         tx.draw_text(surface, title, (rect.x + 8, rect.y + 4), size, pal.text, anchor="topleft", shadow=False)
 
     def _draw_timeline(self, surface, pal) -> None:
@@ -1045,8 +1070,9 @@ class EditorScene(Scene):
             lane = pygame.Rect(x0, y, max(2, x1 - x0), tx.line_height(TINY) + 2)
             colour = pal.ache if what == "start" else pal.accent
             pygame.draw.rect(surface, mix(colour, pal.background, 0.72), lane, border_radius=3)
-            tx.draw_text(surface, label, (box.x + 4 if what != "start" else max(box.x, x0) + 4, lane.centery), TINY,
-                         pal.text, anchor="midleft", shadow=False)
+            lx = box.x + 4 if what != "start" else max(box.x, x0) + 4
+            label, size = fitted(label, box.right - lx, TINY)
+            tx.draw_text(surface, label, (lx, lane.centery), size, pal.text, anchor="midleft", shadow=False)
             y += tx.line_height(TINY) + 6
 
     def _force_grid(self, surface, pal, tl: Timeline, box: pygame.Rect) -> None:
@@ -1093,8 +1119,9 @@ class EditorScene(Scene):
             pts = [(tl.x_of(t * scale), tl.y_of(f)) for t, f in zip(p.t_s, p.force)]
             if len(pts) > 1:
                 pygame.draw.lines(surface, mix(pal.force, pal.background, 0.5) if running else pal.force, False, pts, 2)
-            tx.draw_text(surface, f"Untreated, with a healthy effort, the patient meets {100 * p.demand_met:.0f}% "
-                         "of the demand", (box.x, box.bottom + 4), TINY, pal.text_dim, anchor="topleft", shadow=False)
+            cap, size = fitted(f"Untreated, with a healthy effort, the patient meets {100 * p.demand_met:.0f}% "
+                               "of the demand", box.w, TINY)
+            tx.draw_text(surface, cap, (box.x, box.bottom + 4), size, pal.text_dim, anchor="topleft", shadow=False)
         if running:
             bar = pygame.Rect(box.x + box.w // 4, box.centery - 8, box.w // 2, 16)
             pygame.draw.rect(surface, pal.panel, bar, border_radius=4)
@@ -1130,7 +1157,7 @@ class EditorScene(Scene):
         draw_patient(surface, inner, pal, **patient_pose(str(group), force, demand), backdrop=False)
         name = str(s.get(("patient", "name"), ""))
         cap = f"{name} at {time_label(t)}: force {force:.2f}, need {demand:.2f}" if t is not None else name
-        size = tx.fit_size(cap, r.w - 8, TINY, min_size=10)
+        cap, size = fitted(cap, r.w - 8, TINY)
         tx.draw_text(surface, cap, (r.centerx, r.bottom - 4), size, pal.text_dim, anchor="midbottom", shadow=False)
 
     def _draw_check(self, surface, pal) -> None:
