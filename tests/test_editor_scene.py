@@ -295,3 +295,26 @@ def test_custom_levels_lists_installed_packs(ctx, tmp_path):
     assert [(e.source, e.pack_id, e.level_id) for e in scene.entries] == [("pack", "class-7b", "first")]
     assert install.label == "Install the pack"
     app.close()
+
+
+def test_menu_opens_the_editor_and_the_custom_levels(ctx):
+    menu = make("menu", ctx)
+    app = App(ctx, menu)
+    frames(app, 2)
+    labels = [i.label for i in menu.form.items]
+    assert "Level editor" in labels and "Custom levels" in labels
+    menu.form.focus = labels.index("Level editor")
+    frames(app, 2, key(pygame.K_RETURN))
+    start = app.top
+    assert start.name == "editor-start"
+    # copy a campaign level: a new, editable level with its own id
+    start.form.focus = [i.label for i in start.form.items].index("Copy a campaign level")
+    frames(app, 2, key(pygame.K_RETURN))
+    start.form.focus = [i.label for i in start.form.items].index("04-ptosis")
+    frames(app, 3, key(pygame.K_RETURN))
+    editor = app.top
+    assert editor.name == "editor" and not editor.session.doc.read_only
+    assert editor.session.doc.get(("id",)) == "ptosis-copy" and editor.session.doc.path is None
+    frames(app, 2, key(pygame.K_ESCAPE))
+    assert app.top is start
+    app.close()

@@ -50,6 +50,7 @@ from game.view.patient import draw_patient
 THEME_PATH = Path(__file__).resolve().parents[3] / "assets" / "editor-theme.json"
 DOUBLE_CLICK_S = 0.45
 TINY, SMALL, BODY, HEAD = 16, tx.SMALL, tx.BODY, tx.HEADING     # design sizes, as the game's text uses
+COLLAPSE_OVER = 4                 # lists longer than this show one item's fields at a time
 SLIDER_SPAN_MAX = 10.0            # number fields with a range this narrow get a slider beside the entry
 
 
@@ -118,6 +119,26 @@ class Binding:
     extra: Any = None
 
 
+def label_of(spec: FieldSpec) -> str:
+    """A field's label: its title and unit ("Start [s]")."""
+    unit = "s" if spec.unit == "s (model)" else spec.unit
+    return spec.title + (f" [{unit}]" if unit else "")
+
+
+def walk_specs(fields: list[FieldSpec]):
+    """Every scalar field spec under these (tables, list items, quiz kinds), for measuring labels."""
+    for f in fields:
+        if f.kind == "table":
+            yield from walk_specs(f.children)
+        elif f.kind == "tables" and f.item is not None:
+            yield from walk_specs(f.item.children)
+        elif f.kind == "union":
+            for kids in f.variants.values():
+                yield from walk_specs(kids)
+        elif f.kind not in ("list", "prose"):
+            yield f
+
+
 def _sections(form: list[FieldSpec]) -> list[tuple[str, list[FieldSpec]]]:
     """Form sections: the level's plain fields, its texts, then one per table or list (schema order)."""
     out: dict[str, list[FieldSpec]] = {}
@@ -160,6 +181,8 @@ class FormView:
         self.width = rect.w - 22
         self.y = 6
         self.row_h = widget_h(BODY) + 4
+        widest = max((tx.text_size(label_of(f), BODY)[0] for f in walk_specs(fields)), default=100)
+        self.label_w = int(min(max(widest + 40, self.width * 0.3), self.width * 0.55))
         for spec in fields:
             self._field((spec.key,), spec, 0)
         self.placed = [(el, el.relative_rect.x, el.relative_rect.y) for el in self.container.get_container().elements]
@@ -247,7 +270,7 @@ class FormView:
         elif spec.kind == "list":
             self._list(path, spec, indent)
         else:
-            self._scalar(path, spec, indent, spec.title + (f" [{spec.unit}]" if spec.unit else ""))
+            self._scalar(path, spec, indent, label_of(spec))
 
     def _heading(self, text: str, indent: int) -> None:
         self._label(text, indent, self.width - indent, "@section", tx.line_height(HEAD) + 12)
@@ -283,12 +306,24 @@ class FormView:
         items = s.session.get(path, [])
         items = items if isinstance(items, list) else []
         self._error(path, indent)
+        collapsed = len(items) > COLLAPSE_OVER
+        open_i = s.open_items.get(path_key(path), 0) if collapsed else None
         for i, item in enumerate(items):
             item = item if isinstance(item, dict) else {}
             name = item.get("name") or item.get("question") or item.get("text") or item.get("kind") \
                 or item.get("drug") or item.get("left") or ""
             head = f"{i + 1}. {str(name)[:48]}"
             w = tx.line_height(SMALL) * 2 + 8
+            if collapsed and i != open_i:          # long lists: one line per item, the open one in full
+                bad = bool(s.session.errors_under((*path, i)))
+                ow = tx.text_size("Edit", SMALL)[0] + 24
+                self._label(("! " if bad else "") + head, indent, self.width - indent - 3 * (w + 4) - ow - 8,
+                            "@field_error" if bad else "@item_head")
+                self._button("Edit", self.width - 3 * (w + 4) - ow - 4, ow, Binding("open", path, index=i),
+                             "Show this item's fields")
+                self._item_tools(path, i, len(items))
+                self.y += self.row_h
+                continue
             if spec.kind == "union":
                 kinds = list(spec.variants)
                 kind = str(item.get("kind", kinds[0]))
@@ -344,7 +379,7 @@ class FormView:
         value = s.session.get(path, None)
         tip = tip or (spec.tooltip + (f" Range: {spec.range_text}." if spec.range_text else "")
                       + (" Leave empty to leave it out." if spec.optional else ""))
-        label_w = int(self.width * (0.42 if tools is None else 0.1))
+        label_w = self.label_w - indent if tools is None else tx.text_size("99.", BODY)[0] + 16
         tools_w = 3 * (tx.line_height(SMALL) * 2 + 12) if tools else 0
         x = indent + label_w
         w = self.width - x - tools_w - 4
@@ -374,7 +409,8 @@ class FormView:
                                 expansion_height_limit=max(120, s.size[1] // 2))
         elif spec.kind == "bool":
             shown = value if isinstance(value, bool) else bool(spec.default)
-            el = UICheckBox(pygame.Rect(x, self.y + (self.row_h - 20) // 2, 20, 20), "", ui,
+            side = max(18, min(self.row_h - 8, tx.scaled(BODY) + 6))
+            el = UICheckBox(pygame.Rect(x, self.y + (self.row_h - side) // 2, side, side), "", ui,
                             container=self.container, initial_state=shown, tool_tip_text=tip)
         else:
             slider = (spec.kind == "number" and spec.minimum is not None and spec.maximum is not None
@@ -471,6 +507,7 @@ class EditorScene(Scene):
         self.clock_s = 0.0
         self.rects: dict[str, pygame.Rect] = {}
         self.selected: int | None = None
+        self.open_items: dict[str, int] = {}       # list path -> the item whose fields a long list shows
         self.drag: dict | None = None
         self.last_click = (-10.0, (0, 0))
         self.cursor_t: float | None = None
@@ -638,6 +675,8 @@ class EditorScene(Scene):
         for f in fields:
             walk((f.key,), f)
         out.append(("read-only", s.doc.read_only))
+        keys = {f.key for f in fields}
+        out.extend(sorted((k, v) for k, v in self.open_items.items() if k.split(".")[0] in keys))
         return tuple(out)
 
     def _error_keys(self) -> tuple:
@@ -838,7 +877,14 @@ class EditorScene(Scene):
         if b is None:
             return None
         s.history.seal()
+        if b.role == "open":
+            self.open_items[path_key(b.path)] = b.index
+            if b.path == ("demand",):
+                self.selected = b.index
+            self._rebuild_if_reshaped()
+            return None
         if b.role == "add":
+            self.open_items[path_key(b.path)] = s.doc.list_len(b.path)       # the new item opens
             if b.spec is not None and b.spec.kind == "list" and not s.doc.has(b.path) and b.spec.default:
                 s.set(b.path, list(b.spec.default))        # start from the default list (star thresholds)
             s.add_item(b.path, b.spec, kind=b.extra)
@@ -908,11 +954,13 @@ class EditorScene(Scene):
                 t = tl.snap(tl.t_of(pos[0]))
                 i = s.add_task(t, force=round(tl.force_of(pos[1]), 2) or 0.2)
                 self.selected = i
+                self.open_items["demand"] = i
                 s.say(f"Task {i + 1} added at {time_label(t)}; drag it, or fill in its fields.")
                 self._focus_task_section()
             return None
         i, part = hit
         self.selected = i
+        self.open_items["demand"] = i
         if s.doc.read_only:
             s.say("A campaign level is read-only: Save as copy first to change it.", "warn")
             return None
@@ -948,6 +996,12 @@ class EditorScene(Scene):
         if self.drag is not None:
             self.drag = None
             self.session.history.end()
+        self._rebuild_if_reshaped()
+
+    def _rebuild_if_reshaped(self) -> None:
+        """Make the form again if what it shows changed shape (another task opened, an item added...)."""
+        if self.view is not None and self.shape_of(self.sections[self.section][1]) != self.seen_shape:
+            self._rebuild_form()
 
     # -- per frame -------------------------------------------------------------------------------------
     def update(self, frame_s: float):
