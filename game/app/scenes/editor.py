@@ -1158,8 +1158,8 @@ class EditorScene(Scene):
         p = s.last_preview
         running = s.preview.running
         if s.level is None:
-            tx.draw_wrapped(surface, "Fix the problems in red to see the preview.", box.inflate(-16, -16), SMALL,
-                            pal.text_dim)
+            tx.draw_text(surface, "Fix the problems in red to see the preview.", box.center, SMALL, pal.text_dim,
+                         anchor="center", shadow=False)
         elif s.preview.error:
             tx.draw_wrapped(surface, f"The preview failed: {s.preview.error}", box.inflate(-16, -16), SMALL,
                             pal.danger)
