@@ -1104,6 +1104,10 @@ class EditorScene(Scene):
                   and len(p.location.split(".")) > 1}
         for i, task in enumerate(s.tasks()):
             bar = tl.bar(task)
+            if bar.right > box.right + 1:       # (partly) after the end of the level: mark it at the edge
+                y = max(box.y + 6, min(bar.y, box.bottom - 6))
+                pygame.draw.polygon(surface, pal.danger, [(box.right - 1, y - 6), (box.right - 1, y + 6),
+                                                          (box.right - 9, y)])
             rect = pygame.Rect(bar.x, bar.y, bar.w, bar.h).clip(box.inflate(0, 2))
             colour = pal.danger if str(i) in errors else pal.demand
             fill = mix(colour, pal.background, 0.55 if i != self.selected else 0.25)
