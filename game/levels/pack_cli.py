@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 
+from game import jsonsafe
 from game.levels.packs import PackError, build_pack, install_pack, list_packs, remove_pack
 
 
@@ -44,7 +45,7 @@ def run_pack(args: argparse.Namespace, out=None) -> int:
                              "levels": [{"file": lv.file, "id": lv.level.id, "title": lv.level.title}
                                         for lv in p.levels],
                              "where": str(p.path), "problems": p.problems} for p in packs]
-                    json.dump(rows, out, indent=2, ensure_ascii=False)
+                    jsonsafe.dump(rows, out, indent=2, ensure_ascii=False)
                     out.write("\n")
                 elif not packs:
                     out.write("no packs installed\n")

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from game import jsonsafe
 from game.levels.loader import LevelError, load_level
 from game.levels.schema import Level, Treatment
 from game.rules.session import Action, LevelRun, RunSummary
@@ -503,7 +504,7 @@ def run_check_level(paths: Sequence[str], seed: int = 1, as_json: bool = False, 
         res = check_level(level, seed)
         results.append(CheckResult(**{**asdict(res), "path": f}))
     if as_json:
-        json.dump([asdict(r) for r in results], out, indent=2)
+        jsonsafe.dump([asdict(r) for r in results], out, indent=2)
         out.write("\n")
     else:
         for r in results:

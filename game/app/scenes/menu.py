@@ -164,7 +164,7 @@ class ProfileScene(Scene):
             path = folder / f"{stem}-{k}.csv"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            rows = self.ctx.store.export_results_csv(path, code)
+            rows = self.ctx.store.export_results_csv(path, code, titles={lv.id: lv.title for lv in self.ctx.levels})
         except Exception as err:        # a bad class code or a full disk: say so, keep running
             self.form.say(str(err).split(": ", 1)[-1], "danger")
             return None
