@@ -27,6 +27,8 @@ EXIT_USAGE = 2
 COMMAND_MODULES: tuple[str, ...] = (
     "game.levels.pack_cli",
     "game.report",
+    "game.editor.commands",
+    "game.classroom.cli",
 )
 
 
@@ -60,6 +62,7 @@ def _number(low: float, high: float, what: str, kind: type = float, low_open: bo
 
 _fraction = _number(0.0, 1.0, "a fraction")
 _concentration = _number(0.0, 20.0, "a concentration in mM")
+_temperature = _number(28.0, 40.0, "a muscle temperature in °C")
 
 
 def _positive(kind: type, upper: float):
@@ -111,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("level", metavar="LEVEL", help="a level file, e.g. levels/04-ptosis.toml")
     add_seed(play)
     play.add_argument("--headless", action="store_true", help="run without a window (dummy video driver)")
-    play.add_argument("--seconds", type=_positive(float, 3600.0), default=None,
+    play.add_argument("--seconds", type=_number(0.02, 3600.0, "a number of seconds"), default=None,
                       help="stop after this many seconds of play (up to 3600; headless default 10)")
     play.add_argument("--screenshot", metavar="PNG", help="save a screenshot (PNG) when the run ends (never overwritten without --force)")
     play.add_argument("--record", metavar="JSONL", help="record the player's moves to a replay file (never overwritten without --force)")
@@ -140,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--exercise-s", type=_number(1.0, 600.0, "a number of seconds"), default=45.0,
                     help="exercise: seconds of maximal activity (1–600, default 45)")
     ex.add_argument("--drug", choices=DRUGS, default="pyridostigmine", metavar="DRUG", help="dose: one of: " + ", ".join(DRUGS))
-    ex.add_argument("--dose-mg", type=_positive(float, 1000.0), default=None,
+    ex.add_argument("--dose-mg", type=_number(0.01, 1000.0, "a dose in mg"), default=None,
                     help="dose: amount in mg, up to the drug's largest dose (default: a usual dose of that drug, "
                          + ", ".join(f"{d} {_usual(d):g}" for d in DRUGS) + ")")
     ex.add_argument("--hours", type=_number(0.1, 72.0, "a number of hours"), default=6.0,
@@ -149,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="immune: none, plex, ivig, steroids or thymectomy")
     ex.add_argument("--weeks", type=_number(0.1, 104.0, "a number of weeks"), default=12.0,
                     help="immune: weeks to follow (0.1–104, default 12)")
+    # issue 7 part B: bath agents and temperature
+    ex.add_argument("--curare", type=_fraction, default=0.0, help="fraction of AChRs occupied by curare, a competitive blocker (0–1)")
+    ex.add_argument("--botulinum", type=_fraction, default=0.0, help="fraction of release sites disabled by botulinum toxin (0–1)")
+    ex.add_argument("--organophosphate", type=_fraction, default=0.0,
+                    help="fraction of AChE destroyed by an irreversible inhibitor (0–1; returns only as new enzyme is made)")
+    ex.add_argument("--temperature-c", type=_temperature, default=None, help="muscle temperature in °C (28–40; default 35)")
+    ex.add_argument("--effort-s", type=_positive(float, 60.0), default=10.0, help="increment: seconds of maximal effort (default 10)")
 
     val = sub.add_parser("validate", help="check level files (exit 0 when all are valid, 2 otherwise)")
     val.add_argument("paths", nargs="+", metavar="PATH", help="level files or folders")
@@ -189,7 +199,9 @@ def _setup(args: argparse.Namespace):
     from game.sim.spec import WorldSpec
 
     spec = WorldSpec(condition=args.condition, muscle_group=args.muscle, n_fibers=args.fibers,
-                     achr_fraction=args.achr_fraction, ca_mM=args.ca, mg_mM=args.mg, ache_inhibition=args.ache_inhibition)
+                     achr_fraction=args.achr_fraction, ca_mM=args.ca, mg_mM=args.mg, ache_inhibition=args.ache_inhibition,
+                     curare_occupancy=args.curare, botulinum_fraction=args.botulinum,
+                     organophosphate_fraction=args.organophosphate, temperature_c=args.temperature_c)
     return Setup(spec=spec, seed=args.seed)
 
 
@@ -222,6 +234,10 @@ def run_experiment(args: argparse.Namespace, out=None) -> int:
                 result = ex.dose(setup, args.drug, args.dose_mg, args.hours)
             case "immune":
                 result = ex.immune(setup, args.treatment, args.weeks)
+            case "increment":
+                result = ex.increment(setup, effort_s=args.effort_s)
+            case "ice-pack":
+                result = ex.ice_pack(setup)
     except ValueError as err:
         raise CliError(str(err)) from None
     result["condition"] = args.condition

@@ -194,6 +194,9 @@ def _dose_lines(level: Level, s: RunSummary) -> tuple[list[str], set[str]]:
             treated = " while the antibodies were treated" if immune else ""
             lines.append(f"{level.patient.name} was put on the ventilator {_at(level, d.t_s)}: it breathed "
                          f"for {level.patient.name}{treated}.")
+        elif d.kind == "ice-pack":
+            lines.append(f"An ice pack went on the eyelid {_at(level, d.t_s)}: the cooled lid cleared ACh more slowly "
+                         "for a few minutes, so more fibres reached threshold.")
     before = [d for d in s.doses if d.before_start]
     if before:
         kinds = _list(sorted({_name(d.kind).lower() for d in before}))

@@ -53,6 +53,7 @@ LABELS = {
     "steroids": "Steroids",
     "thymectomy": "Thymectomy",
     "ventilation": "Ventilator",
+    "ice-pack": "Ice pack on the eyelid",
 }
 STARTED = {
     "plex": "Plasma exchange started",
@@ -60,6 +61,7 @@ STARTED = {
     "steroids": "Steroids started",
     "thymectomy": "Thymectomy done: the thymus is removed",
     "ventilation": "On the ventilator: the machine now breathes for the patient",
+    "ice-pack": "Ice pack on: the eyelid cools for two minutes",
 }
 STOPPED = {
     "ventilation": "Off the ventilator: breathing on her own again",
