@@ -57,7 +57,6 @@ def test_the_bots_debriefs_name_only_the_treatments_it_gave(campaign, checks) ->
         for t in lv.treatments:
             if t.kind not in given and t.kind in words:
                 assert not [x for x in r.debrief["happened"] if words[t.kind] in x.lower()], (lv.id, t.kind)
-        assert r.debrief["happened"][0].startswith("You won") and r.score_parts["demand"] > 0
 
 
 def test_difficulty_rises_along_the_campaign(campaign, checks) -> None:
