@@ -38,6 +38,13 @@ def _bullets(surface, lines, inner: pygame.Rect, size: float, colour, mark_colou
     return y
 
 
+def _needed(lines, width: int, size: float) -> int:
+    """Height in px a bulleted panel needs for `lines` at `width` (title and padding included)."""
+    step = max(1, int(round(tx.line_height(size) * 1.15)))
+    body = sum(len(tx.wrap_lines(line, size, max(10, width - 40))) * step + 6 for line in lines)
+    return body + tx.line_height(20) + 26
+
+
 class DebriefScene(Scene):
     name = "debrief"
 
@@ -132,23 +139,23 @@ class DebriefScene(Scene):
         tx.draw_text(surface, f"Score {s.score:.0f} / 100", (280, 96), 30, pal.text, shadow=False)
         tx.draw_text(surface, d.verdict, (280, 130), 19, pal.text_dim, shadow=False)
         left = pygame.Rect(30, 170, int(w * 0.55), h - 190)
-        score_h = 0
-        if d.score:
-            score_h = min(left.h // 2, 40 + sum(tx.line_height(17) * (1 + len(line) // 70) + 6 for line in d.score))
-        happened = pygame.Rect(left.x, left.y, left.w, left.h - score_h - (10 if score_h else 0))
-        inner = draw_panel(surface, happened, pal, "What happened")
+        gap = 10
+        score_h = min(left.h // 3, _needed(d.score, left.w, 17)) if d.score else 0
+        advice_h = min(left.h // 3, _needed(d.advice, left.w, 17)) if d.advice else 0
+        happened_h = left.h - score_h - advice_h - gap * ((score_h > 0) + (advice_h > 0))
+        box = pygame.Rect(left.x, left.y, left.w, happened_h)
+        inner = draw_panel(surface, box, pal, "What happened")
         _bullets(surface, d.happened or ("Nothing to report.",), inner, 18, pal.text, pal.accent)
-        if score_h:
-            inner = draw_panel(surface, pygame.Rect(left.x, happened.bottom + 10, left.w, score_h), pal, "Your score")
-            _bullets(surface, d.score, inner, 17, pal.text, pal.accent)
+        for title, lines, height in (("What could have helped", d.advice, advice_h), ("Your score", d.score, score_h)):
+            if height:
+                box = pygame.Rect(left.x, box.bottom + gap, left.w, height)
+                _bullets(surface, lines, draw_panel(surface, box, pal, title), 17, pal.text, pal.accent)
         right_x = left.right + 20
-        right = pygame.Rect(right_x, 170, w - right_x - 30, h - 190 - 270)
-        half = right.h // 2 if d.advice else 0
-        if d.advice:
-            inner = draw_panel(surface, pygame.Rect(right.x, right.y, right.w, half - 6), pal, "What could have helped")
-            _bullets(surface, d.advice, inner, 17, pal.text, pal.accent)
-        inner = draw_panel(surface, pygame.Rect(right.x, right.y + half, right.w, right.h - half), pal, "Remember")
-        tx.draw_wrapped(surface, "\n".join(d.lesson), inner, 17, pal.text)
+        form_top = self.form.rect.top if self.form.rect.h > 0 and self.form.rect.top > 200 else h - 270
+        right = pygame.Rect(right_x, 170, w - right_x - 30, form_top - 10 - 170)
+        if right.h > 40:
+            inner = draw_panel(surface, right, pal, "Remember")
+            tx.draw_wrapped(surface, "\n".join(d.lesson), inner, 17, pal.text)
         if self.record_error:
             tx.draw_text(surface, self.record_error, (30, h - 6), 15, pal.warn, anchor="bottomleft", shadow=False)
         elif self.ctx.profile is not None:
