@@ -12,7 +12,7 @@ import pygame
 
 from game.app.router import make
 from game.app.scene import Pop, Push, Replace, Reset, Scene
-from game.rules.debrief import answer_record, check_answer, report, right_answer
+from game.rules.debrief import answer_record, answer_text, check_answer, report, right_answer
 from game.view.widgets import draw_stars
 from game.ui.widgets import Form, Item
 from game.view import text as tx
@@ -416,7 +416,7 @@ class QuizScene(Scene):
             elif r["correct"]:
                 out.append((True, f"{i + 1}. {q.question} Right."))
             else:
-                out.append((False, f"{i + 1}. {q.question} Wrong. {right_answer(q)}"))
+                out.append((False, f"{i + 1}. {q.question} Wrong: {answer_text(q, r['answer'])}. {right_answer(q)}"))
         return out
 
     def draw_review(self, surface: pygame.Surface) -> None:
