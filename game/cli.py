@@ -24,6 +24,7 @@ EXIT_USAGE = 2
 # Command groups that live beside the code they drive. Each module has `register(sub)`, which adds its
 # subparsers to `sub` and returns {command name: handler(args) -> exit code}. Add one line per group.
 COMMAND_MODULES: tuple[str, ...] = (
+    "game.levels.pack_cli",
 )
 
 
