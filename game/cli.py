@@ -73,15 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="endplate", description="Endplate: the neuromuscular junction and myasthenia gravis, as a game and a simulation.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    play = sub.add_parser("play", help="play one level (LEVEL is a level file)")
-    play.add_argument("level", metavar="LEVEL", help="a level file, e.g. levels/04-ptosis.toml")
-    play.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    play = sub.add_parser("play", help="play one level (LEVEL is a level file), or a class's levels (--class)")
+    play.add_argument("level", metavar="LEVEL", nargs="?", default=None,
+                      help="a level file, e.g. levels/04-ptosis.toml (not with --class)")
+    play.add_argument("--seed", type=int, default=None, help="random seed (default 1; a class's server sets it)")
     play.add_argument("--headless", action="store_true", help="run without a window (dummy video driver)")
     play.add_argument("--seconds", type=_positive(float, 86400.0), default=None, help="stop after this many seconds of play")
     play.add_argument("--screenshot", metavar="PNG", help="save a screenshot when the run ends")
     play.add_argument("--record", metavar="JSONL", help="record the player's intents to a replay file")
     play.add_argument("--fire", choices=("none", "single", "train"), default="none",
                       help="headless only: fire the nerve (one impulse each second, or a held train) while running")
+    play.add_argument("--class", dest="class_url", metavar="URL", help="join a class server and play its levels in order")
+    play.add_argument("--code", help="with --class: the session's join code")
+    play.add_argument("--nickname", help="with --class: your nickname (1-24 characters)")
+    play.add_argument("--quiz", default="skip", metavar="SPEC",
+                      help="with --class --headless: answer the quizzes: skip, right, wrong or e.g. pre:wrong,post:right")
 
     ex = sub.add_parser("experiment", help="run a lab protocol on the model")
     ex.add_argument("protocol", choices=PROTOCOLS, metavar="PROTOCOL", help="one of: " + ", ".join(PROTOCOLS))
@@ -216,8 +222,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             case None:
                 from game.app.main import run_game
                 return run_game()
+            case "play" if args.class_url is not None or args.code or args.nickname:
+                from game.app.main import run_class_play
+                return run_class_play(args)
             case "play":
                 from game.app.main import run_play
+                if args.level is None:
+                    raise CliError("play: expected a LEVEL file, or --class URL --code CODE --nickname NAME")
                 return run_play(args)
             case "experiment":
                 return run_experiment(args)

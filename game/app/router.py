@@ -25,6 +25,8 @@ SCENES: dict[str, tuple[str, str]] = {
     "settings": ("game.app.scenes.settings", "SettingsScene"),
     "pause": ("game.app.scenes.overlays", "PauseOverlay"),
     "help": ("game.app.scenes.overlays", "HelpOverlay"),
+    "join": ("game.app.scenes.join", "JoinScene"),
+    "class": ("game.app.scenes.join", "ClassScene"),
 }
 
 

@@ -11,7 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
+
+from game.classroom.models import AnswerOut, AttemptOut, JoinResponse, PrePostOut, StudentView
 
 CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 10.0
@@ -27,44 +29,9 @@ class ClassError(Exception):
         self.status = status
 
 
-# -- what the server sends back (only the fields the game uses; others are ignored) -----------------------
-
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class SessionLevel(_Loose):
-    id: str = Field(min_length=1, max_length=100)
-    title: str = ""
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    toml: str = Field(max_length=1_000_000)
-
-
-class SessionInfo(_Loose):
-    id: int | str
-    title: str = ""
-    seed: int | None = None
-    quiz_mode: str = "off"
-    model_version: str
-    levels: list[SessionLevel] = Field(default_factory=list)
-
-
-class JoinReply(_Loose):
-    student_token: str = Field(min_length=8, max_length=200)
-    session: SessionInfo
-
-
-class AttemptReply(_Loose):
-    verified: bool
-    score: float | None = None
-    stars: int | None = None
-    won: bool | None = None
-    reason: str | None = ""
-
-
-class AnswerReply(_Loose):
-    stored: bool = True
-    correct: bool | None = None
+# The requests and replies are the server's own models (game/classroom/models.py, free of FastAPI).
+__all__ = ["ClassClient", "ClassError", "JoinResponse", "AttemptOut", "AnswerOut", "StudentView", "PrePostOut",
+           "normalize_url"]
 
 
 def normalize_url(text: str) -> str:
@@ -156,23 +123,20 @@ class ClassClient:
                              retry=False) from None
 
     # -- the calls ----------------------------------------------------------------------------------------
-    def join(self, join_code: str, nickname: str) -> JoinReply:
-        reply = self._parse(JoinReply, self._call("POST", "/api/join", {"join_code": join_code,
+    def join(self, join_code: str, nickname: str) -> JoinResponse:
+        reply = self._parse(JoinResponse, self._call("POST", "/api/join", {"join_code": join_code,
                                                                           "nickname": nickname}), "join reply")
         self.token = reply.student_token
         return reply
 
-    def session(self) -> dict[str, Any]:
-        data = self._call("GET", "/api/session")
-        if not isinstance(data, dict):
-            raise ClassError("the class server's session reply is not a JSON object")
-        return data
+    def session(self) -> StudentView:
+        return self._parse(StudentView, self._call("GET", "/api/session"), "session reply")
 
-    def prepost(self) -> Any:
-        return self._call("GET", "/api/prepost")
+    def prepost(self) -> PrePostOut:
+        return self._parse(PrePostOut, self._call("GET", "/api/prepost"), "pre/post quiz")
 
-    def send_attempt(self, body: dict[str, Any]) -> AttemptReply:
-        return self._parse(AttemptReply, self._call("POST", "/api/attempts", body), "attempt reply")
+    def send_attempt(self, body: dict[str, Any]) -> AttemptOut:
+        return self._parse(AttemptOut, self._call("POST", "/api/attempts", body), "attempt reply")
 
-    def send_answer(self, body: dict[str, Any]) -> AnswerReply:
-        return self._parse(AnswerReply, self._call("POST", "/api/answers", body), "answer reply")
+    def send_answer(self, body: dict[str, Any]) -> AnswerOut:
+        return self._parse(AnswerOut, self._call("POST", "/api/answers", body), "answer reply")

@@ -7,13 +7,12 @@ store's outbox with a fresh uuid each (`queue_attempt`, `queue_answer`) and sent
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
 import uuid as uuidlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -21,12 +20,11 @@ import httpx
 
 from game.levels import Level, LevelError
 from game.levels.loader import parse_level_text
-from game.netclient.api import ClassClient, ClassError, JoinReply, SessionInfo, normalize_url
+from game.classroom.models import QUIZ_MODES, RESULTS_FORMAT, AnswerIn, AttemptIn, SessionInfo, normalise_code
+from game.netclient.api import ClassClient, ClassError, JoinResponse, normalize_url
 from game.rules.replay import level_sha256
 from game.sim.version import MODEL_VERSION
 
-QUIZ_MODES = ("after-level", "pre-post", "off")
-RESULTS_FORMAT = 1
 
 
 @dataclass
@@ -59,14 +57,14 @@ class ClassRun:
     seed: int
     played: dict[str, LevelDone] = field(default_factory=dict)
     quizzed: set[str] = field(default_factory=set)      # "pre", "post" and level ids whose quiz was taken
+    prepost: list[dict[str, Any]] | None = None         # the pre/post items (GET /api/prepost), once fetched
 
     # -- joining --------------------------------------------------------------------------------------------
     @classmethod
-    def join(cls, server: str, join_code: str, nickname: str, *, seed: int | None = None,
-             transport: httpx.BaseTransport | None = None) -> "ClassRun":
+    def join(cls, server: str, join_code: str, nickname: str, *, transport: httpx.BaseTransport | None = None) -> "ClassRun":
         """Join the session; raises ClassError with one line to show (wrong code, update needed, ...)."""
         url = normalize_url(server)
-        code = (join_code or "").strip().upper()
+        code = normalise_code(join_code or "")
         nick = (nickname or "").strip()
         if not code:
             raise ClassError("join code: empty (expected the 6 characters your teacher shows)")
@@ -74,10 +72,10 @@ class ClassRun:
             raise ClassError("nickname: empty (expected 1 to 24 characters)")
         with ClassClient(url, transport=transport) as client:
             reply = client.join(code, nick)
-        return cls.from_reply(url, code, nick, reply, seed=seed)
+        return cls.from_reply(url, code, reply.nickname or nick, reply)
 
     @classmethod
-    def from_reply(cls, url: str, code: str, nickname: str, reply: JoinReply, *, seed: int | None = None) -> "ClassRun":
+    def from_reply(cls, url: str, code: str, nickname: str, reply: JoinResponse) -> "ClassRun":
         s = reply.session
         if s.model_version != MODEL_VERSION:
             raise ClassError(f"update Endplate: this class uses model version {s.model_version}, this game has "
@@ -85,13 +83,8 @@ class ClassRun:
         if not s.levels:
             raise ClassError("the class session has no levels yet: ask your teacher")
         levels = [check_level(lv.id, lv.title, lv.sha256, lv.toml) for lv in s.levels]
-        if s.seed is not None:
-            chosen = int(s.seed)              # one seed for everybody: the same patients, a fair leaderboard
-        elif seed is not None:
-            chosen = int(seed)
-        else:                                 # one each: fixed for this student by the token
-            chosen = int(hashlib.sha256(reply.student_token.encode()).hexdigest()[:8], 16) % (2**31 - 2) + 1
-        return cls(url, code, nickname, reply.student_token, s, levels, chosen)
+        # the server decides the seed: one for everybody (a fair leaderboard) or one per student
+        return cls(url, code, nickname, reply.student_token, s, levels, int(s.seed))
 
     @property
     def quiz_mode(self) -> str:
@@ -116,32 +109,40 @@ class ClassRun:
         return {"student_token": self.token, "join_code": self.join_code, "nickname": self.nickname,
                 "session_id": self.session.id, "body": body}
 
-    def attempt_body(self, lv: ClassLevel, moves: Iterable[dict], summary, *, uuid: str | None = None) -> dict:
-        return {
-            "uuid": uuid or str(uuidlib.uuid4()),
+    def attempt_body(self, lv: ClassLevel, moves: Iterable[dict], summary, *, time_s: float | None = None) -> dict:
+        """The attempt as the server takes it (checked with the server's own model)."""
+        body = AttemptIn.model_validate({
+            "uuid": str(uuidlib.uuid4()),
             "level_id": lv.id,
             "level_sha256": lv.sha256,
             "seed": self.seed,
             "model_version": MODEL_VERSION,
             "moves": [{"t_s": float(m["t_s"]), "kind": str(m["kind"]), "value": m.get("value")} for m in moves],
-            "claimed": {"score": float(round(summary.score, 6)), "stars": int(summary.stars),
+            "claimed": {"score": min(100.0, max(0.0, float(round(summary.score, 6)))), "stars": int(summary.stars),
                         "won": bool(summary.won)},
-        }
+            "time_s": None if time_s is None else min(86_400.0, max(0.0, float(time_s))),
+            "played_at": datetime.now(UTC),
+        })
+        return body.model_dump(mode="json")
 
-    def queue_attempt(self, store, lv: ClassLevel, moves: Iterable[dict], summary) -> str:
+    def queue_attempt(self, store, lv: ClassLevel, moves: Iterable[dict], summary, *,
+                      time_s: float | None = None) -> str:
         """Put a finished attempt in the outbox (first, before any sending); returns its uuid."""
-        body = self.attempt_body(lv, moves, summary)
+        body = self.attempt_body(lv, moves, summary, time_s=time_s)
         store.outbox_add(body["uuid"], "attempt", self.server_url, self._payload(body))
         done = self.played.get(lv.id)
         self.played[lv.id] = LevelDone(body["uuid"], float(summary.score), int(summary.stars), bool(summary.won),
                                        (done.attempts + 1) if done else 1)
         return body["uuid"]
 
-    def queue_answer(self, store, phase: str, question_id: str, answer: Any, level_id: str | None = None) -> str:
-        body: dict[str, Any] = {"uuid": str(uuidlib.uuid4()), "phase": phase, "question_id": str(question_id),
-                                "answer": answer}
-        if phase == "level":
-            body["level_id"] = level_id
+    def queue_answer(self, store, phase: str, question_id: int | str, answer: Any, level_id: str | None = None,
+                     *, time_s: float | None = None) -> str:
+        """Put one quiz answer in the outbox: phase "level" (question_id = the position in the level's quiz)
+        or "pre"/"post" (question_id = the item's id)."""
+        body = AnswerIn.model_validate({
+            "uuid": str(uuidlib.uuid4()), "phase": phase, "question_id": question_id, "answer": answer,
+            "level_id": level_id if phase == "level" else None,
+            "time_s": None if time_s is None else min(86_400.0, max(0.0, float(time_s)))}).model_dump(mode="json")
         store.outbox_add(body["uuid"], "answer", self.server_url, self._payload(body))
         return body["uuid"]
 

@@ -33,8 +33,9 @@ class DebriefScene(Scene):
     name = "debrief"
 
     def __init__(self, ctx, level, summary, log, wall_s: float = 0.0, *, level_path: str | None = None,
-                 seed: int = 1) -> None:
+                 seed: int = 1, class_level=None) -> None:
         super().__init__(ctx)
+        self.class_level = class_level          # a level of a joined class (game/netclient), or None
         self.level = level
         self.summary = summary
         self.log = log
@@ -54,7 +55,8 @@ class DebriefScene(Scene):
         return None
 
     def _items(self) -> list[Item]:
-
+        if self.class_level is not None:
+            return self._class_items()
         items = []
         if self.level.quiz:
             items.append(Item("Take the quiz", on_activate=lambda: Push(QuizScene(self.ctx, self.level)),
@@ -67,6 +69,21 @@ class DebriefScene(Scene):
             make("play", self.ctx, self.level, self.seed, level_path=self.level_path)), help="Try this level again."))
         items.append(Item("Levels", on_activate=lambda: Reset(make("menu", self.ctx)) if self.level_path else
                           Replace(make("levels", self.ctx)), help="Back to the level list."))
+        return items
+
+    def _class_items(self) -> list[Item]:
+        """In a class: the level's quiz (quiz mode after-level; answers go to the server), play again, back."""
+        from game.app import classplay
+
+        items = []
+        run = self.ctx.class_run
+        if run is not None and run.quiz_mode == "after-level" and self.level.quiz:
+            items.append(Item("Take the quiz", on_activate=lambda: Push(classplay.level_quiz(self.ctx, self.level)),
+                              help=f"{len(self.level.quiz)} short questions; your answers go to your teacher."))
+        items.append(Item("Play again", on_activate=lambda: Replace(
+            make("play", self.ctx, self.level, self.seed, class_level=self.class_level)),
+            help="Try this level again (every attempt is sent)."))
+        items.append(Item("Back to the class", on_activate=lambda: Pop(), help="The session's levels and results."))
         return items
 
     def enter(self) -> None:
@@ -95,7 +112,7 @@ class DebriefScene(Scene):
     def handle(self, event):
         r = self.form.handle(event)
         if r == "back":
-            return Reset(make("menu", self.ctx))
+            return Pop() if self.class_level is not None else Reset(make("menu", self.ctx))
         return r
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -134,10 +151,14 @@ class QuizScene(Scene):
 
     name = "quiz"
 
-    def __init__(self, ctx, level, seed: int = 0) -> None:
+    def __init__(self, ctx, level, seed: int = 0, *, questions=None, on_answer=None, reveal: bool = True,
+                 title: str = "") -> None:
         super().__init__(ctx)
         self.level = level
-        self.questions = list(level.quiz)
+        self.questions = list(level.quiz if questions is None else questions)
+        self.on_answer = on_answer      # called (position, question, answer, right or None) for each answer
+        self.reveal = reveal            # False (a class's pre/post quiz): no right/wrong shown, straight on
+        self.title = title
         self.index = 0
         self.rng = random.Random(seed or 12345)
         self.correct = 0
@@ -187,7 +208,14 @@ class QuizScene(Scene):
     def submit(self) -> None:
         if not self.complete():
             return
+        if not self.reveal:
+            if self.on_answer is not None:
+                self.on_answer(self.index, self.q, self.answer(), None)
+            self.next()
+            return
         self.checked = check(self.q, self.answer())
+        if self.on_answer is not None:
+            self.on_answer(self.index, self.q, self.answer(), self.checked)
         if self.checked:
             self.correct += 1
             self.ctx.audio.play("success")
@@ -276,13 +304,14 @@ class QuizScene(Scene):
         surface.fill(pal.background)
         q = self.q
         if q is None:
-            tx.draw_text(surface, f"Quiz done: {self.correct} of {len(self.questions)} right", (w // 2, h // 2 - 20), 34,
-                         pal.text, anchor="center")
+            done = (f"Quiz done: {self.correct} of {len(self.questions)} right" if self.reveal else
+                    f"Quiz done: {len(self.questions)} answers saved")
+            tx.draw_text(surface, done, (w // 2, h // 2 - 20), 34, pal.text, anchor="center")
             tx.draw_text(surface, "Any key: back", (w // 2, h // 2 + 30), 19, pal.text_dim, anchor="center",
                          shadow=False)
             return
-        tx.draw_text(surface, f"Question {self.index + 1} of {len(self.questions)}", (30, 20), 20, pal.text_dim,
-                     shadow=False)
+        tx.draw_text(surface, f"{self.title + ': ' if self.title else ''}Question {self.index + 1} of "
+                     f"{len(self.questions)}", (30, 20), 20, pal.text_dim, shadow=False)
         used = tx.draw_wrapped(surface, q.question, pygame.Rect(30, 50, w - 60, 90), 28, pal.text)
         top = 50 + used + 20
         hint = {"order": "Up/Down: choose an item; Space: pick it up, then Up/Down moves it; Enter: check. "

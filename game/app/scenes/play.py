@@ -18,7 +18,8 @@ import pygame
 from game.app.loop import STEP_S, FixedStep
 from game.app.view_keys import VIEW_ACTIONS, view_action
 from game.app.router import make
-from game.rules.replay import apply_moves
+from game.rules.replay import apply_moves, level_sha256
+from game.rules.replay import header as replay_header
 from game.app.scene import Push, Replace, Scene
 from game.rules.session import Action, ActionInfo, LevelRun
 from game.sim.events import CrisisEvent, DrugEvent, ImpulseEvent, MeppEvent, TaskEvent, TreatmentEvent
@@ -51,10 +52,12 @@ class PlayScene(Scene):
     name = "play"
 
     def __init__(self, ctx, level, seed: int | None = None, *, record: str | Path | None = None,
-                 level_path: str | None = None) -> None:
+                 level_path: str | None = None, class_level=None) -> None:
         super().__init__(ctx)
         self.level = level
         self.level_path = level_path
+        self.class_level = class_level      # a joined class's level: the finished attempt goes to its outbox
+        self.class_reported = False
         self.seed = ctx.seed if seed is None else seed
         self.run = LevelRun(level, self.seed)
         self.pace = float(level.pace_model_s_per_play_s)
@@ -84,6 +87,8 @@ class PlayScene(Scene):
         self.end_wait = 0.0
         self.hover_row: int | None = None
         self.record_file: IO[str] | None = open(record, "w", encoding="utf-8") if record else None
+        if self.record_file is not None:
+            self.record_file.write(json.dumps(replay_header(level.id, self._level_sha256(), self.seed)) + "\n")
         self.actions_log: list[dict] = []
         self.single_step = False
         self.last_impulse: ImpulseEvent | None = None
@@ -230,8 +235,20 @@ class PlayScene(Scene):
         self.autosave()
         return Push(make("pause", self.ctx, self))
 
+    def _level_sha256(self) -> str:
+        """The SHA-256 of the level text played (the file's bytes when there is a file)."""
+        if self.class_level is not None:
+            return self.class_level.sha256
+        if self.level_path:
+            try:
+                return level_sha256(Path(self.level_path).read_bytes())
+            except OSError:
+                pass
+        from game.levels.loader import level_to_toml
+        return level_sha256(level_to_toml(self.level))
+
     def restart(self) -> "PlayScene":
-        return PlayScene(self.ctx, self.level, self.seed, level_path=self.level_path)
+        return PlayScene(self.ctx, self.level, self.seed, level_path=self.level_path, class_level=self.class_level)
 
     def resumed(self, result):
         if isinstance(result, tuple) and result and result[0] == "restart":
@@ -377,12 +394,21 @@ class PlayScene(Scene):
             self.hud.log.push(line.text, line.t_s, LOG_LEVELS.get(line.level, "info"))
         self.log_seen = len(log)
 
+    def report_class_attempt(self) -> None:
+        """A class level's finished attempt goes to the outbox (once); sending happens in the background."""
+        if self.class_level is None or self.class_reported:
+            return
+        self.class_reported = True
+        from game.app.classplay import report_attempt
+        report_attempt(self.ctx, self.class_level, self.actions_log, self.run.summary(), self.wall_s)
+
     def finish(self):
         summary = self.run.summary()
         if self.run.outcome == "won":
             self.ctx.audio.play("success")
+        self.report_class_attempt()
         return Replace(make("debrief", self.ctx, self.level, summary, list(self.run.log), self.wall_s,
-                                    level_path=self.level_path, seed=self.seed))
+                            level_path=self.level_path, seed=self.seed, class_level=self.class_level))
 
     # -- controls panel ---------------------------------------------------------------------------------------
     def control_rows(self) -> list[ControlRow]:
