@@ -25,6 +25,7 @@ EXIT_USAGE = 2
 # subparsers to `sub` and returns {command name: handler(args) -> exit code}. Add one line per group.
 COMMAND_MODULES: tuple[str, ...] = (
     "game.levels.pack_cli",
+    "game.classroom.cli",
 )
 
 
