@@ -186,6 +186,7 @@ class ClassSync:
 
     def flush(self, timeout_s: float = 30.0, rounds: int = 3) -> SyncStatus:
         """Send everything pending and wait (command line): a few rounds, bounded in count and time."""
+        self.wait(timeout_s)                  # a send already running (started after a level) ends first
         for _ in range(max(1, rounds)):
             if not self.sync_now():
                 break
