@@ -200,3 +200,81 @@ def test_a_lesson_end_to_end(server, tmp_path, monkeypatch, capsys):
     assert "Ana" in results_csv.text and "Ben" in results_csv.text and "vesicle-pool" in results_csv.text
     assert "<svg" in svg.text
     assert "Ana" in gains_csv.text and len(items_csv.text.splitlines()) > n_items
+
+
+def _tiny_level_text() -> str:
+    """A 1-model-second level (the lab bench level, shortened, with one small task and the lab's quiz)."""
+    text = (ROOT / "levels" / "lab.toml").read_text(encoding="utf-8")
+    text = text.replace('id = "lab"', 'id = "tiny"').replace("order = 0", "order = 1")
+    text = text.replace("duration_model_s = 14400.0", "duration_model_s = 1.0")
+    return text + '\n[[demand]]\nname = "Lift"\nkind = "lift"\nstart_s = 0.2\nduration_s = 0.5\nforce_fraction = 0.05\n'
+
+
+def test_the_game_joins_plays_and_shows_the_verified_result(server, student_data, monkeypatch):
+    """Through the screens: Join a class, the class screen, a level to its end, the quiz, back; the sync
+    status turns to sent and the level shows the server's verified result."""
+    import time
+
+    import pygame
+
+    from game.app.app import App
+    from game.app.context import AppContext
+    from game.app.router import make
+    from game.app.scenes import play
+    from game.view.input import key_event
+
+    monkeypatch.setattr(play, "END_DELAY_S", 0.2)          # the final state stays on screen only briefly
+
+    r = server.teacher.post("/api/levels", files={"file": ("tiny.toml", _tiny_level_text().encode(), "text/plain")})
+    assert r.status_code == 200, r.text
+    sid, code = server.create_session(["tiny"], "after-level")
+
+    def frames(app, n, posts=None, until=None, pause_s=0.0):
+        for i in range(n):
+            for ev in (posts or {}).get(i, []):
+                pygame.event.post(ev)
+            app.frame(1 / 60)
+            if until is not None and until(app):
+                return True
+            if pause_s:
+                time.sleep(pause_s)
+        return until is None
+
+    def tap(name):
+        return [key_event(name, True), key_event(name, False)]
+
+    def typed(text):
+        return [pygame.event.Event(pygame.TEXTINPUT, text=text)]
+
+    pygame.init()
+    ctx = AppContext.create(headless=True, store=Store.open(student_data), audio=False)
+    app = App(ctx, make("join", ctx))
+    try:
+        frames(app, 8, {0: typed(server.url), 1: tap("down"), 2: typed(code), 3: tap("down"), 4: typed("Eve"),
+                        5: tap("down"), 6: tap("return")})
+        assert frames(app, 1000, until=lambda a: a.top.name == "class", pause_s=0.01), app.top.form.message
+        run = ctx.class_run
+        assert run.nickname == "Eve" and [lv.id for lv in run.levels] == ["tiny"]
+        frames(app, 3, {0: tap("return")})                  # the first level -> its briefing
+        assert app.top.name == "briefing"
+        frames(app, 3, {0: tap("return")})
+        assert app.top.name == "play" and app.top.class_level is run.levels[0]
+        assert frames(app, 600, until=lambda a: a.top.name == "debrief")        # 1 s of play
+        assert ctx.store.outbox_counts()["queued"] + ctx.store.outbox_counts()["sent"] == 1
+        frames(app, 3, {0: tap("return")})                  # Take the quiz
+        assert app.top.name == "quiz"
+        frames(app, 3, {0: tap("return")})                  # check the first question (an answer is sent)
+        frames(app, 3, {0: tap("escape")})                  # leave the quiz, then the debrief
+        frames(app, 3, {0: tap("escape")})
+        assert app.top.name == "class"
+        assert frames(app, 2000, until=lambda a: ctx.class_sync.status.sent == 2, pause_s=0.01), ctx.class_sync.status
+        frames(app, 2)
+        level_item = next(it for it in app.top.form.items if it.label.startswith("1."))
+        assert "verified" in level_item.detail and "not verified" not in level_item.detail
+    finally:
+        app.close()
+        ctx.close()
+        pygame.quit()
+    [eve] = server.teacher.get(f"/api/sessions/{sid}/results").json()["students"]
+    assert [(a["level_id"], a["verified"]) for a in eve["attempts"]] == [("tiny", True)]
+    assert server.teacher.get(f"/api/sessions/{sid}/dashboard").json()["counts"]["answers"] == 1

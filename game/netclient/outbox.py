@@ -100,6 +100,7 @@ class ClassSync:
         self._results: "queue.Queue[Outcome]" = queue.Queue()
         self._thread: threading.Thread | None = None
         self._since = self.every_s          # the first tick tries at once (the game's start)
+        self._again = False                 # a send was asked for while one was running
         self.status = SyncStatus()
         self.replies: dict[str, dict[str, Any]] = {}     # uuid -> the server's reply (verified score...)
         self.refresh()
@@ -122,7 +123,9 @@ class ClassSync:
         """Start sending what is pending (False when a send is already running or nothing waits)."""
         self.apply()
         if self.busy:
+            self._again = True                # items queued during a send go right after it
             return False
+        self._again = False
         try:
             items = self.store.outbox_pending(BATCH)
         except Exception as err:
@@ -172,7 +175,9 @@ class ClassSync:
         """Call once a frame: picks up finished sends, and starts one every `every_s` while items wait."""
         self.apply()
         self._since += frame_s
-        if self._since >= self.every_s and not self.busy:
+        if self._again and not self.busy and not (self.status.last_error and self.status.queued):
+            self.sync_now()
+        elif self._since >= self.every_s and not self.busy:
             self._since = 0.0
             self.refresh()
             if self.status.queued:
