@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -135,24 +136,83 @@ def test_a_level_text_changed_on_the_way_is_refused(server):
     assert ClassRun.join(server.url, code, "Cy").levels[0].id == "healthy-junction"
 
 
-def test_outbox_survives_the_server_going_down_and_coming_back(tmp_path, student_data):
-    db = tmp_path / "class.sqlite3"
-    first = Server(db, tmp_path / "server-data")
+class Gate:
+    """A door on its own port of 127.0.0.1 in front of the class server: while shut, nothing listens there
+    (connections are refused, as with a server that is down); while open, bytes pass both ways."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target = target_port
+        self.listener: socket.socket | None = None
+        self.conns: list[socket.socket] = []
+        self.port = 0
+        self.open()
+
+    def open(self) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        sock.listen(16)
+        sock.settimeout(0.1)
+        self.port = sock.getsockname()[1]
+        self.listener = sock
+        threading.Thread(target=self._accept, args=(sock,), daemon=True).start()
+
+    def _accept(self, sock: socket.socket) -> None:
+        for _ in range(100_000):                     # bounded: about 3 hours of 0.1 s waits
+            if self.listener is not sock:
+                return
+            try:
+                client, _ = sock.accept()
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target), timeout=30)
+            self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def shut(self) -> None:
+        sock, self.listener = self.listener, None
+        if sock is not None:
+            sock.close()
+        for c in self.conns:
+            try:
+                c.close()
+            except OSError:
+                pass
+        self.conns.clear()
+
+
+def test_outbox_survives_the_server_going_down_and_coming_back(server, student_data):
+    gate = Gate(server.port)
+    url = f"http://127.0.0.1:{gate.port}"
     try:
-        sid, code = first.create_session(["healthy-junction"], "after-level")
-        run = ClassRun.join(first.url, code, "Dee")
-        port = first.port
-    finally:
-        first.stop()                                              # the server goes away before anything is sent
-    with Store.open(student_data) as store:
-        lv = run.levels[0]
-        moves = [{"t_s": 0.5, "kind": "fire", "value": None}]
-        uid = run.queue_attempt(store, lv, moves, replay(lv.level, run.seed, moves))
-        run.queue_answer(store, "level", 0, [0, 1, 2], lv.id)
-        status = ClassSync(store).flush(timeout_s=20)
-        assert status.queued == 2 and status.sent == 0 and status.last_error
-    again = Server(db, tmp_path / "server-data", port=port)       # back, same address, same database
-    try:
+        sid, code = server.create_session(["healthy-junction"], "after-level")
+        run = ClassRun.join(url, code, "Dee")
+        gate.shut()                                               # the server is gone before anything is sent
+        with Store.open(student_data) as store:
+            lv = run.levels[0]
+            moves = [{"t_s": 0.5, "kind": "fire", "value": None}]
+            uid = run.queue_attempt(store, lv, moves, replay(lv.level, run.seed, moves))
+            run.queue_answer(store, "level", 0, [0, 1, 2], lv.id)
+            status = ClassSync(store).flush(timeout_s=20)
+            assert status.queued == 2 and status.sent == 0 and "cannot reach" in status.last_error
+        gate.open()                                               # back, at the same address
         with Store.open(student_data) as store:                   # a new run of the game
             sync = ClassSync(store)
             status = sync.flush(timeout_s=30)
@@ -161,11 +221,11 @@ def test_outbox_survives_the_server_going_down_and_coming_back(tmp_path, student
             body = store.outbox_all()[0]["payload"]["body"]
         with run.client() as client:                              # a resend (reply lost) is stored once
             assert client.send_attempt(body).duplicate is True
-        [dee] = again.teacher.get(f"/api/sessions/{sid}/results").json()["students"]
+        [dee] = server.teacher.get(f"/api/sessions/{sid}/results").json()["students"]
         assert [a["level_id"] for a in dee["attempts"]] == ["healthy-junction"]
-        assert again.teacher.get(f"/api/sessions/{sid}/dashboard").json()["counts"]["answers"] == 1
+        assert server.teacher.get(f"/api/sessions/{sid}/dashboard").json()["counts"]["answers"] == 1
     finally:
-        again.stop()
+        gate.shut()
 
 
 def test_a_lesson_end_to_end(server, tmp_path, monkeypatch, capsys):
@@ -175,7 +235,7 @@ def test_a_lesson_end_to_end(server, tmp_path, monkeypatch, capsys):
     for nick, quiz in (("Ana", "pre:wrong,post:right"), ("Ben", "pre:wrong,post:wrong")):
         monkeypatch.setenv("ENDPLATE_DATA_DIR", str(tmp_path / f"data-{nick}"))     # two computers
         rc = main(["play", "--class", server.url, "--code", code, "--nickname", nick, "--headless",
-                   "--seconds", "1", "--fire", "single", "--quiz", quiz])
+                   "--seconds", "0.5", "--fire", "single", "--quiz", quiz])
         out = capsys.readouterr().out
         assert rc == 0 and "0 waiting" in out, out
     board = server.teacher.get(f"/api/sessions/{sid}/dashboard").json()

@@ -360,7 +360,7 @@ class QuizScene(Scene):
             self.button = pygame.Rect(w - 260, y, 200, 44)
             ok = self.complete()
             pygame.draw.rect(surface, pal.accent if ok else pal.panel, self.button, border_radius=8)
-            tx.draw_text(surface, "Check (Enter)", self.button.center, 21, pal.panel if ok else pal.text_dim,
+            tx.draw_text(surface, "Check (Enter)" if self.reveal else "Next (Enter)", self.button.center, 21, pal.panel if ok else pal.text_dim,
                          anchor="center", shadow=False)
         else:
             word = "Right!" if self.checked else "Not quite."
