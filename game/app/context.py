@@ -99,6 +99,7 @@ class AppContext:
     headless: bool = False
     seed: int = 1
     messages: list[str] = field(default_factory=list)    # warnings to show once (damaged save file...)
+    save_problems: list[str] = field(default_factory=list)   # results or autosaves that could not be saved
     bindings: Bindings = field(default_factory=Bindings)
     class_run: Any = None          # the class joined in this run of the game (game.netclient.classrun.ClassRun)
     class_sync: Any = None         # sends the class outbox in the background (game.netclient.outbox.ClassSync)
@@ -201,6 +202,12 @@ class AppContext:
         self.profile = profile
         self.apply_settings(self.store.load_settings(profile.id))
         return None
+
+    @property
+    def saving(self) -> bool:
+        """False when progress is not being saved (no usable save file, or a save failed): the play screen
+        says so."""
+        return self.store.persistent and not self.save_problems
 
     def export_dir(self) -> Path:
         """Where the lab writes its CSV files (`<user data dir>/exports`)."""

@@ -59,6 +59,8 @@ SIDE_MARGIN = 0.08
 WEAK_ACHR = 0.75              # receptors below this share of normal: a weak junction
 VENTILATE_BELOW = 0.42        # breathing reserve at which the bot ventilates (the crisis is at 0.3)
 HORIZON_S = 6 * 3600.0
+ICE_LEAD_S = 75.0             # put the ice pack on this long before a task (the lid needs about a minute to cool)
+DAP_AGAIN_S = 4 * 3600.0      # one 3,4-DAP dose covers about this long
 # healthy force against train frequency (roughly; the bot corrects by feedback)
 FORCE_GUESS = ((0.0, 0.0), (0.12, 10.0), (0.3, 20.0), (0.5, 30.0), (0.62, 40.0), (0.7, 50.0), (1.0, 80.0))
 
@@ -150,6 +152,7 @@ class Bot:
             if t >= self.next_drug_check and self.drugs:
                 self.next_drug_check = t + DRUG_CHECK_S
                 self.dose(r, t)
+            self.contrast_treatments(r, t)
         if self.can_train:
             self.nerve(r, t)
 
@@ -360,6 +363,36 @@ class Bot:
             if self.act("treat", self.immune["thymectomy"]):
                 self.started["thymectomy"] = t
 
+    # -- the contrast chapter: 3,4-DAP for Lambert-Eaton, the ice pack on a drooping lid --------------------
+    def contrast_treatments(self, r, t: float) -> None:
+        """3,4-DAP when the briefing names Lambert-Eaton (it raises release, which is what is missing), given
+        early and again when the last dose is wearing off; the ice pack shortly before a task on a weak
+        eyelid, so the lid is cool while the task lasts."""
+        if self.level.patient.condition == "lems":
+            for key, tr in self.drugs:
+                if tr.kind != "dap" or t - self.started.get(key, -math.inf) < DAP_AGAIN_S:
+                    continue
+                if self.next_task_start(t - 1.0) is None and not self.need_at(t):
+                    continue
+                if self.act("treat", key):
+                    self.started[key] = t
+        key = self.immune.get("ice-pack")
+        if key is None or not (r.achr_fraction < WEAK_ACHR or self.short_seen):
+            return
+        if t - self.started.get("ice-pack", -math.inf) < ICE_LEAD_S:
+            return
+        coming = [k for k in self.level.demand if k.start_s + k.duration_s > t and k.start_s - t <= ICE_LEAD_S]
+        if not coming:
+            return
+        # with fewer packs left than tasks, keep them for the hardest tasks
+        info = next(a for a in self.run.actions() if a.kind == "treat" and a.value == key)
+        tr = self.run.treatments[key]
+        left = tr.max_doses - sum(1 for d in self.run.doses if d.kind == "ice-pack")
+        later = sorted((k for k in self.level.demand if k.start_s + k.duration_s > t),
+                       key=lambda k: -k.force_fraction)[:max(0, left)]
+        if info.available and any(k in later for k in coming) and self.act("treat", key):
+            self.started["ice-pack"] = t
+
     # -- pacing ------------------------------------------------------------------------------------------
     def chunk(self) -> float:
         """Model seconds until the bot wants to decide again."""
@@ -377,6 +410,8 @@ class Bot:
                 wait = min(wait, max(STEP_S, self.next_drug_check - t))
             if self.immune:
                 wait = min(wait, max(STEP_S, self.next_immune_check - t))
+            if "ice-pack" in self.immune and nxt is not None:
+                wait = min(wait, max(STEP_S, nxt - t - ICE_LEAD_S))
             if "ventilation" in self.immune and not run.ventilated:
                 # watch the breathing reserve: closely when it is low, hourly otherwise
                 wait = min(wait, 10.0 if run.capacity < 0.55 else 3600.0)

@@ -83,6 +83,13 @@ class Form:
         self.message_level = "info"
 
     # -- layout ----------------------------------------------------------------------------------------
+    def needed_height(self, rows: int | None = None, row_h: int = ROW_H) -> int:
+        """Height the form needs to show `rows` items (all by default) with its title and help lines."""
+        n = len(self.items) if rows is None else rows
+        row_h = max(row_h, tx.line_height(22) + 14)
+        title_h = tx.line_height(34) + 16 if self.title else 0
+        return title_h + n * row_h + tx.line_height(18) * 2 + 16 + 20
+
     def layout(self, area: pygame.Rect, row_h: int = ROW_H) -> None:
         row_h = max(row_h, tx.line_height(22) + 14)
         w = min(self.width, area.w - 20)
@@ -271,6 +278,7 @@ class Form:
             focused = i == self.focus
             hovered = i == self.hover
             r = it.rect
+            tx.note_panel(r, surface)
             if it.kind != "info":
                 fill = mix(pal.panel, pal.accent, 0.22 if focused else (0.1 if hovered else 0.04))
                 pygame.draw.rect(surface, fill, r, border_radius=6)

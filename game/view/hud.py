@@ -241,18 +241,21 @@ class Hud:
             pygame.draw.rect(surface, pal.text_dim if row.enabled else pal.grid, cap, 1, border_radius=4)
             tx.draw_text(surface, row.key, cap.center, 15, pal.text if row.enabled else pal.text_dim, anchor="center",
                          shadow=False)
+            tx.note_panel(cap, surface)
             x = cap.right + 8
             col = pal.text if row.enabled else pal.text_dim
-            nr = tx.draw_text(surface, row.name, (x, r.centery), 17, col, anchor="midleft", shadow=False)
-            if row.detail:
-                nr = tx.draw_text(surface, row.detail, (nr.right + 6, r.centery), 15, pal.text_dim, anchor="midleft",
-                                  shadow=False)
+            right = r.right - 6
             if row.status:
-                room = r.right - 6 - (nr.right + 10)
-                size = tx.fit_size(row.status, max(20, room), 15, 11)
                 status_col = pal.ok if row.status.startswith("ready") else (pal.warn if row.enabled else pal.text_dim)
-                tx.draw_text(surface, row.status, (r.right - 6, r.centery), size, status_col, anchor="midright",
-                             shadow=False)
+                sw = min(tx.text_size(row.status, 15)[0], max(0, (right - x) // 3))
+                sr = tx.draw_text(surface, row.status, (right, r.centery), 15, status_col, anchor="midright",
+                                  shadow=False, max_w=sw)
+                right = sr.left - 10
+            nr = tx.draw_text(surface, row.name, (x, r.centery), 17, col, anchor="midleft", shadow=False,
+                              max_w=max(0, right - x))
+            if row.detail and right - (nr.right + 6) > tx.text_size("acts...", 15)[0]:
+                tx.draw_text(surface, row.detail, (nr.right + 6, r.centery), 15, pal.text_dim, anchor="midleft",
+                             shadow=False, max_w=right - (nr.right + 6))
             y += lh
 
     def draw_log(self, surface, rect, pal) -> None:
@@ -266,6 +269,7 @@ class Hud:
         box = pygame.Rect(rect.x, rect.y, w, min(max(h, 40), rect.h))
         pygame.draw.rect(surface, mix(pal.panel, pal.accent, 0.12), box, border_radius=8)
         pygame.draw.rect(surface, pal.accent, box, 2, border_radius=8)
+        tx.note_panel(box, surface)
         y = tx.draw_text(surface, title, (box.x + 12, box.y + 6), 19, pal.accent, shadow=False).bottom + 2
         for ln in lines:
             if y + tx.line_height(18) > box.bottom - 2:

@@ -46,6 +46,7 @@ def draw_panel(surface: pygame.Surface, rect: pygame.Rect, palette: Palette | No
     else:
         pygame.draw.rect(surface, pal.panel, rect, border_radius=rad)
     pygame.draw.rect(surface, pal.panel_edge, rect, 1, border_radius=rad)
+    tx.note_panel(rect)
     pad = max(2, min(10, rect.w // 30, rect.h // 8))
     inner = rect.inflate(-2 * pad, -2 * pad)
     if title and rect.h >= 28:
@@ -105,6 +106,35 @@ def format_duration(seconds: float) -> str:
         return f"{format_number(d, 2)} day" + ("" if d == 1 else "s")
     w = s / (86400 * 7)
     return f"{format_number(w, 2)} weeks"
+
+
+def format_clock(seconds: float) -> str:
+    """A model time or span as the game clock shows it, without rounding: 0:02:00, 0:52:30, 3 d 4:05:06
+    (whole days as "3 days")."""
+    if not math.isfinite(seconds):
+        return "-:--:--"
+    total = int(round(abs(seconds)))
+    days, rem = divmod(total, 86400)
+    h, rem = divmod(rem, 3600)
+    m, sec = divmod(rem, 60)
+    sign = "\u2212" if seconds < 0 and total else ""
+    if days and not rem:
+        return f"{sign}{days} day" + ("" if days == 1 else "s")
+    body = f"{h}:{m:02d}:{sec:02d}"
+    return sign + (f"{days} d {body}" if days else body)
+
+
+def format_span(seconds: float) -> str:
+    """A duration in one unit when it is a whole number of that unit (30 s, 5 min, 2 h, 3 days), else as the
+    clock shows it (0:52:30): never rounded."""
+    s = abs(seconds)
+    for unit, name in ((86400, "days"), (3600, "h"), (60, "min"), (1, "s")):
+        if s >= unit and abs(s / unit - round(s / unit)) < 1e-9:
+            n = int(round(s / unit))
+            return f"{n} {'day' if name == 'days' and n == 1 else name}"
+    if s < 1:
+        return f"{format_number(s * 1000, 3)} ms"
+    return format_clock(seconds)
 
 
 def format_speed(speed: float, paused: bool = False) -> str:
@@ -718,6 +748,7 @@ class ModelClock:
 
     def __init__(self, title: str = "Model time") -> None:
         self.title = title
+        self.free = pygame.Rect(0, 0, 0, 0)      # the part of the panel right of the numbers (after a draw)
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, t_s: float, speed: float = 1.0,
              palette: Palette | None = None, *, paused: bool = False) -> pygame.Rect:
@@ -742,13 +773,22 @@ class ModelClock:
             pygame.draw.polygon(surface, col, [(cx - icon * 0.3, cy - icon * 0.45), (cx + icon * 0.45, cy),
                                                (cx - icon * 0.3, cy + icon * 0.45)])
         text_x = inner.x + icon * 1.4
-        big = tx.fit_size("0:00:00.000", max(10, inner.right - text_x), min(34, inner.h * 0.55), 12)
-        r = tx.draw_text(surface, format_model_time(t_s), (text_x, inner.y), big, pal.text, shadow=False)
         sp = format_speed(speed, paused)
-        small = tx.fit_size(sp, max(10, inner.right - text_x), 18, 10)
-        tx.draw_text(surface, sp, (text_x, r.bottom + 1), small, col if state != "real" else pal.text_dim, shadow=False)
-        if self.title and r.right + 12 + tx.text_size(self.title, 15)[0] <= inner.right:
-            tx.draw_text(surface, self.title, (inner.right, inner.y + 2), 15, pal.text_dim, anchor="topright", shadow=False)
+        small = 18
+        while small > 10 and tx.line_height(small) > inner.h * 0.42:
+            small -= 1
+        big = tx.fit_size("0:00:00.000", max(10, inner.right - text_x), 34, 12)
+        while big > 12 and tx.line_height(big) + tx.line_height(small) + 1 > inner.h:
+            big -= 1
+        top = inner.y + max(0, (inner.h - tx.line_height(big) - tx.line_height(small) - 1) // 2)
+        r = tx.draw_text(surface, format_model_time(t_s), (text_x, top), big, pal.text, shadow=False)
+        sr = tx.draw_text(surface, sp, (text_x, r.bottom + 1), small, col if state != "real" else pal.text_dim,
+                          shadow=False, max_w=int(inner.right - text_x))
+        self.free = pygame.Rect(max(r.right, sr.right) + 12, inner.y, inner.right - max(r.right, sr.right) - 12,
+                                inner.h)
+        if self.title and self.free.w >= tx.text_size(self.title, 15)[0]:
+            tx.draw_text(surface, self.title, (inner.right, inner.y + 2), 15, pal.text_dim, anchor="topright",
+                         shadow=False)
         return inner
 
 

@@ -1,7 +1,8 @@
-"""After a level: the debrief (score, stars, what happened and why) and the quiz.
+"""After a level: the debrief (score, stars, what happened, what could have helped, the lesson) and the quiz.
 
 The result is recorded in the store once, when the debrief opens (a "Guest" profile is made if nobody
-signed in, so that levels unlock in order on a shared computer too).
+signed in, so that levels unlock in order on a shared computer too). Quiz answers are kept with that
+attempt, one row per answered question.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pygame
 
 from game.app.router import make
 from game.app.scene import Pop, Push, Replace, Reset, Scene
-from game.rules.debrief import check_answer, debrief
+from game.rules.debrief import answer_record, check_answer, report, right_answer
 from game.view.widgets import draw_stars
 from game.ui.widgets import Form, Item
 from game.view import text as tx
@@ -20,21 +21,30 @@ from game.view.widgets import draw_panel
 GUEST = "Guest"
 
 
-def _debrief_lines(level, summary, log) -> list[str]:
-    return list(debrief(level, summary, log))
-
-
 def check(question, answer) -> bool:
     """Is `answer` right? (the explanation comes from the question itself)"""
     return check_answer(question, answer)[0]
+
+
+def _bullets(surface, lines, inner: pygame.Rect, size: float, colour, mark_colour) -> int:
+    """Lines as a bulleted list inside `inner`, top down, as many as fit; returns the y below the last."""
+    y = inner.y
+    for line in lines:
+        if y > inner.bottom - tx.line_height(size):
+            break
+        tx.draw_text(surface, "-", (inner.x, y), size, mark_colour, shadow=False)
+        y += tx.draw_wrapped(surface, line, pygame.Rect(inner.x + 16, y, inner.w - 16, inner.bottom - y), size,
+                             colour) + 6
+    return y
 
 
 class DebriefScene(Scene):
     name = "debrief"
 
     def __init__(self, ctx, level, summary, log, wall_s: float = 0.0, *, level_path: str | None = None,
-                 seed: int = 1, class_level=None) -> None:
+                 seed: int = 1, moves: list | None = None, class_level=None) -> None:
         super().__init__(ctx)
+        self.moves = list(moves or [])
         self.class_level = class_level          # a level of a joined class (game/netclient), or None
         self.level = level
         self.summary = summary
@@ -42,9 +52,11 @@ class DebriefScene(Scene):
         self.wall_s = wall_s
         self.level_path = level_path
         self.seed = seed
-        self.lines = _debrief_lines(level, summary, log)
+        self.report = report(level, summary, log)
+        self.lines = self.report.lines()
         self.recorded = False
         self.record_error = ""
+        self.result_id: int | None = None
         self.form = Form(self._items(), "", width=380)
 
     def _next_level(self):
@@ -59,7 +71,8 @@ class DebriefScene(Scene):
             return self._class_items()
         items = []
         if self.level.quiz:
-            items.append(Item("Take the quiz", on_activate=lambda: Push(QuizScene(self.ctx, self.level)),
+            items.append(Item("Take the quiz", on_activate=lambda: Push(QuizScene(self.ctx, self.level,
+                                                                                   result_id=self.result_id)),
                               help=f"{len(self.level.quiz)} short questions on this level's idea."))
         nxt = self._next_level()
         if nxt is not None and self.summary.won:
@@ -96,14 +109,22 @@ class DebriefScene(Scene):
         if ctx.profile is None:
             return
         s = self.summary
+        from game.levels.campaign import level_kind, source_sha256
         try:
-            ctx.store.record_result(ctx.profile.id, self.level.id, score=int(round(s.score)), stars=int(s.stars),
-                                    won=bool(s.won), duration_s=float(self.wall_s),
-                                    details={"outcome": s.outcome, "reason": s.reason, "demand_met": s.demand_met,
-                                             "seed": s.seed, "model_s": s.duration_model_s})
+            attempt = ctx.store.record_result(
+                ctx.profile.id, self.level.id, score=int(round(s.score)), stars=int(s.stars), won=bool(s.won),
+                duration_s=float(self.wall_s),
+                details={"outcome": s.outcome, "reason": s.reason, "demand_met": s.demand_met, "seed": s.seed,
+                         "model_s": s.duration_model_s},
+                level_sha256=source_sha256(self.level), level_kind=level_kind(self.level),
+                seed=int(s.seed) if int(s.seed) >= 1 else None, moves=self.moves)
+            self.result_id = attempt.id
             ctx.store.clear_autosave(ctx.profile.id)
         except Exception as err:       # the debrief must show even if saving fails
             self.record_error = f"Your result could not be saved: {err}"
+            ctx.save_problems.append(f"the result could not be saved ({err})")
+        if not ctx.store.persistent and not self.record_error:
+            self.record_error = "Progress is not being saved on this computer (see the notes in the menu)."
 
     def resize(self, size) -> None:
         w, h = size
@@ -120,24 +141,31 @@ class DebriefScene(Scene):
         w, h = surface.get_size()
         surface.fill(pal.background)
         s = self.summary
+        d = self.report
         won = s.won
         title = ("Level complete: " if won else "Level lost: ") + self.level.title
         tx.draw_text(surface, title, (30, 18), 36, pal.ok if won else pal.danger, bold=True)
         draw_stars(surface, (150, 110), s.stars, 26, pal)
         tx.draw_text(surface, f"Score {s.score:.0f} / 100", (280, 96), 30, pal.text, shadow=False)
-        tx.draw_text(surface, s.reason, (280, 130), 19, pal.text_dim, shadow=False)
-        why = pygame.Rect(30, 170, int(w * 0.55), h - 190)
-        inner = draw_panel(surface, why, pal, "What happened, and why")
-        y = inner.y
-        for line in self.lines:
-            if y > inner.bottom - tx.line_height(18):
-                break
-            tx.draw_text(surface, "-", (inner.x, y), 18, pal.accent, shadow=False)
-            y += tx.draw_wrapped(surface, line, pygame.Rect(inner.x + 16, y, inner.w - 16, inner.bottom - y), 18,
-                                 pal.text) + 6
-        rem = pygame.Rect(why.right + 20, 170, w - why.right - 50, h - 190 - 270)
-        inner = draw_panel(surface, rem, pal, "Remember")
-        tx.draw_wrapped(surface, tx.prose(self.level.debrief), inner, 18, pal.text)
+        tx.draw_text(surface, d.verdict, (280, 130), 19, pal.text_dim, shadow=False)
+        left = pygame.Rect(30, 170, int(w * 0.55), h - 190)
+        score_h = 0
+        if d.score:
+            score_h = min(left.h // 2, 40 + sum(tx.line_height(17) * (1 + len(line) // 70) + 6 for line in d.score))
+        happened = pygame.Rect(left.x, left.y, left.w, left.h - score_h - (10 if score_h else 0))
+        inner = draw_panel(surface, happened, pal, "What happened")
+        _bullets(surface, d.happened or ("Nothing to report.",), inner, 18, pal.text, pal.accent)
+        if score_h:
+            inner = draw_panel(surface, pygame.Rect(left.x, happened.bottom + 10, left.w, score_h), pal, "Your score")
+            _bullets(surface, d.score, inner, 17, pal.text, pal.accent)
+        right_x = left.right + 20
+        right = pygame.Rect(right_x, 170, w - right_x - 30, h - 190 - 270)
+        half = right.h // 2 if d.advice else 0
+        if d.advice:
+            inner = draw_panel(surface, pygame.Rect(right.x, right.y, right.w, half - 6), pal, "What could have helped")
+            _bullets(surface, d.advice, inner, 17, pal.text, pal.accent)
+        inner = draw_panel(surface, pygame.Rect(right.x, right.y + half, right.w, right.h - half), pal, "Remember")
+        tx.draw_wrapped(surface, "\n".join(d.lesson), inner, 17, pal.text)
         if self.record_error:
             tx.draw_text(surface, self.record_error, (30, h - 6), 15, pal.warn, anchor="bottomleft", shadow=False)
         elif self.ctx.profile is not None:
@@ -151,8 +179,8 @@ class QuizScene(Scene):
 
     name = "quiz"
 
-    def __init__(self, ctx, level, seed: int = 0, *, questions=None, on_answer=None, reveal: bool = True,
-                 title: str = "") -> None:
+    def __init__(self, ctx, level, seed: int = 0, *, result_id: int | None = None, questions=None, on_answer=None,
+                 reveal: bool = True, title: str = "") -> None:
         super().__init__(ctx)
         self.level = level
         self.questions = list(level.quiz if questions is None else questions)
@@ -163,10 +191,14 @@ class QuizScene(Scene):
         self.rng = random.Random(seed or 12345)
         self.correct = 0
         self.size = (1280, 720)
+        self.result_id = result_id        # the attempt the answers are kept with (None: not kept)
+        self.records: list[dict] = []     # one per answered question (see game.rules.debrief.answer_record)
+        self.save_error = ""
         self._setup()
 
     def _setup(self) -> None:
         self.checked: bool | None = None
+        self.shown_s = 0.0                # time this question has been on screen
         self.focus = 0
         self.held: int | None = None
         self.rects: list[pygame.Rect] = []
@@ -213,12 +245,41 @@ class QuizScene(Scene):
                 self.on_answer(self.index, self.q, self.answer(), None)
             self.next()
             return
-        self.checked = check(self.q, self.answer())
+        record = answer_record(self.q, self.index, self.answer(), self.shown_s)
+        self.records.append(record)
+        self.checked = record["correct"]
         if self.on_answer is not None:
             self.on_answer(self.index, self.q, self.answer(), self.checked)
         if self.checked:
             self.correct += 1
             self.ctx.audio.play("success")
+        self._keep(record)
+
+    def _keep(self, record: dict) -> None:
+        store = getattr(self.ctx, "store", None)
+        if self.result_id is None or store is None:
+            return
+        try:
+            store.record_quiz_answers(self.result_id, [record])
+        except Exception as err:         # the quiz goes on even if saving fails
+            self.save_error = f"Your answers could not be saved: {err}"
+
+    def update(self, frame_s: float):
+        if self.q is not None and self.checked is None:
+            self.shown_s += max(0.0, frame_s)
+        return None
+
+    def cycle(self, row: int, step: int) -> None:
+        """Match questions: move a row to the next right item that no other row holds (each fits one row)."""
+        n = len(self.rights)
+        taken = {k for i, k in enumerate(self.picks) if i != row and k is not None}
+        cur = self.picks[row]
+        start = (-1 if step > 0 else 0) if cur is None else cur
+        for j in range(1, n + 1):
+            k = (start + step * j) % n
+            if k not in taken:
+                self.picks[row] = k
+                return
 
     def next(self):
         self.index += 1
@@ -255,10 +316,7 @@ class QuizScene(Scene):
                 else:
                     self.focus = (self.focus + d) % n
             elif k in (pygame.K_LEFT, pygame.K_RIGHT) and q.kind == "match":
-                d = -1 if k == pygame.K_LEFT else 1
-                cur = self.picks[self.focus]
-                self.picks[self.focus] = (0 if d > 0 else len(self.rights) - 1) if cur is None else \
-                    (cur + d) % len(self.rights)
+                self.cycle(self.focus, -1 if k == pygame.K_LEFT else 1)
             elif pygame.K_1 <= k <= pygame.K_9 and q.kind == "choice" and k - pygame.K_1 < n:
                 self.choice = self.focus = k - pygame.K_1
             elif k == pygame.K_SPACE:
@@ -267,8 +325,7 @@ class QuizScene(Scene):
                 elif q.kind == "choice":
                     self.choice = self.focus
                 elif q.kind == "match":
-                    cur = self.picks[self.focus]
-                    self.picks[self.focus] = 0 if cur is None else (cur + 1) % len(self.rights)
+                    self.cycle(self.focus, 1)
             elif k in (pygame.K_RETURN, pygame.K_KP_ENTER):
                 if q.kind == "choice" and self.choice is None:
                     self.choice = self.focus
@@ -294,8 +351,7 @@ class QuizScene(Scene):
                             self.order[self.held], self.order[i] = self.order[i], self.order[self.held]
                             self.held = None
                     elif q.kind == "match":
-                        cur = self.picks[i]
-                        self.picks[i] = 0 if cur is None else (cur + 1) % len(self.rights)
+                        self.cycle(i, 1)
         return None
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -304,11 +360,13 @@ class QuizScene(Scene):
         surface.fill(pal.background)
         q = self.q
         if q is None:
-            done = (f"Quiz done: {self.correct} of {len(self.questions)} right" if self.reveal else
-                    f"Quiz done: {len(self.questions)} answers saved")
-            tx.draw_text(surface, done, (w // 2, h // 2 - 20), 34, pal.text, anchor="center")
-            tx.draw_text(surface, "Any key: back", (w // 2, h // 2 + 30), 19, pal.text_dim, anchor="center",
-                         shadow=False)
+            if not self.reveal:
+                tx.draw_text(surface, f"Quiz done: {len(self.questions)} answers saved", (w // 2, h // 2 - 20), 34,
+                             pal.text, anchor="center")
+                tx.draw_text(surface, "Any key: back", (w // 2, h // 2 + 30), 19, pal.text_dim, anchor="center",
+                             shadow=False)
+                return
+            self.draw_review(surface)
             return
         tx.draw_text(surface, f"{self.title + ': ' if self.title else ''}Question {self.index + 1} of "
                      f"{len(self.questions)}", (30, 20), 20, pal.text_dim, shadow=False)
@@ -366,13 +424,40 @@ class QuizScene(Scene):
             word = "Right!" if self.checked else "Not quite."
             col = pal.ok if self.checked else pal.danger
             r = tx.draw_text(surface, word, (60, y), 28, col, shadow=False)
-            expl = getattr(q, "explanation", None) or ""
-            if not self.checked:
-                if q.kind == "order":
-                    expl = "Right order: " + " -> ".join(q.items) + ". " + expl
-                elif q.kind == "choice":
-                    expl = f"The answer: {q.options[q.answer_index]}. " + expl
-                else:
-                    expl = "Pairs: " + "; ".join(f"{p.left} -> {p.right}" for p in q.pairs) + ". " + expl
-            tx.draw_wrapped(surface, expl, pygame.Rect(60, r.bottom + 4, w - 120, h - r.bottom - 40), 19, pal.text)
+            lines = [] if self.checked else [right_answer(q)]
+            if getattr(q, "explanation", None):
+                lines.append(" ".join(q.explanation.split()))
+            tx.draw_wrapped(surface, "\n".join(lines), pygame.Rect(60, r.bottom + 4, w - 120, h - r.bottom - 40), 19,
+                            pal.text)
             tx.draw_text(surface, "Enter: next", (w - 60, h - 34), 18, pal.text_dim, anchor="bottomright", shadow=False)
+
+    def review_lines(self) -> list[tuple[bool, str]]:
+        """The end screen: for each question, right or wrong, and the right answer when it was wrong (the
+        last answer given to each question counts)."""
+        last = {r["question"]: r for r in self.records}
+        out = []
+        for i, q in enumerate(self.questions):
+            r = last.get(i)
+            if r is None:
+                out.append((False, f"{i + 1}. {q.question} Not answered. {right_answer(q)}"))
+            elif r["correct"]:
+                out.append((True, f"{i + 1}. {q.question} Right."))
+            else:
+                out.append((False, f"{i + 1}. {q.question} Wrong. {right_answer(q)}"))
+        return out
+
+    def draw_review(self, surface: pygame.Surface) -> None:
+        pal = self.ctx.palette
+        w, h = surface.get_size()
+        tx.draw_text(surface, f"Quiz done: {self.correct} of {len(self.questions)} right", (30, 20), 30,
+                     pal.text, bold=True)
+        y = 20 + tx.line_height(30, True) + 14
+        for ok, line in self.review_lines():
+            if y > h - 60 - tx.line_height(18):
+                break
+            tx.draw_text(surface, "+" if ok else "x", (30, y), 18, pal.ok if ok else pal.danger, shadow=False)
+            y += tx.draw_wrapped(surface, line, pygame.Rect(52, y, w - 90, h - 60 - y), 18,
+                                 pal.text if ok else pal.text) + 10
+        if self.save_error:
+            tx.draw_text(surface, self.save_error, (30, h - 34), 15, pal.warn, anchor="bottomleft", shadow=False)
+        tx.draw_text(surface, "Any key: back", (w - 30, h - 12), 18, pal.text_dim, anchor="bottomright", shadow=False)

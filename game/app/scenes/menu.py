@@ -40,9 +40,9 @@ class MenuScene(Scene):
         items = []
         saved = self._autosave()
         if saved is not None:
-            level, payload = saved
-            minutes, seconds = divmod(int(float(payload.get("t_s", 0.0))), 60)
-            items.append(Item(f"Continue: {level.title}", on_activate=lambda: self._continue(level, payload),
+            level, save = saved
+            minutes, seconds = divmod(int(save.t_s), 60)
+            items.append(Item(f"Continue: {level.title}", on_activate=lambda: self._continue(level, save),
                               detail=f"at {minutes}:{seconds:02d} model time",
                               help="Carry on where you left the level (it is rebuilt from your saved moves)."))
         return items + [
@@ -61,24 +61,35 @@ class MenuScene(Scene):
         ]
 
     def _autosave(self):
-        """(level, payload) of the current player's autosave, if it names a level that still exists."""
+        """(level, autosave) of the current player's autosave, if it is valid and names a level that still
+        exists. A bad one (edited by hand, damaged) is set aside by the store with a message; never fatal."""
+        from game.rules.autosave import AutosaveError, read_autosave
+
         p = self.ctx.profile
         if p is None:
             return None
         try:
             saved = self.ctx.store.load_autosave(p.id)
-        except Exception:          # an unreadable autosave is reported by the store, never fatal
+            if not saved:
+                return None
+            level_id, payload = saved
+            level = next((lv for lv in self.ctx.levels if lv.id == level_id), None)
+            if level is None:
+                return None
+            try:
+                save = read_autosave(level_id, payload)
+            except AutosaveError as err:
+                self.ctx.store.set_aside_autosave(p.id, str(err))
+                self.ctx.messages.extend(m for m in self.ctx.store.warnings if m not in self.ctx.messages)
+                return None
+        except Exception as err:     # the store cannot read it (disk trouble): say so, start normally
+            self.ctx.messages.append(f"Your autosave could not be read ({err}).")
             return None
-        if not saved:
-            return None
-        level_id, payload = saved
-        level = next((lv for lv in self.ctx.levels if lv.id == level_id), None)
-        return (level, payload) if level is not None and isinstance(payload.get("actions", []), list) else None
+        return level, save
 
-    def _continue(self, level, payload):
-
-        scene = make("play", self.ctx, level, int(payload.get("seed", self.ctx.seed)))
-        scene.resume(payload.get("actions", []), float(payload.get("t_s", 0.0)))
+    def _continue(self, level, save):
+        scene = make("play", self.ctx, level, save.seed)
+        scene.resume([m.model_dump() for m in save.moves], save.t_s)
         return Push(scene)
 
     def enter(self) -> None:
