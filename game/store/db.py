@@ -448,8 +448,8 @@ class Store:
                 return cls._open_locked(db_path, warnings, fallback_store)
         except _Newer as newer:
             raise NewerFormatError(
-                f"The save file {db_path} was made by a newer Endplate (format {newer.version}; this one reads up "
-                f"to format {SCHEMA_VERSION}); update to use it") from None
+                f"The save file {db_path} was made by a newer Endplate (format {newer.version}); update to use it "
+                f"(this version reads up to format {SCHEMA_VERSION})") from None
         except _Unusable as exc:
             return fallback_store(str(exc))
         except (sqlite3.Error, OSError) as exc:
@@ -816,7 +816,10 @@ class Store:
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
-            self._warn(f"Autosave of profile {pid}: the stored data is not a JSON object; it was ignored.")
+            try:
+                self.set_aside_autosave(pid, "the stored data is not a JSON object")
+            except (sqlite3.Error, OSError):
+                self._warn(f"Autosave of profile {pid}: the stored data is not a JSON object; it was ignored.")
             return None
         return row[0], payload
 

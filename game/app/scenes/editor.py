@@ -37,7 +37,7 @@ from game.editor.custom import custom_dir, list_custom
 from game.editor.document import DocumentError, is_campaign_file, path_key
 from game.editor.form import FieldSpec, show_value
 from game.editor.session import EditorSession
-from game.editor.timeline import Box, Timeline, drug_windows, time_label
+from game.editor.timeline import Box, Timeline, drug_windows, force_scale, time_label
 from game.levels.loader import LEVELS_DIR
 from game.ui.widgets import Form, Item, draw_backdrop
 from game.view import text as tx
@@ -792,8 +792,13 @@ class EditorScene(Scene):
         label_h = tx.line_height(TINY) + 8
         lanes = max(1, len(drug_windows(self.session.doc.data())))
         bottom = lanes * (tx.line_height(TINY) + 6) + label_h
+        tasks = self.session.tasks()
+        top = force_scale(*(float(t.get("force_fraction", 0) or 0) for t in tasks
+                            if isinstance(t.get("force_fraction"), (int, float))))
+        if self.drag is not None:
+            top = self.drag.get("force_max", top)          # the scale stays put while a bar is dragged
         return Timeline(Box(r.x + 8, r.y + tx.line_height(SMALL) + 10, r.w - 16,
-                            max(20, r.h - tx.line_height(SMALL) - 14 - bottom)), self.session.duration_s())
+                            max(20, r.h - tx.line_height(SMALL) - 14 - bottom)), self.session.duration_s(), top)
 
     def _mouse_down(self, pos):
         s = self.session
@@ -823,7 +828,7 @@ class EditorScene(Scene):
             return None
         s.history.seal()
         s.history.begin(f"{'move' if part == 'move' else 'resize'} task {i + 1}")
-        self.drag = {"index": i, "part": part, "start": pos, "task": dict(tasks[i])}
+        self.drag = {"index": i, "part": part, "start": pos, "task": dict(tasks[i]), "force_max": tl.force_max}
         return None
 
     def _focus_task_section(self) -> None:
@@ -879,8 +884,13 @@ class EditorScene(Scene):
         pygame.draw.rect(surface, pal.panel, R["bar"])
         name = s.doc.path.name if s.doc.path else "new level (not saved yet)"
         flags = " - read-only campaign level" if s.doc.read_only else (" - unsaved changes" if s.doc.dirty else "")
-        tx.draw_text(surface, f"{s.title}  ({name}{flags})", (R["bar"].right - 8, R["bar"].centery), TINY,
-                     pal.text_dim, anchor="midright", shadow=False) if self._bar_free() > 200 else None
+        free = self._bar_free()
+        caption = f"{s.title}  ({name}{flags})"
+        while len(caption) > 8 and tx.text_size(caption, TINY)[0] > free:
+            caption = caption[:-4] + "..."
+        if len(caption) > 8:
+            tx.draw_text(surface, caption, (R["bar"].right - 8, R["bar"].centery), TINY, pal.text_dim,
+                         anchor="midright", shadow=False)
         if s.draft_offer is not None and R["offer"].h:
             o = R["offer"]
             pygame.draw.rect(surface, mix(pal.warn, pal.background, 0.8), o, border_radius=4)
@@ -901,17 +911,21 @@ class EditorScene(Scene):
             m = s.messages[-1]
             text = m.text + "    |    " + text
             colour = {"ok": pal.ok, "warn": pal.warn, "danger": pal.danger}.get(m.level, pal.text)
-        tx.draw_text(surface, tx.safe_text(text)[:240], (8, st.centery), SMALL, colour, anchor="midleft", shadow=False)
+        text = tx.safe_text(text)[:240]
+        while len(text) > 20 and tx.text_size(text, SMALL)[0] > st.w - 16:
+            text = text[:-12] + "..."
+        tx.draw_text(surface, text, (8, st.centery), SMALL, colour, anchor="midleft", shadow=False)
         self.ui.draw_ui(surface)
 
     def _bar_free(self) -> int:
-        right = max((b.relative_rect.right for b in self.top_buttons), default=0)
-        return self.size[0] - right - 16
+        right = max((b.rect.right for b in self.top_buttons), default=0)
+        return self.size[0] - right - 24
 
     def _panel(self, surface, pal, rect: pygame.Rect, title: str) -> None:
         pygame.draw.rect(surface, pal.panel, rect, border_radius=6)
         pygame.draw.rect(surface, pal.panel_edge, rect, 1, border_radius=6)
-        tx.draw_text(surface, title, (rect.x + 8, rect.y + 4), SMALL, pal.text, anchor="topleft", shadow=False)
+        size = tx.fit_size(title, rect.w - 16, SMALL, min_size=11)
+        tx.draw_text(surface, title, (rect.x + 8, rect.y + 4), size, pal.text, anchor="topleft", shadow=False)
 
     def _draw_timeline(self, surface, pal) -> None:
         s = self.session
@@ -924,14 +938,13 @@ class EditorScene(Scene):
         b = tl.box
         box = pygame.Rect(b.x, b.y, b.w, b.h)
         pygame.draw.rect(surface, pal.background, box)
-        for f in (0.25, 0.5, 0.75):
-            y = int(tl.y_of(f))
-            pygame.draw.line(surface, pal.grid, (box.x, y), (box.right, y))
-        tx.draw_text(surface, "force", (box.x + 2, box.y + 1), TINY, pal.text_dim, anchor="topleft", shadow=False)
+        self._force_grid(surface, pal, tl, box)
         for t, label in tl.ticks():
             x = int(tl.x_of(t))
             pygame.draw.line(surface, pal.grid, (x, box.y), (x, box.bottom))
-            tx.draw_text(surface, label, (x + 2, box.bottom + 2), TINY, pal.text_dim, anchor="topleft", shadow=False)
+            if x + tx.text_size(label, TINY)[0] + 2 <= box.right:
+                tx.draw_text(surface, label, (x + 2, box.bottom + 2), TINY, pal.text_dim, anchor="topleft",
+                             shadow=False)
         # tutorial messages at a time
         tut = s.get(("tutorial",), [])
         for step in tut if isinstance(tut, list) else []:
@@ -968,10 +981,21 @@ class EditorScene(Scene):
                          pal.text, anchor="midleft", shadow=False)
             y += tx.line_height(TINY) + 6
 
+    def _force_grid(self, surface, pal, tl: Timeline, box: pygame.Rect) -> None:
+        """Horizontal lines at quarters of the force axis, labelled as fractions of maximal force."""
+        for k in range(1, 5):
+            f = tl.force_max * k / 4
+            y = int(tl.y_of(f))
+            pygame.draw.line(surface, pal.grid, (box.x, y), (box.right, y))
+            tx.draw_text(surface, f"{f:g}", (box.x + 2, y + 1), TINY, pal.text_dim, anchor="topleft", shadow=False)
+
     def _chart_timeline(self) -> Timeline:
         r = self.rects["chart"]
         top = r.y + tx.line_height(SMALL) + 12
-        return Timeline(Box(r.x + 10, top, r.w - 20, r.bottom - top - tx.line_height(TINY) - 12), self.session.duration_s())
+        p = self.session.last_preview
+        scale = force_scale(*(p.force + p.demand)) if p is not None and p.t_s else 1.0
+        return Timeline(Box(r.x + 10, top, r.w - 20, r.bottom - top - tx.line_height(TINY) - 12),
+                        self.session.duration_s(), scale)
 
     def _draw_chart(self, surface, pal) -> None:
         s = self.session
@@ -981,14 +1005,15 @@ class EditorScene(Scene):
         b = tl.box
         box = pygame.Rect(b.x, b.y, b.w, b.h)
         pygame.draw.rect(surface, pal.background, box)
-        for f in (0.25, 0.5, 0.75, 1.0):
-            y = int(tl.y_of(f))
-            pygame.draw.line(surface, pal.grid, (box.x, y), (box.right, y))
+        self._force_grid(surface, pal, tl, box)
         p = s.last_preview
         running = s.preview.running
         if s.level is None:
             tx.draw_wrapped(surface, "Fix the problems in red to see the preview.", box.inflate(-16, -16), SMALL,
                             pal.text_dim)
+        elif s.preview.error:
+            tx.draw_wrapped(surface, f"The preview failed: {s.preview.error}", box.inflate(-16, -16), SMALL,
+                            pal.danger)
         if p is not None and p.t_s:
             scale = tl.duration_s / p.duration_s if p.duration_s > 0 else 1.0
             dem = [(tl.x_of(t * scale), tl.y_of(d)) for t, d in zip(p.t_s, p.demand)]
@@ -1000,9 +1025,8 @@ class EditorScene(Scene):
             pts = [(tl.x_of(t * scale), tl.y_of(f)) for t, f in zip(p.t_s, p.force)]
             if len(pts) > 1:
                 pygame.draw.lines(surface, mix(pal.force, pal.background, 0.5) if running else pal.force, False, pts, 2)
-            tx.draw_text(surface, f"demand met untreated: {100 * p.demand_met:.0f}%   "
-                         f"({p.wall_s:.2f} s to compute)", (box.x, box.bottom + 4), TINY, pal.text_dim,
-                         anchor="topleft", shadow=False)
+            tx.draw_text(surface, f"Untreated, with a healthy effort, the patient meets {100 * p.demand_met:.0f}% "
+                         "of the demand", (box.x, box.bottom + 4), TINY, pal.text_dim, anchor="topleft", shadow=False)
         if running:
             bar = pygame.Rect(box.x + box.w // 4, box.centery - 8, box.w // 2, 16)
             pygame.draw.rect(surface, pal.panel, bar, border_radius=4)
@@ -1036,9 +1060,10 @@ class EditorScene(Scene):
         group = s.get(("muscle_group",), "limb")
         inner = pygame.Rect(r.x + 4, r.y + tx.line_height(SMALL) + 10, r.w - 8, r.h - tx.line_height(SMALL) - 14 - tx.line_height(TINY) - 6)
         draw_patient(surface, inner, pal, **patient_pose(str(group), force, demand), backdrop=False)
-        name = s.get(("patient", "name"), "")
-        cap = f"{name}, at {time_label(t)}: force {force:.2f} / need {demand:.2f}" if t is not None else str(name)
-        tx.draw_text(surface, cap, (r.centerx, r.bottom - 4), TINY, pal.text_dim, anchor="midbottom", shadow=False)
+        name = str(s.get(("patient", "name"), ""))
+        cap = f"{name} at {time_label(t)}: force {force:.2f}, need {demand:.2f}" if t is not None else name
+        size = tx.fit_size(cap, r.w - 8, TINY, min_size=10)
+        tx.draw_text(surface, cap, (r.centerx, r.bottom - 4), size, pal.text_dim, anchor="midbottom", shadow=False)
 
     def _draw_check(self, surface, pal) -> None:
         s = self.session

@@ -50,6 +50,10 @@ class MenuScene(Scene):
                  help="Levels in order: each adds one idea, from a healthy junction to myasthenic crisis."),
             Item("Lab bench", on_activate=lambda: Push(make("lab", self.ctx)),
                  help="A sandbox like a physiology lab: conditions, stimuli, drugs, bath ions, traces and CSV export."),
+            Item("Custom levels", on_activate=lambda: Push(make("custom-levels", self.ctx)),
+                 help="Levels made by you or your teacher (your levels folder and installed packs): play or edit them."),
+            Item("Level editor", on_activate=lambda: Push(make("editor-start", self.ctx)),
+                 help="Make a level: a new one from a template, one of your own, or a copy of a campaign level."),
             Item("Join a class", on_activate=lambda: Push(make("class", self.ctx) if self.ctx.class_run is not None
                                                           else make("join", self.ctx)),
                  help="Your teacher runs a class server: type its address, the join code and your nickname."),
@@ -80,11 +84,14 @@ class MenuScene(Scene):
                 save = read_autosave(level_id, payload)
             except AutosaveError as err:
                 self.ctx.store.set_aside_autosave(p.id, str(err))
-                self.ctx.messages.extend(m for m in self.ctx.store.warnings if m not in self.ctx.messages)
                 return None
         except Exception as err:     # the store cannot read it (disk trouble): say so, start normally
             self.ctx.messages.append(f"Your autosave could not be read ({err}).")
             return None
+        finally:
+            for message in self.ctx.store.warnings:
+                if message not in self.ctx.messages:
+                    self.ctx.messages.append(message)
         return level, save
 
     def _continue(self, level, save):
