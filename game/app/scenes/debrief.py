@@ -49,9 +49,10 @@ class DebriefScene(Scene):
     name = "debrief"
 
     def __init__(self, ctx, level, summary, log, wall_s: float = 0.0, *, level_path: str | None = None,
-                 seed: int = 1, moves: list | None = None) -> None:
+                 seed: int = 1, moves: list | None = None, class_level=None) -> None:
         super().__init__(ctx)
         self.moves = list(moves or [])
+        self.class_level = class_level          # a level of a joined class (game/netclient), or None
         self.level = level
         self.summary = summary
         self.log = log
@@ -73,7 +74,8 @@ class DebriefScene(Scene):
         return None
 
     def _items(self) -> list[Item]:
-
+        if self.class_level is not None:
+            return self._class_items()
         items = []
         if self.level.quiz:
             items.append(Item("Take the quiz", on_activate=lambda: Push(QuizScene(self.ctx, self.level,
@@ -87,6 +89,21 @@ class DebriefScene(Scene):
             make("play", self.ctx, self.level, self.seed, level_path=self.level_path)), help="Try this level again."))
         items.append(Item("Levels", on_activate=lambda: Reset(make("menu", self.ctx)) if self.level_path else
                           Replace(make("levels", self.ctx)), help="Back to the level list."))
+        return items
+
+    def _class_items(self) -> list[Item]:
+        """In a class: the level's quiz (quiz mode after-level; answers go to the server), play again, back."""
+        from game.app import classplay
+
+        items = []
+        run = self.ctx.class_run
+        if run is not None and run.quiz_mode == "after-level" and self.level.quiz:
+            items.append(Item("Take the quiz", on_activate=lambda: Push(classplay.level_quiz(self.ctx, self.level)),
+                              help=f"{len(self.level.quiz)} short questions; your answers go to your teacher."))
+        items.append(Item("Play again", on_activate=lambda: Replace(
+            make("play", self.ctx, self.level, self.seed, class_level=self.class_level)),
+            help="Try this level again (every attempt is sent)."))
+        items.append(Item("Back to the class", on_activate=lambda: Pop(), help="The session's levels and results."))
         return items
 
     def enter(self) -> None:
@@ -123,7 +140,7 @@ class DebriefScene(Scene):
     def handle(self, event):
         r = self.form.handle(event)
         if r == "back":
-            return Reset(make("menu", self.ctx))
+            return Pop() if self.class_level is not None else Reset(make("menu", self.ctx))
         return r
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -169,10 +186,14 @@ class QuizScene(Scene):
 
     name = "quiz"
 
-    def __init__(self, ctx, level, seed: int = 0, *, result_id: int | None = None) -> None:
+    def __init__(self, ctx, level, seed: int = 0, *, result_id: int | None = None, questions=None, on_answer=None,
+                 reveal: bool = True, title: str = "") -> None:
         super().__init__(ctx)
         self.level = level
-        self.questions = list(level.quiz)
+        self.questions = list(level.quiz if questions is None else questions)
+        self.on_answer = on_answer      # called (position, question, answer, right or None) for each answer
+        self.reveal = reveal            # False (a class's pre/post quiz): no right/wrong shown, straight on
+        self.title = title
         self.index = 0
         self.rng = random.Random(seed or 12345)
         self.correct = 0
@@ -226,9 +247,16 @@ class QuizScene(Scene):
     def submit(self) -> None:
         if not self.complete():
             return
+        if not self.reveal:
+            if self.on_answer is not None:
+                self.on_answer(self.index, self.q, self.answer(), None)
+            self.next()
+            return
         record = answer_record(self.q, self.index, self.answer(), self.shown_s)
         self.records.append(record)
         self.checked = record["correct"]
+        if self.on_answer is not None:
+            self.on_answer(self.index, self.q, self.answer(), self.checked)
         if self.checked:
             self.correct += 1
             self.ctx.audio.play("success")
@@ -339,10 +367,16 @@ class QuizScene(Scene):
         surface.fill(pal.background)
         q = self.q
         if q is None:
+            if not self.reveal:
+                tx.draw_text(surface, f"Quiz done: {len(self.questions)} answers saved", (w // 2, h // 2 - 20), 34,
+                             pal.text, anchor="center")
+                tx.draw_text(surface, "Any key: back", (w // 2, h // 2 + 30), 19, pal.text_dim, anchor="center",
+                             shadow=False)
+                return
             self.draw_review(surface)
             return
-        tx.draw_text(surface, f"Question {self.index + 1} of {len(self.questions)}", (30, 20), 20, pal.text_dim,
-                     shadow=False)
+        tx.draw_text(surface, f"{self.title + ': ' if self.title else ''}Question {self.index + 1} of "
+                     f"{len(self.questions)}", (30, 20), 20, pal.text_dim, shadow=False)
         used = tx.draw_wrapped(surface, q.question, pygame.Rect(30, 50, w - 60, 90), 28, pal.text)
         top = 50 + used + 20
         hint = {"order": "Up/Down: choose an item; Space: pick it up, then Up/Down moves it; Enter: check. "
@@ -391,7 +425,7 @@ class QuizScene(Scene):
             self.button = pygame.Rect(w - 260, y, 200, 44)
             ok = self.complete()
             pygame.draw.rect(surface, pal.accent if ok else pal.panel, self.button, border_radius=8)
-            tx.draw_text(surface, "Check (Enter)", self.button.center, 21, pal.panel if ok else pal.text_dim,
+            tx.draw_text(surface, "Check (Enter)" if self.reveal else "Next (Enter)", self.button.center, 21, pal.panel if ok else pal.text_dim,
                          anchor="center", shadow=False)
         else:
             word = "Right!" if self.checked else "Not quite."
