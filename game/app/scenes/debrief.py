@@ -117,13 +117,16 @@ class DebriefScene(Scene):
             return
         s = self.summary
         from game.levels.campaign import level_kind, source_sha256
+        from game.levels.packs import pack_of
+
+        pack_id = pack_of(self.level_path)
         try:
             attempt = ctx.store.record_result(
                 ctx.profile.id, self.level.id, score=int(round(s.score)), stars=int(s.stars), won=bool(s.won),
                 duration_s=float(self.wall_s),
                 details={"outcome": s.outcome, "reason": s.reason, "demand_met": s.demand_met, "seed": s.seed,
                          "model_s": s.duration_model_s},
-                level_sha256=source_sha256(self.level), level_kind=level_kind(self.level),
+                level_sha256=source_sha256(self.level), level_kind=level_kind(self.level, pack_id), pack_id=pack_id,
                 seed=int(s.seed) if int(s.seed) >= 1 else None, moves=self.moves)
             self.result_id = attempt.id
             ctx.store.clear_autosave(ctx.profile.id)
