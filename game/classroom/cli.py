@@ -214,7 +214,7 @@ def import_files(files: list[str], db_url: str | None, out=None) -> int:
     except DatabaseError as err:
         print(f"class import: {err}", file=sys.stderr)
         return EXIT_USAGE
-    app = create_app(engine, new_teacher_token(), workers=None)
+    app = create_app(engine, new_teacher_token(), workers=0)  # threads: no worker start-up for a few files
     ok = True
     try:
         for name in files:

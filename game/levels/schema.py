@@ -167,7 +167,7 @@ class Treatment(Section):
     kind: TreatmentKind = choice("Treatment", "Drug or treatment: "
                                  + ", ".join(f'"{k}"' for k in TREATMENT_KINDS) + ".")
     dose_mg: float | None = number("Dose", "Dose given each time, in mg (0.1..1000). Required for drugs, "
-                                   "left out for plex, ivig, steroids, thymectomy and ventilation.",
+                                   "left out for plex, ivig, steroids, thymectomy, ventilation and ice-pack.",
                                    ge=0.1, le=1000.0, default=None)
     max_doses: int = whole("Doses allowed", "How many times it may be given in the level (count, 1..1000).",
                            ge=1, le=1000, default=1)
@@ -284,7 +284,8 @@ class TutorialStep(Section):
 
 
 def _explanation(required: bool) -> Any:
-    description = "Shown after the answer: why it is right (text, up to 600 characters)."
+    description = ("Shown after the answer (beside the right answer when the student's was wrong): a sentence "
+                   "or two on why it is right, in the model's terms (text, up to 600 characters).")
     if required:
         return prose("Explanation", description, max_length=600)
     return prose("Explanation", description + " Optional.", max_length=600, default=None)

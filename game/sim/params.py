@@ -40,7 +40,7 @@ class Presynaptic:
     reserve_recovery_tau_s: float = 150.0    # tuned: exhaustion at 2–4 min, recovery within ~10 min [§7 F, GK]
     mepp_rate_per_s: float = 1.0             # [§1] ~0.1–several per s, ~1/s mammal [GK]
     mepp_size_cv: float = 0.3                # [GK] quantal size spread
-    dap_ca_entry_gain: float = 0.6           # [§9/game design] 3,4-DAP widens the terminal AP: Ca entry ×(1+gain·effect)
+    dap_ca_entry_gain: float = 1.5           # [§9/game design] 3,4-DAP widens the terminal AP: Ca entry ×(1+gain·effect); raised from 0.6 (issue 7 part B) so 20 mg raises the LEMS resting CMAP 2–3× (McEvoy et al. 1989) [F]; tuned
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,8 +200,7 @@ class Condition:
     mechanism_complement: float = 0.4
     mechanism_modulation: float = 0.5
     # Contrast conditions (issue 7 part B; 1.0 / None = as in AChR MG):
-    ca_channel_fraction: float = 1.0         # Ca2+ entry per impulse at a working release site (LEMS < 1)
-    release_site_fraction: float = 1.0       # share of release sites with enough Ca2+ channels to release (LEMS < 1)
+    ca_channel_fraction: float = 1.0         # Ca2+ entry per impulse relative to healthy (LEMS < 1)
     junction_ache_fraction: float = 1.0      # share of junctional AChE left (anti-MuSK: ColQ anchoring impaired)
     achr_target_by_group: MappingProxyType | None = None   # per muscle group functional AChR (anti-MuSK)
 
@@ -309,7 +308,7 @@ class Contrast:
     # impulse's Ca2+ and, inside the 4th-power law, raises release several-fold during fast trains.
     lems_residual_fast_per_impulse: float = 0.12   # tuned: Ca2+ left per impulse, relative to one impulse's entry
     lems_residual_fast_tau_s: float = 0.06         # [GK] residual Ca2+ clears in tens of ms (as facilitation)
-    lems_residual_slow_per_impulse: float = 0.005  # tuned: augmentation, builds over a second of 50 Hz [LEMS F]
+    lems_residual_slow_per_impulse: float = 0.002  # tuned: augmentation, builds over a second of 50 Hz [LEMS F]
     lems_residual_slow_max: float = 2.5            # tuned: the slow residual saturates
     lems_residual_slow_tau_s: float = 7.0          # [GK] augmentation decays with τ ≈ 7 s (Magleby & Zengel 1976)
     # Irreversible AChE inhibitor (organophosphate): the enzyme is lost, not occupied; activity returns only
@@ -334,9 +333,9 @@ def _by_group(**values: float) -> MappingProxyType:
 
 
 CONTRAST_CONDITIONS = MappingProxyType({
-    # [LEMS] antibodies remove P/Q-type channels: Ca2+ entry per impulse falls (active-zone particles −40–50%)
-    # and those left are scattered: many active zones no longer release, the rest get less Ca2+ each (tuned)
-    "lems": Condition("lems", achr_target=1.0, mg=False, ca_channel_fraction=0.7, release_site_fraction=0.3),
+    # [LEMS] antibodies remove P/Q-type channels: Ca2+ entry per impulse falls (active-zone particles −40–50%,
+    # Fukunaga 1983); 45% tuned so that the resting CMAP is 10–40% of healthy
+    "lems": Condition("lems", achr_target=1.0, mg=False, ca_channel_fraction=0.45),
     # [MuSK] IgG4 (no complement): receptors lost mostly in bulbar, neck and breathing muscles, the eyes and
     # limbs less; junctional AChE reduced (ColQ anchoring, proposed), so AChE inhibitors add little and
     # cause excess ACh sooner. Receptor loss by dispersal of the clusters (modelled as "modulation").

@@ -118,7 +118,6 @@ def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history:
     imm, block = _immunity(spec, params)
 
     capacity = _lognormal(rng_fibers, pre.rrp_sites_mean * group.release_scale, pre.rrp_sites_cv, n)
-    capacity = capacity * cond.release_site_fraction   # LEMS: active zones that lost their Ca2+ channels
     if spec.botulinum_fraction > 0.0:   # botulinum toxin: disabled sites release neither evoked nor spontaneous quanta
         capacity = capacity * (1.0 - spec.botulinum_fraction)
         params = with_changes(params, presynaptic={"mepp_rate_per_s": pre.mepp_rate_per_s * (1.0 - spec.botulinum_fraction)})

@@ -444,8 +444,7 @@ class LabScene(Scene):
         if n >= 4:
             lvl = pal.danger if dec > 10 else pal.ok
             text = f"Decrement 1st to 4th: {dec:.0f}%" + (" (abnormal, over 10%)" if dec > 10 else " (normal)")
-            tx.draw_text(surface, text, (inner.x + 2, inner.y), tx.fit_size(text, inner.w - 4, 16, 11), lvl,
-                         shadow=False)
+            tx.draw_text(surface, text, (inner.x + 2, inner.y), 16, lvl, shadow=False, max_w=inner.w - 4)
 
     def draw_table(self, surface, pal) -> None:
         rect = self.rects["table"]
@@ -455,6 +454,12 @@ class LabScene(Scene):
                 ("fibres_fired_percent", "fired %", "{:.0f}"), ("quantal_content", "quanta", "{:.0f}"),
                 ("focus_epp_mV", "EPP mV", "{:.1f}"), ("focus_needed_mV", "needed", "{:.1f}"),
                 ("force_percent", "force %", "{:.0f}"))
+        # as many columns as fit, in order of importance (the rest are in the CSV export)
+        need = [max(tx.text_size(head, 15)[0], tx.text_size("-888.88", 15)[0]) + 10 for _, head, _ in cols]
+        k = len(cols)
+        while k > 2 and sum(need[:k]) > inner.w:
+            k -= 1
+        cols = cols[:k]
         cw = inner.w / len(cols)
         lh = tx.line_height(15) + 1
         for j, (_, head, _) in enumerate(cols):
@@ -489,7 +494,9 @@ class LabScene(Scene):
             lines.append(f"Mark A {ta:.2f} ms {va:.1f} mV (click again for B)")
         y = inner.y
         for line in lines:
-            tx.draw_text(surface, line, (inner.x, y), tx.fit_size(line, inner.w, 16, 11), pal.text, shadow=False)
+            if y + tx.line_height(16) > inner.bottom:
+                break
+            tx.draw_text(surface, line, (inner.x, y), 16, pal.text, shadow=False, max_w=inner.w)
             y += tx.line_height(16)
         if self.message:
             col = {"info": pal.text_dim, "ok": pal.ok, "warn": pal.warn, "danger": pal.danger}[self.message_level]

@@ -29,7 +29,7 @@ from game.view.hud import HUD_INFO, ControlRow, Hud, breath_phase, patient_pose,
 from game.view.input import ACTION_INFO
 from game.app.lens_player import LensPlayer, junction_from_sim
 from game.view.lens_view import LensView, draw_chain, draw_lens_caption
-from game.view.widgets import format_duration
+from game.view.widgets import format_clock, format_duration
 
 FREQUENCIES = (0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0)
 CA_STEP_mM = 0.25
@@ -54,10 +54,12 @@ class PlayScene(Scene):
     name = "play"
 
     def __init__(self, ctx, level, seed: int | None = None, *, record: str | Path | None = None,
-                 level_path: str | None = None) -> None:
+                 level_path: str | None = None, class_level=None) -> None:
         super().__init__(ctx)
         self.level = level
         self.level_path = level_path
+        self.class_level = class_level      # a joined class's level: the finished attempt goes to its outbox
+        self.class_reported = False
         self.seed = ctx.seed if seed is None else seed
         self.run = LevelRun(level, self.seed)
         self.pace = float(level.pace_model_s_per_play_s)
@@ -270,7 +272,7 @@ class PlayScene(Scene):
         return Push(make("pause", self.ctx, self))
 
     def restart(self) -> "PlayScene":
-        return PlayScene(self.ctx, self.level, self.seed, level_path=self.level_path)
+        return PlayScene(self.ctx, self.level, self.seed, level_path=self.level_path, class_level=self.class_level)
 
     def resumed(self, result):
         if isinstance(result, tuple) and result and result[0] == "restart":
@@ -429,13 +431,23 @@ class PlayScene(Scene):
             self.hud.log.push(line.text, line.t_s, LOG_LEVELS.get(line.level, "info"))
         self.log_seen = len(log)
 
+    def report_class_attempt(self) -> None:
+        """A class level's finished attempt goes to the outbox (once); sending happens in the background."""
+        if self.class_level is None or self.class_reported:
+            return
+        self.class_reported = True
+        from game.app.classplay import report_attempt
+        report_attempt(self.ctx, self.class_level, self.actions_log, self.run.summary(), self.wall_s)
+
     def finish(self):
         summary = self.run.summary()
         self.final_summary = summary
         if self.run.outcome == "won":
             self.ctx.audio.play("success")
+        self.report_class_attempt()
         return Replace(make("debrief", self.ctx, self.level, summary, list(self.run.log), self.wall_s,
-                                    level_path=self.level_path, seed=self.seed, moves=list(self.actions_log)))
+                            level_path=self.level_path, seed=self.seed, moves=list(self.actions_log),
+                            class_level=self.class_level))
 
     # -- controls panel ---------------------------------------------------------------------------------------
     def control_rows(self) -> list[ControlRow]:
@@ -489,8 +501,11 @@ class PlayScene(Scene):
         inhibition = r.ache_inhibition
         self.lens_view.draw(surface, self.player, pal, force=r.force, reduced_motion=reduced, inhibition=inhibition,
                             frame_s=1 / 60)
-        draw_lens_caption(surface, R["lens"], self.player, pal, self.clock.speed, self.clock.paused)
-        draw_chain(surface, R["chain"], self.player, pal)
+        draw_lens_caption(surface, R["caption"], self.player, pal, self.clock.speed, self.clock.paused)
+        mepp = self.player.current is not None and self.player.current.mepp
+        draw_chain(surface, R["chain"], self.player, pal,
+                   status="A spontaneous quantum: one vesicle leaked out with no impulse, so no step of the chain "
+                          "runs; it gives a tiny end-plate potential (a MEPP)." if mepp else "")
         # model clock, interpolated between the last two steps
         a = self.clock.alpha if not self.clock.paused else 1.0
         t_show = self.prev_t + (r.t_s - self.prev_t) * a if self.run.t_s >= self.prev_t else r.t_s
@@ -532,7 +547,7 @@ class PlayScene(Scene):
         if not tasks:
             nxt = next((t for t in self.level.demand if t.start_s > r.t_s), None)
             if nxt is not None:
-                upcoming = f"Next: {nxt.name} in {format_duration(nxt.start_s - r.t_s)} ({nxt.force_fraction * 100:.0f}%)"
+                upcoming = f"Next: {nxt.name} in {format_clock(nxt.start_s - r.t_s)} ({nxt.force_fraction * 100:.0f}%)"
         self.hud.draw_force(surface, R["force"], pal, r.t_s, task, r.demand, upcoming)
         rows = self.control_rows()
         targets = self.focus_targets() if self.focus is not None else []
