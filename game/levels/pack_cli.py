@@ -11,7 +11,8 @@ from game.levels.packs import PackError, build_pack, install_pack, list_packs, r
 
 def register(sub) -> dict:
     pack = sub.add_parser("pack", help="level packs: build, install, list or remove")
-    verbs = pack.add_subparsers(dest="pack_command", metavar="ACTION", required=True)
+    verbs = pack.add_subparsers(dest="pack_command", metavar="ACTION", required=True,
+                                help="what to do with packs (below)")
     b = verbs.add_parser("build", help="check a pack folder and write it as one .endplate file")
     b.add_argument("folder", metavar="DIR", help="the pack folder (pack.toml and its level files)")
     b.add_argument("-o", "--output", required=True, metavar="FILE", help="the pack file to write, e.g. week3.endplate")
