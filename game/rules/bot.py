@@ -591,12 +591,13 @@ def write_record(record: str, level: Level, seed: int, moves: list[dict]) -> Non
         os.unlink(tmp)
 
 
-def run_check_level(paths: Sequence[str], seed: int = 1, as_json: bool = False, out: TextIO = sys.stdout,
+def run_check_level(paths: Sequence[str], seed: int = 1, as_json: bool = False, out: TextIO | None = None,
                     player: str = "bot", record: str | None = None, err: TextIO | None = None) -> int:
     """`check-level`: one line (or, with `as_json`, one JSON object in a list) per level. With the bot: 0 if
     every level is winnable, 1 if any is not; with another player, 0 once every level was played. 2 if a
     level file is invalid (the loader's messages are printed) or an option is wrong. With one level,
     `record` writes the player's moves as a replay file (never over an existing file)."""
+    out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     files = _files(paths)
     if not files:
