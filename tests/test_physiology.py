@@ -507,7 +507,7 @@ def test_check41_temperature_q10_and_mg_transmission():
 def test_check42_ice_pack_lifts_a_myasthenic_eyelid_only():
     # the ice-pack test: 2 min of ice on a drooping lid improves ptosis in ~80–90% of ocular MG (Golnik et
     # al. 1999, Ophthalmology 106:1282; Kearsey et al. 2010); a drooping lid (ocular MG, 40% of receptors
-    # left): force right after the ice ≥ 1.25× before, a smaller decrement, back near baseline 5 min
+    # left): force right after the ice ≥ 1.25× before, a smaller decrement, back near baseline 10 min
     # later; a healthy lid does not change (± 5%)
     mg = ex.ice_pack(Setup(spec=WorldSpec(condition="mg-ocular", achr_fraction=0.4, muscle_group="eyelid",
                                           n_fibers=LAB_FIBRES), seed=1))
