@@ -187,8 +187,9 @@ class FormView:
             self._field((spec.key,), spec, 0)
         self.placed = [(el, el.relative_rect.x, el.relative_rect.y) for el in self.container.get_container().elements]
         if s.session.doc.read_only:             # a campaign level: readable, not editable (Save as copy first)
-            for el in self.bindings:
-                el.disable()
+            for el, b in self.bindings.items():
+                if b.role != "open":               # looking at another item is still allowed
+                    el.disable()
         self.relayout()
         bar = self.container.vert_scroll_bar
         if old_scroll is not None and bar is not None:
