@@ -108,10 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     from game.sim.spec import CONDITIONS, DRUGS, MUSCLE_GROUPS
 
     p = Parser(prog="endplate", description="Endplate: the neuromuscular junction and myasthenia gravis, as a game and a simulation.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser,
+                             help="one of the commands below (none: the game)")
 
-    play = sub.add_parser("play", help="play one level (LEVEL is a level file)")
-    play.add_argument("level", metavar="LEVEL", help="a level file, e.g. levels/04-ptosis.toml")
+    play = sub.add_parser("play", help="play one level (LEVEL is a level file), or a class's levels (--class)")
+    play.add_argument("level", metavar="LEVEL", nargs="?", default=None,
+                      help="a level file, e.g. levels/04-ptosis.toml (not with --class)")
     add_seed(play)
     play.add_argument("--headless", action="store_true", help="run without a window (dummy video driver)")
     play.add_argument("--seconds", type=_number(0.02, 3600.0, "a number of seconds"), default=None,
@@ -122,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--force", action="store_true", help="replace existing --record / --screenshot files")
     play.add_argument("--fire", choices=("none", "single", "train"), default="none",
                       help="headless only: fire the nerve (one impulse each second, or a held train) while running")
+    play.add_argument("--class", dest="class_url", metavar="URL", help="join a class server and play its levels in order")
+    play.add_argument("--code", help="with --class: the session's join code")
+    play.add_argument("--nickname", help="with --class: your nickname (1-24 characters)")
+    play.add_argument("--quiz", default="skip", metavar="SPEC",
+                      help="with --class --headless: answer the quizzes: skip, right, wrong or e.g. pre:wrong,post:right")
 
     ex = sub.add_parser("experiment", help="run a lab protocol on the model")
     ex.add_argument("protocol", choices=PROTOCOLS, metavar="PROTOCOL", help="one of: " + ", ".join(PROTOCOLS))
@@ -284,8 +291,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if problem := no_display():
                     raise CliError(problem)
                 return run_game()
+            case "play" if args.class_url is not None or args.code or args.nickname:
+                from game.app.main import run_class_play
+                return run_class_play(args)
             case "play":
                 from game.app.main import run_play
+                if args.level is None:
+                    raise CliError("play: expected a LEVEL file, or --class URL --code CODE --nickname NAME")
                 return run_play(args)
             case "experiment":
                 return run_experiment(args)

@@ -350,7 +350,9 @@ def test_unreadable_autosave_is_ignored_with_warning(store: Store, db_path: Path
     with _raw(db_path) as conn:
         conn.execute("INSERT INTO autosaves VALUES (?, 'L1', '2020-01-01T00:00:00+00:00', '[1, 2')", (pid,))
     assert store.load_autosave(pid) is None
-    assert "Autosave" in store.warnings[-1]
+    assert "autosave" in store.warnings[-1] and "set aside" in store.warnings[-1]
+    kept = store._db.execute("SELECT value FROM meta WHERE key LIKE 'autosave-set-aside:%'").fetchone()
+    assert kept is not None and "[1, 2" in kept[0]          # kept for rescue, out of the slot
 
 
 # --------------------------------------------------------------------------- CSV report

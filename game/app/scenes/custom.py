@@ -47,13 +47,16 @@ class CustomLevelsScene(Scene):
         p = self.ctx.profile
         if p is None or e.level is None:
             return ""
+        from game.levels.campaign import level_kind
+
+        kind = level_kind(e.level, e.pack_id)
         try:
-            tries = self.ctx.store.attempts(p.id, e.level.id)
+            best = self.ctx.store.best_of_kind(p.id, e.level.id, kind, e.pack_id)
         except Exception:       # a store problem must not hide the list
             return ""
-        if not tries:
+        if best is None:
             return "not played yet"
-        return f"best {max(a.score for a in tries)} points, {max(a.stars for a in tries)}/3 stars"
+        return f"best {best.score} points, {best.stars}/3 stars"
 
     def _items(self) -> list[Item]:
         items: list[Item] = []

@@ -54,6 +54,9 @@ class MenuScene(Scene):
                  help="Levels made by you or your teacher (your levels folder and installed packs): play or edit them."),
             Item("Level editor", on_activate=lambda: Push(make("editor-start", self.ctx)),
                  help="Make a level: a new one from a template, one of your own, or a copy of a campaign level."),
+            Item("Join a class", on_activate=lambda: Push(make("class", self.ctx) if self.ctx.class_run is not None
+                                                          else make("join", self.ctx)),
+                 help="Your teacher runs a class server: type its address, the join code and your nickname."),
             Item("Player", on_activate=lambda: Push(ProfileScene(self.ctx)),
                  help="Your nickname and class code (no account, no password); results are saved under it."),
             Item("Settings", on_activate=lambda: Push(make("settings", self.ctx)),
@@ -146,6 +149,9 @@ class ProfileScene(Scene):
                           Item("Export results (CSV)", on_activate=self._export,
                                help="Save the results of this class (or everyone, without a class code) as a "
                                     "spreadsheet file for your teacher."),
+                          Item("Save results file", on_activate=self._results_file,
+                               help="No network in class? Save your class results as a file for your teacher to "
+                                    "import (new file, in the exports folder)."),
                           Item("Back", on_activate=lambda: Pop(), help="Back to the menu.")], "Player", width=620)
 
     def _sign_in(self):
@@ -168,11 +174,26 @@ class ProfileScene(Scene):
             path = folder / f"{stem}-{k}.csv"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            rows = self.ctx.store.export_results_csv(path, code)
+            rows = self.ctx.store.export_results_csv(path, code, titles={lv.id: lv.title for lv in self.ctx.levels})
         except Exception as err:        # a bad class code or a full disk: say so, keep running
             self.form.say(str(err).split(": ", 1)[-1], "danger")
             return None
         self.form.say(f"{rows} results saved to {path}", "ok")
+        return None
+
+    def _results_file(self):
+        """Every class result on this computer (sent or not) as results files for the teacher's import."""
+        from game.netclient.classrun import save_results_files
+
+        try:
+            paths = save_results_files(self.ctx.store, self.ctx.export_dir())
+        except Exception as err:        # a full disk or a read-only folder: say so, keep running
+            self.form.say(f"Results file not saved: {err}", "danger")
+            return None
+        if not paths:
+            self.form.say("No class results on this computer yet (join a class first).", "warn")
+        else:
+            self.form.say(f"Saved {len(paths)} file(s): {paths[0]}" if len(paths) > 1 else f"Saved {paths[0]}", "ok")
         return None
 
     def resize(self, size: tuple[int, int]) -> None:

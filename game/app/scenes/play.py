@@ -54,10 +54,12 @@ class PlayScene(Scene):
     name = "play"
 
     def __init__(self, ctx, level, seed: int | None = None, *, record: str | Path | None = None,
-                 level_path: str | None = None) -> None:
+                 level_path: str | None = None, class_level=None) -> None:
         super().__init__(ctx)
         self.level = level
         self.level_path = level_path
+        self.class_level = class_level      # a joined class's level: the finished attempt goes to its outbox
+        self.class_reported = False
         self.seed = ctx.seed if seed is None else seed
         self.run = LevelRun(level, self.seed)
         self.pace = float(level.pace_model_s_per_play_s)
@@ -270,7 +272,7 @@ class PlayScene(Scene):
         return Push(make("pause", self.ctx, self))
 
     def restart(self) -> "PlayScene":
-        return PlayScene(self.ctx, self.level, self.seed, level_path=self.level_path)
+        return PlayScene(self.ctx, self.level, self.seed, level_path=self.level_path, class_level=self.class_level)
 
     def resumed(self, result):
         if isinstance(result, tuple) and result and result[0] == "restart":
@@ -429,13 +431,23 @@ class PlayScene(Scene):
             self.hud.log.push(line.text, line.t_s, LOG_LEVELS.get(line.level, "info"))
         self.log_seen = len(log)
 
+    def report_class_attempt(self) -> None:
+        """A class level's finished attempt goes to the outbox (once); sending happens in the background."""
+        if self.class_level is None or self.class_reported:
+            return
+        self.class_reported = True
+        from game.app.classplay import report_attempt
+        report_attempt(self.ctx, self.class_level, self.actions_log, self.run.summary(), self.wall_s)
+
     def finish(self):
         summary = self.run.summary()
         self.final_summary = summary
         if self.run.outcome == "won":
             self.ctx.audio.play("success")
+        self.report_class_attempt()
         return Replace(make("debrief", self.ctx, self.level, summary, list(self.run.log), self.wall_s,
-                                    level_path=self.level_path, seed=self.seed, moves=list(self.actions_log)))
+                            level_path=self.level_path, seed=self.seed, moves=list(self.actions_log),
+                            class_level=self.class_level))
 
     # -- controls panel ---------------------------------------------------------------------------------------
     def control_rows(self) -> list[ControlRow]:
