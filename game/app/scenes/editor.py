@@ -439,18 +439,17 @@ class FormView:
         self._error(path, indent)
 
     # -- keeping widgets in step with the document (undo, redo, timeline drags) ---------------------------
-    def sync(self) -> None:
+    def sync(self, focused_too: bool = False) -> None:
+        """Show the document's values in the widgets; the field being typed into keeps its text unless
+        `focused_too` (after an undo or redo, which changed what it shows)."""
         s = self.scene
         for key, el in self.values.items():
             b = self.bindings.get(el)
             if b is None:
                 continue
             value = s.session.get(b.path, None)
-            if isinstance(el, UITextEntryLine):
-                if not el.is_focused and el.get_text() != show_value(value):
-                    el.set_text(show_value(value))
-            elif isinstance(el, UITextEntryBox):
-                if not el.is_focused and el.get_text() != show_value(value):
+            if isinstance(el, (UITextEntryLine, UITextEntryBox)):
+                if (focused_too or not el.is_focused) and el.get_text() != show_value(value):
                     el.set_text(show_value(value))
             elif isinstance(el, UIHorizontalSlider):
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and b.spec is not None:
@@ -509,6 +508,7 @@ class EditorScene(Scene):
         self.rects: dict[str, pygame.Rect] = {}
         self.selected: int | None = None
         self.open_items: dict[str, int] = {}       # list path -> the item whose fields a long list shows
+        self.sync_focused = False
         self.drag: dict | None = None
         self.last_click = (-10.0, (0, 0))
         self.cursor_t: float | None = None
@@ -715,8 +715,10 @@ class EditorScene(Scene):
         s = self.session
         if key == "undo":
             s.undo()
+            self.sync_focused = True
         elif key == "redo":
             s.redo()
+            self.sync_focused = True
         elif key == "save":
             if s.doc.read_only:
                 s.save_copy()
@@ -1017,9 +1019,10 @@ class EditorScene(Scene):
             if shape != self.seen_shape:
                 self._rebuild_form()
             else:
-                self.view.sync()
+                self.view.sync(focused_too=self.sync_focused)
                 self.view.relayout()
                 self._update_section_labels()
+            self.sync_focused = False
         self.ui.update(frame_s)
         return None
 
