@@ -178,13 +178,15 @@ def test_check_warnings():
     w = warnings_for(level, [r("bot", True, 0), r("idle", True)])
     assert any("without any treatment" in x for x in w) and any("doing nothing" in x for x in w)
     assert warnings_for(level, [r("bot", True, 1), r("idle", False)]) == []
+    w = warnings_for(level, [r("bot", True, 1), r("untreated", True), r("idle", False)])
+    assert len(w) == 1 and "without any treatment" in w[0]
 
 
 def test_check_run_with_progress_and_cancel():
     level = load_level(LEVELS_DIR / "01-healthy-junction.toml")
     seen = []
     report = run_check(level, seeds=(1,), progress=lambda f, what: seen.append(f))
-    assert [x.who for x in report.results] == ["bot", "idle"]
+    assert [x.who for x in report.results] == ["bot", "idle"]          # level 1 offers no treatment
     assert report.results[0].won and not report.results[1].won
     assert seen[-1] == 1.0 and seen == sorted(seen)
     from game.editor.runs import Cancelled

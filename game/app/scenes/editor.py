@@ -595,7 +595,7 @@ class EditorScene(Scene):
                   ("saveas", "Save as...", "Choose the file to save to"),
                   ("undo", "Undo", "Ctrl+Z"), ("redo", "Redo", "Ctrl+Shift+Z or Ctrl+Y"),
                   ("play", "Test play (F5)", "Play the draft in the real play screen; Esc comes back"),
-                  ("check", "Check (F6)", "The bot plays seeds 1-5, and an idle player"),
+                  ("check", "Check (F6)", "The bot plays seeds 1-5 (and once without treatments); an idle player too"),
                   ("back", "Back", "Back to the menu (Esc); unsaved work stays as a draft")]
         for key, text, tip in labels:
             bw = tx.text_size(text, BODY)[0] + 20
@@ -1227,7 +1227,7 @@ class EditorScene(Scene):
         r = self.rects["check"]
         if r.h < 30:
             return
-        self._panel(surface, pal, r, "Check (F6): the bot at seeds 1-5, and an idle player")
+        self._panel(surface, pal, r, "Check (F6): the bot at seeds 1-5, without treatments, and an idle player")
         y = r.y + tx.line_height(SMALL) + 12
         x = r.x + 10
         w = r.w - 20
