@@ -523,6 +523,9 @@ class EditorScene(Scene):
 
     # -- layout and the UI manager ---------------------------------------------------------------------
     def resize(self, size: tuple[int, int]) -> None:
+        if (self.ui is not None and tuple(size) == tuple(self.size) and self.palette_name == self.ctx.settings.palette
+                and abs(self.text_scale - tx.get_text_scale()) < 1e-9):
+            return                      # back from a test play, same window: keep the widgets (and focus)
         self.size = size
         self._build_ui()
 
@@ -633,6 +636,12 @@ class EditorScene(Scene):
                 self.section_buttons[b] = i
                 x += bw + 4
             y += widget_h(SMALL) + 4
+
+    def show_section(self, index: int) -> None:
+        """Show another section of the form."""
+        self.section = index
+        self._build_sections()
+        self._rebuild_form()
 
     def _rebuild_form(self, focus: str | None = None) -> None:
         """The current section's fields made again (after a change of shape: an item added, removed...)."""
