@@ -44,7 +44,7 @@ from game.levels.loader import LEVELS_DIR
 from game.ui.widgets import Form, Item, draw_backdrop
 from game.view import text as tx
 from game.view.hud import patient_pose
-from game.view.palette import Palette, mix, with_alpha
+from game.view.palette import Palette, mix
 from game.view.patient import draw_patient
 
 THEME_PATH = Path(__file__).resolve().parents[3] / "assets" / "editor-theme.json"
@@ -160,7 +160,6 @@ class FormView:
         self.container: UIScrollingContainer | None = None
         self.bindings: dict[Any, Binding] = {}
         self.values: dict[str, Any] = {}          # path key -> the value widget
-        self.shape: Any = None
         self.y = 0
         self.placed: list[tuple[Any, int, int]] = []       # (element, x, y without the error lines above it)
         self.slots: list[tuple[int, tuple, int]] = []      # (y, path, indent): where a field's error goes
@@ -196,7 +195,6 @@ class FormView:
             bar.start_percentage, bar.scroll_position = old_scroll
             bar.target_scroll_position = old_scroll[1]
             bar.has_moved_recently = True
-        self.shape = self.scene.shape_of(fields)
 
     def _bind(self, element: Any, binding: Binding) -> Any:
         self.bindings[element] = binding
@@ -263,7 +261,6 @@ class FormView:
         self.container.set_scrollable_area_dimensions((self.width, self.y + shift(self.y) + 40))
 
     def _field(self, path: tuple, spec: FieldSpec, indent: int) -> None:
-        s = self.scene
         if spec.kind == "table":
             self._table(path, spec, indent)
         elif spec.kind in ("tables", "union"):
@@ -370,7 +367,7 @@ class FormView:
         for i, _ in enumerate(items):
             self._scalar((*path, i), item_spec, indent + 14, f"{i + 1}.", tools=(path, i, len(items)),
                          tip=spec.tooltip)
-        self._button(f"+ Add", indent + 14, 120, Binding("add", path, spec), spec.description)
+        self._button("+ Add", indent + 14, 120, Binding("add", path, spec), spec.description)
         self.y += self.row_h + 4
 
     def _scalar(self, path: tuple, spec: FieldSpec, indent: int, label: str, tools=None, tip: str = "") -> None:
@@ -688,9 +685,6 @@ class EditorScene(Scene):
         keys = {f.key for f in fields}
         out.extend(sorted((k, v) for k, v in self.open_items.items() if k.split(".")[0] in keys))
         return tuple(out)
-
-    def _error_keys(self) -> tuple:
-        return tuple(sorted({p.location for p in self.session.problems}))
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def enter(self) -> None:
