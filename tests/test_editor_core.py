@@ -2,7 +2,6 @@
 schema, per-field errors, safe saving, drafts, the preview and the check, and the CLI commands."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest

@@ -10,7 +10,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402
 import pytest  # noqa: E402
-from pygame_gui.elements import UILabel, UITextEntryLine  # noqa: E402
+from pygame_gui.elements import UITextEntryLine  # noqa: E402
 
 from game.app.app import App  # noqa: E402
 from game.app.context import AppContext  # noqa: E402
