@@ -60,7 +60,7 @@ def _ca_levels(text: str) -> list[float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from game.sim.experiments import PROTOCOLS
+    from game.sim.experiments import LAB_FIBERS, PROTOCOLS
     from game.sim.spec import CONDITIONS, DRUGS, MUSCLE_GROUPS
 
     p = argparse.ArgumentParser(prog="endplate", description="Endplate: the neuromuscular junction and myasthenia gravis, as a game and a simulation.")
@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--seed", type=int, default=1)
     ex.add_argument("--condition", choices=CONDITIONS, default="healthy", metavar="NAME", help="one of: " + ", ".join(CONDITIONS))
     ex.add_argument("--muscle", choices=MUSCLE_GROUPS, default="limb", metavar="GROUP", help="one of: " + ", ".join(MUSCLE_GROUPS))
-    ex.add_argument("--fibers", type=_positive(int, 5000), default=200, help="fibres in the muscle (default 200)")
+    ex.add_argument("--fibers", type=_positive(int, 5000), default=LAB_FIBERS, help=f"fibres in the muscle (default {LAB_FIBERS})")
     ex.add_argument("--achr-fraction", type=_positive(float, 1.5), default=None, help="functional AChR relative to healthy (0–1.5)")
     ex.add_argument("--ache-inhibition", type=_fraction, default=0.0, help="fraction of AChE activity blocked directly (0–1)")
     ex.add_argument("--ca", type=_concentration, default=2.0, help="bath Ca2+ in mM (default 2)")
