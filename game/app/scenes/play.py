@@ -28,6 +28,7 @@ from game.view.hud import HUD_INFO, ControlRow, Hud, breath_phase, patient_pose,
 from game.view.input import ACTION_INFO
 from game.app.lens_player import LensPlayer, junction_from_sim
 from game.view.lens_view import LensView, draw_chain, draw_lens_caption
+from game.view.patient import appearance_of
 from game.view.widgets import format_clock, format_duration
 
 FREQUENCIES = (0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0)
@@ -453,6 +454,10 @@ class PlayScene(Scene):
         pose = patient_pose(self.level.muscle_group, r.force, r.demand,
                             crisis=r.myasthenic_crisis or r.cholinergic_crisis, side_effects=side,
                             breath_phase=0.25 if reduced else breath_phase(self.wall_s))
+        pose.update(appearance_of(self.level.patient))
+        pose["ventilated"] = bool(r.ventilated)
+        unwell = self.level.patient.condition != "healthy"
+        pose["mood"] = -0.2 if (r.myasthenic_crisis or r.cholinergic_crisis or r.ventilated) else (0.3 if unwell else 0.8)
         status = ""
         if r.myasthenic_crisis:
             status = "Myasthenic crisis: breathing fails"
