@@ -19,7 +19,7 @@ import pygame
 from game.view import text as tx
 from game.view.palette import DASHES, Palette, draw_dashed_line, mix
 from game.view.patient import draw_patient
-from game.view.widgets import (EventLog, Gauge, ModelClock, Oscilloscope, StripChart, Trace, Tooltip, draw_panel,
+from game.view.instruments import (EventLog, Gauge, ModelClock, Oscilloscope, StripChart, Trace, Tooltip, draw_panel,
                                format_duration)
 
 HUD_INFO: dict[str, tuple[str, str]] = {

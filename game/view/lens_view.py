@@ -526,7 +526,7 @@ def draw_chain(surface: pygame.Surface, rect: pygame.Rect, player: Any, pal: Pal
     """The six steps of transmission as a chain of chips: done ones ticked, the current one highlighted,
     the broken one crossed out; the plain sentence for the current step (or the failure) below.
     Returns the chip rects (for hover)."""
-    from game.view.widgets import draw_panel
+    from game.view.instruments import draw_panel
 
     inner = draw_panel(surface, rect, pal, None, alpha=245)
     current = player.step_index()

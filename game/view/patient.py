@@ -216,9 +216,14 @@ def draw_patient(surface: pygame.Surface, rect: pygame.Rect, palette: Palette | 
     face_r.midtop = (int(cx), int(head_cy - head_ry))
     # hair behind the head (long hair, a bun)
     if hair == "long":
-        back = pygame.Rect(0, 0, int(head_rx * 2.3), int(head_ry * 2.25))
+        back = pygame.Rect(0, 0, int(head_rx * 2.3), int(head_ry * 1.3))
         back.midtop = (int(cx), int(head_cy - head_ry * 1.04))
         pygame.draw.rect(surface, hair_col, back, border_radius=int(head_rx * 0.9))
+        for sgn in (-1, 1):                 # two curtains falling to the shoulders beside the neck
+            side = pygame.Rect(0, 0, int(head_rx * 0.62), int(head_ry * 1.55))
+            side.top = int(head_cy - head_ry * 0.2)
+            side.centerx = int(cx + sgn * head_rx * 0.86)
+            pygame.draw.rect(surface, hair_col, side, border_radius=int(head_rx * 0.3))
     elif hair == "bun":
         pygame.draw.circle(surface, hair_col, (cx, head_cy - head_ry * 1.05), head_rx * 0.42)
     square = face == "square"

@@ -22,13 +22,13 @@ from game.sim.experiments import decrement_percent
 from game.sim.params import DEFAULT
 from game.sim.spec import CONDITIONS, DRUGS, WorldSpec
 from game.sim.world import Sim
-from game.ui.widgets import Form, Item
+from game.ui.forms import Form, Item
 from game.view import text as tx
 from game.view.hud import Hud
 from game.app.lens_player import LensPlayer, junction_from_sim, membrane_trace
 from game.view.lens_view import LensView, draw_lens_caption
 from game.view.palette import DASHES, draw_dashed_line, mix
-from game.view.widgets import Oscilloscope, StripChart, Trace, draw_panel, format_model_time
+from game.view.instruments import Oscilloscope, StripChart, Trace, draw_panel, format_model_time
 
 CONDITION_LABELS = {"healthy": "Healthy", "mg-ocular": "MG, ocular", "mg-moderate": "MG, moderate",
                     "mg-severe": "MG, severe"}

@@ -29,7 +29,7 @@ from game.view.input import ACTION_INFO
 from game.app.lens_player import LensPlayer, junction_from_sim
 from game.view.lens_view import LensView, draw_chain, draw_lens_caption
 from game.view.patient import appearance_of
-from game.view.widgets import format_clock, format_duration
+from game.view.instruments import format_clock, format_duration
 
 FREQUENCIES = (0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0)
 CA_STEP_mM = 0.25

@@ -1,4 +1,4 @@
-"""HUD widgets, each drawn into a rect with a title and units.
+"""Instruments for the HUD (charts, gauges, the model clock, the event log, tooltips, chips), each drawn into a rect with a title and units.
 
 Every widget is a small object holding only its configuration (and, for :class:`EventLog`, its lines);
 ``draw(surface, rect, ...)`` draws it. Nothing here reads the model: pass numbers and numpy arrays in.
@@ -706,7 +706,7 @@ class Gauge:
         vr = tx.draw_text(surface, value_txt, (inner.right, inner.y), size, pal.text, anchor="topright", shadow=False)
         state_word = {"ok": "", "warn": "LOW" if self.low_is_bad else "HIGH",
                       "danger": ("VERY LOW" if self.low_is_bad else "VERY HIGH")}[lvl]
-        icon_w = 0
+        title_right = vr.left - 8
         if state_word:
             word_w = tx.text_size(state_word, size * 0.85)[0]
             if inner.w - vr.w - word_w - 40 < tx.text_size(self.title, size)[0]:
@@ -716,10 +716,11 @@ class Gauge:
                 sw = tx.draw_text(surface, state_word, (x, inner.y), size * 0.85, col, anchor="topright",
                                   shadow=False)
                 x = sw.left
-            _status_icon(surface, lvl, (x - 11, inner.y + lh * 0.45), max(5, lh * 0.38), pal)
-            icon_w = vr.right - x + 8 + 24
+            r_icon = max(5, lh * 0.38)
+            _status_icon(surface, lvl, (x - 4 - r_icon, inner.y + lh * 0.45), r_icon, pal)
+            title_right = x - 10 - 2 * r_icon
         tx.draw_text(surface, self.title, (inner.x, inner.y), size, pal.text_dim, shadow=False,
-                     max_w=max(0, inner.w - (vr.w + icon_w) - 4))
+                     max_w=max(0, int(title_right - inner.x)))
         # bar
         gap = 8 if marker is not None else 3       # room for the marker's triangle under the title
         bar_h = max(4, min(16, inner.h - lh - gap - 6))
