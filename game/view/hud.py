@@ -188,7 +188,9 @@ class Hud:
                                note=note)
 
     def draw_gauges(self, surface, rect, pal, *, rrp: float, ache: float, side: float, antibody: float,
-                    drugs: dict[str, float], side_limit: float | None = None, show_antibody: bool = True) -> None:
+                    drugs: dict[str, float], side_limit: float | None = None, show_antibody: bool = True,
+                    names: dict[str, str] | None = None) -> None:
+        """`names`: display names of the drugs (ids such as "pyridostigmine-er" are never shown)."""
         names = ["rrp", "ache", "side"] + (["antibody"] if show_antibody else [])
         n = len(names)
         gap = 4
@@ -200,7 +202,7 @@ class Hud:
             if name == "rrp":
                 self.rrp.draw(surface, r, rrp, pal)
             elif name == "ache":
-                note = ", ".join(f"{k} {v * 100:.0f}%" for k, v in sorted(drugs.items(), key=lambda kv: -kv[1])
+                note = ", ".join(f"{(names or {}).get(k, k.replace('-', ' ').capitalize())} {v * 100:.0f}%" for k, v in sorted(drugs.items(), key=lambda kv: -kv[1])
                                  if v > 0.005) or None
                 self.ache.draw(surface, r, ache, pal, note=note)
             elif name == "side":

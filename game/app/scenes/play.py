@@ -510,6 +510,7 @@ class PlayScene(Scene):
         limit = self.level.lose.max_side_effects
         self.hud.draw_gauges(surface, R["gauges"], pal, rrp=r.rrp_fraction, ache=r.ache_inhibition, side=side,
                              antibody=r.antibody, drugs=r.drug_inhibition, side_limit=limit if limit < 1 else None,
+                             names=_drug_names(),
                              show_antibody=self.level.patient.condition != "healthy")
         self.hud.draw_log(surface, R["log"], pal)
         if self.lens_view.labels:                      # L: the structures are named, and the legend shown
@@ -645,6 +646,12 @@ TREAT_HELP = {
     "thymectomy": "Removing the thymus lowers antibody production over months.",
     "ventilation": "A machine breathes for the patient while the muscles are too weak.",
 }
+
+
+def _drug_names() -> dict[str, str]:
+    from game.rules.session import LABELS
+
+    return dict(LABELS)
 
 
 def _label_words(kind: str) -> list[str]:
