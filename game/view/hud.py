@@ -50,7 +50,7 @@ def play_layout(size: Sequence[int]) -> dict[str, pygame.Rect]:
     cap_h = tx.line_height(17) + tx.line_height(16) + 8
     lens = pygame.Rect(m, m, left_w, lens_all.h - cap_h)
     caption = pygame.Rect(m, lens.bottom, left_w, cap_h)
-    chain_h = max(44, tx.line_height(17) * 2 + 22)
+    chain_h = max(44, tx.line_height(17) * 2 + 30)
     chain = pygame.Rect(m, lens_all.bottom + m // 2 + 2, left_w, chain_h)
     by = chain.bottom + m
     bh = h - by - m

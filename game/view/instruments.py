@@ -51,8 +51,8 @@ def draw_panel(surface: pygame.Surface, rect: pygame.Rect, palette: Palette | No
     inner = rect.inflate(-2 * pad, -2 * pad)
     if title and rect.h >= 28:
         size = tx.fit_size(title, inner.w, title_size, 10)
-        r = tx.draw_text(surface, title, (inner.x, inner.y), size, pal.text, shadow=False)
-        if units:
+        r = tx.draw_text(surface, title, (inner.x, inner.y), size, pal.text, shadow=False, max_w=inner.w)
+        if units and inner.right - (r.right + 8) >= tx.text_size(f"({units})", size * 0.85)[0]:
             tx.draw_text(surface, f"({units})", (r.right + 8, r.bottom), size * 0.85, pal.text_dim, anchor="bottomleft",
                          shadow=False)
         inner = pygame.Rect(inner.x, r.bottom + max(2, pad // 2), inner.w, max(0, inner.bottom - r.bottom - pad // 2))
@@ -502,6 +502,7 @@ class StripChart:
         self.window_s = window_s
         self.y_range = y_range
         self.auto_y = False            # scale the y axis to the demands and the force shown
+        self.demand_max = 0.0          # the largest demand of the level (auto_y keeps it visible all along)
         self.legend_bottom = 0         # lowest y the legend used inside the plot (after a draw)
         self.display_scale = display_scale
         self.band = band
@@ -540,7 +541,7 @@ class StripChart:
             # the scale follows what is shown: small demands (2-3%) stay visible, a full twitch still fits
             seen = float(np.max(f_arr[t_arr >= t0])) if n and (t_arr >= t0).any() else 0.0
             dm = float(np.max(np.asarray(demand, dtype=float))) if demand is not None and len(demand) else 0.0
-            top = max(0.05, dm * 1.5, seen * 1.1)
+            top = max(0.05, self.demand_max * 1.5, dm * 1.5, seen * 1.1)
             y0, y1 = 0.0, next((c for c in (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0) if c >= top - 1e-9), 1.0)
         pygame.draw.rect(surface, mix(pal.panel, pal.background, 0.5), P)
         tx.note_panel(P, surface)

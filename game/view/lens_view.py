@@ -601,6 +601,8 @@ def draw_chain(surface: pygame.Surface, rect: pygame.Rect, player: Any, pal: Pal
         label = f"{i} {name}"
         if tx.text_size(label, 17)[0] > r.w - 26:
             label = f"{i} {CHAIN_SHORT[i - 1]}"
+        if tx.text_size(label, 17)[0] > r.w - 26:
+            label = str(i)
         col = pal.text if state in ("now", "done", "broken") else pal.text_dim
         tx.draw_text(surface, label, (r.x + 20, r.centery), 17, col, anchor="midleft", shadow=False,
                      max_w=r.w - 26)

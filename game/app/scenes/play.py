@@ -65,6 +65,7 @@ class PlayScene(Scene):
         self.lens_view = LensView()
         self.hud = Hud(rest_mV=DEFAULT.membrane.resting_potential_mV)
         self.hud.set_window(self.pace)
+        self.hud.strip.demand_max = max((t.force_fraction for t in level.demand), default=0.0)
         self.rects: dict[str, pygame.Rect] = {}
         self.prev_t = self.run.t_s
         self.wall_s = 0.0
