@@ -150,8 +150,8 @@ def test_to_world_spec_carries_patient_bath_and_demand() -> None:
     pytest.param("dose_mg = 60.0\nmax_doses", "dose_mg = nan\nmax_doses",
                  "treatments.0.dose_mg: should be a finite number (not nan or inf) (got nan)", id="nan"),
     pytest.param('condition = "mg-ocular"', 'condition = "mg"',
-                 'patient.condition: should be "healthy", "mg-ocular", "mg-moderate" or "mg-severe" '
-                 '(got "mg")', id="bad-enum"),
+                 'patient.condition: should be "healthy", "mg-ocular", "mg-moderate", "mg-severe", "lems" or '
+                 '"mg-musk" (got "mg")', id="bad-enum"),
     pytest.param('kind = "hold"', 'kind = "nap"',
                  'demand.3.kind: should be "blink", "read", "gaze", "chew", "swallow", "speak", "climb", '
                  '"breathe", "hold" or "lift" (got "nap")', id="bad-task-kind"),

@@ -278,14 +278,21 @@ def test_quiet_stretches_take_long_steps() -> None:
 def test_score_is_the_weighted_mean_of_its_parts(run_of) -> None:
     run = run_of(PTOSIS)
     base = run.summary()
-    s = replace(base, demand_met=0.8, max_side_effects=0.2, treatment_cost=30.0, won=True)
-    assert score_parts(s) == {"demand": 0.8, "crises": 1.0, "side": 0.8, "cost": 0.7}
+    s = replace(base, demand_met=0.8, max_side_effects=0.2, treatment_cost=30.0, won=True, single_impulses=3)
+    # every part other than the demand counts in proportion to the demand met
+    assert score_parts(s) == pytest.approx({"demand": 0.8, "crises": 0.8, "side": 0.64, "cost": 0.56})
     sc = run.level.scoring  # weights 1, 1, 0.5, 0.5
-    assert score(sc, s) == pytest.approx(100 * (0.8 + 1.0 + 0.5 * 0.8 + 0.5 * 0.7) / 3.0, abs=0.05)
+    assert score(sc, s) == pytest.approx(100 * 0.8 * (1.0 + 1.0 + 0.5 * 0.8 + 0.5 * 0.7) / 3.0, abs=0.05)
     assert stars(sc, 95.0, won=True) == 3 and stars(sc, 75.0, won=True) == 1
     assert stars(sc, 95.0, won=False) == 0 and stars(sc, 10.0, won=True) == 0
     crisis = replace(s, crises=base.crises + (type("C", (), {})(),))
-    assert score_parts(crisis)["crises"] == 0.5
+    assert score_parts(crisis)["crises"] == pytest.approx(0.4)
+    # nothing done: nothing scored, however much the patient managed alone
+    idle = replace(s, single_impulses=0)
+    assert score_parts(idle) == {"demand": 0.0, "crises": 0.0, "side": 0.0, "cost": 0.0}
+    assert score(sc, idle) == 0.0
+    # no demand met: no credit for avoiding crises, side effects or cost
+    assert score(sc, replace(s, demand_met=0.0)) == 0.0
 
 
 # --- debrief and quiz ----------------------------------------------------------------------------------

@@ -25,6 +25,11 @@ SCENES: dict[str, tuple[str, str]] = {
     "settings": ("game.app.scenes.settings", "SettingsScene"),
     "pause": ("game.app.scenes.overlays", "PauseOverlay"),
     "help": ("game.app.scenes.overlays", "HelpOverlay"),
+    "editor": ("game.app.scenes.editor", "EditorScene"),
+    "editor-start": ("game.app.scenes.editor", "EditorStartScene"),
+    "custom-levels": ("game.app.scenes.custom", "CustomLevelsScene"),
+    "join": ("game.app.scenes.join", "JoinScene"),
+    "class": ("game.app.scenes.join", "ClassScene"),
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 # Longest model time a level can span: two years (thymectomy helps over months to years).
@@ -19,6 +19,23 @@ MAX_MODEL_S = 2 * 365 * 86_400.0
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 _REQUIRED: Any = ...
+# Text fields that may hold line breaks and tabs; every other text is one line.
+MULTILINE_FIELDS = frozenset({"briefing", "debrief", "learning_objective", "hints", "text", "question",
+                              "explanation"})
+
+
+def control_character(text: str, multiline: bool) -> str | None:
+    """A message about the first control character in `text` (None if there is none)."""
+    import unicodedata
+
+    for i, ch in enumerate(text):
+        if multiline and ch in "\n\t":
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cs") or ch in "\u2028\u2029":
+            allowed = "only line breaks and tabs are allowed here" if multiline else "this text must be one line"
+            return (f"should not contain control characters (found U+{ord(ch):04X} at character {i + 1}; "
+                    f"{allowed})")
+    return None
 
 
 class Section(BaseModel):
@@ -30,6 +47,20 @@ class Section(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _no_control_characters(self) -> Any:
+        # A NUL or other control character passes TOML and then breaks text drawing: refuse it in every
+        # text field (newline and tab only in the multi-line texts).
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            items = [(name, value)] if isinstance(value, str) else (
+                [(f"{name}.{i}", v) for i, v in enumerate(value) if isinstance(v, str)] if isinstance(value, list)
+                else [])
+            for at, text in items:
+                if (bad := control_character(text, multiline=name in MULTILINE_FIELDS)) is not None:
+                    raise rule_error(at, bad)
+        return self
 
 
 def rule_error(at: str, message: str) -> PydanticCustomError:

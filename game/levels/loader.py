@@ -16,8 +16,10 @@ import codecs
 import datetime as dt
 import json
 import difflib
+import hashlib
 import os
 import re
+import stat
 import tomllib
 import types
 import typing
@@ -32,6 +34,9 @@ from game.levels.fields import SLUG_PATTERN, num
 from game.levels.schema import Level
 
 LEVELS_DIR = Path(__file__).resolve().parents[2] / "levels"
+MAX_LEVEL_BYTES = 1_000_000        # a level file is text of a few kB; anything over 1 MB is refused unread
+MAX_PROBLEMS = 20                  # problems listed per file, then "and N more"
+MAX_VALUES = 20_000                # keys + array items in one file (the largest shipped level has a few hundred)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +65,12 @@ class LevelError(Exception):
     """A level file (or several) could not be used; `problems` says why, one line each."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
+        problems = list(problems)
+        if len(problems) > MAX_PROBLEMS:
+            more = len(problems) - MAX_PROBLEMS
+            problems = problems[:MAX_PROBLEMS] + [Problem(problems[0].file, "", f"and {more} more "
+                                                          f"problem{'s' if more != 1 else ''}")]
+        self.problems = problems
         super().__init__("\n".join(map(str, self.problems)))
 
 
@@ -73,6 +83,23 @@ class LoadedLevels(NamedTuple):
 
 # --- public API ---------------------------------------------------------------------------------------
 
+def read_limited(path: str | os.PathLike[str], limit: int = MAX_LEVEL_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. Never opens a pipe or a device (which could
+    block or never end); raises OSError, or ValueError saying what the file is."""
+    st = os.stat(path)
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(21, "is a folder")
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError("is not a regular file (a pipe or a device); expected a level file")
+    if st.st_size > limit:
+        raise ValueError(f"is {st.st_size / 1e6:.1f} MB; a level file may be at most {limit / 1e6:g} MB")
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"is larger than {limit / 1e6:g} MB; a level file may be at most {limit / 1e6:g} MB")
+    return data
+
+
 def load_level(path: str | os.PathLike[str]) -> Level:
     """Read and check one level file. Raises `LevelError` (only) when it cannot be used."""
     name = str(path)
@@ -81,7 +108,9 @@ def load_level(path: str | os.PathLike[str]) -> Level:
         if p.is_dir():
             raise _fail(name, "is a folder, not a level file (to check every level in it: "
                               f"uv run main.py validate {name})")
-        data = p.read_bytes()
+        data = read_limited(p)
+    except ValueError as e:
+        raise _fail(name, str(e)) from None
     except FileNotFoundError:
         raise _fail(name, "file not found") from None
     except PermissionError:
@@ -98,6 +127,11 @@ def load_level(path: str | os.PathLike[str]) -> Level:
     return parse_level_text(text, name)
 
 
+def text_sha256(text: str) -> str:
+    """SHA-256 of a level's text as UTF-8 (what a result records it was played on)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def parse_level_text(text: str, file: str = "<text>") -> Level:
     """Check a level given as TOML text (e.g. an editor's buffer); `file` names it in messages."""
     if not text.strip():
@@ -110,11 +144,16 @@ def parse_level_text(text: str, file: str = "<text>") -> Level:
         raise _fail(file, "TOML syntax error: arrays or tables nested too deeply") from None
     if not data:
         raise _fail(file, "no level data, only comments (a level starts with: schema_version = 1)")
-    return level_from_data(data, file)
+    level = level_from_data(data, file)
+    level._source_sha256 = text_sha256(text)
+    return level
 
 
 def level_from_data(data: Any, file: str = "<data>") -> Level:
     """Check already-parsed level data (a dict as read from TOML)."""
+    if (count := _count_values(data)) > MAX_VALUES:
+        raise _fail(file, f"has {count if count <= 10 * MAX_VALUES else 'over ' + str(10 * MAX_VALUES)} keys and "
+                          f"values; a level has at most {MAX_VALUES}")
     try:
         return Level.model_validate(data)
     except ValidationError as e:
@@ -136,7 +175,11 @@ def load_levels(folder: str | os.PathLike[str] = LEVELS_DIR) -> LoadedLevels:
     levels: list[Level] = []
     problems: list[Problem] = []
     first_file: dict[str, str] = {}
-    for path in sorted(p.glob("*.toml")):
+    try:
+        paths = toml_files(p)
+    except OSError as e:
+        return LoadedLevels([], [Problem(name, "", f"cannot read the folder ({e.strerror or e})")])
+    for path in paths:
         try:
             level = load_level(path)
         except LevelError as e:
@@ -150,6 +193,28 @@ def load_levels(folder: str | os.PathLike[str] = LEVELS_DIR) -> LoadedLevels:
         levels.append(level)
     levels.sort(key=lambda lv: (lv.order, lv.id))
     return LoadedLevels(levels, problems)
+
+
+def _count_values(data: Any) -> int:
+    """Keys and array items in `data`, counted without recursion, stopping once well past the limit."""
+    count, stack = 0, [data]
+    while stack and count <= 10 * MAX_VALUES:
+        item = stack.pop()
+        if isinstance(item, dict):
+            count += len(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            count += len(item)
+            stack.extend(item)
+    return count
+
+
+def toml_files(folder: Path) -> list[Path]:
+    """The `*.toml` files in `folder`, sorted; raises OSError when the folder cannot be listed (unlike
+    glob, which would quietly find nothing)."""
+    with os.scandir(folder) as it:
+        names = sorted(e.name for e in it if e.name.endswith(".toml"))
+    return [folder / n for n in names]
 
 
 def level_to_toml(level: Level) -> str:

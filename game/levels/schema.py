@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
@@ -32,6 +32,7 @@ from game.levels.fields import (
     table,
     whole,
 )
+from game.sim.limits import MAX_FIBRE_IMPULSES
 from game.sim.spec import CONDITIONS, DRUGS, MUSCLE_GROUPS, TREATMENTS, DemandTask, WorldSpec
 
 SCHEMA_VERSION = 1
@@ -190,7 +191,7 @@ class Treatment(Section):
     kind: TreatmentKind = choice("Treatment", "Drug or treatment: "
                                  + ", ".join(f'"{k}"' for k in TREATMENT_KINDS) + ".")
     dose_mg: float | None = number("Dose", "Dose given each time, in mg (0.1..1000). Required for drugs, "
-                                   "left out for plex, ivig, steroids, thymectomy and ventilation.",
+                                   "left out for plex, ivig, steroids, thymectomy, ventilation and ice-pack.",
                                    ge=0.1, le=1000.0, default=None)
     max_doses: int = whole("Doses allowed", "How many times it may be given in the level (count, 1..1000).",
                            ge=1, le=1000, default=1)
@@ -307,7 +308,8 @@ class TutorialStep(Section):
 
 
 def _explanation(required: bool) -> Any:
-    description = "Shown after the answer: why it is right (text, up to 600 characters)."
+    description = ("Shown after the answer (beside the right answer when the student's was wrong): a sentence "
+                   "or two on why it is right, in the model's terms (text, up to 600 characters).")
     if required:
         return prose("Explanation", description, max_length=600)
     return prose("Explanation", description + " Optional.", max_length=600, default=None)
@@ -396,7 +398,7 @@ class Level(Section):
                     'single hyphens, up to 40 characters (e.g. "ocular-mg-1"). Saves and class reports '
                     "use it, so keep it once students have played.",
                     min_length=1, max_length=40, pattern=SLUG_PATTERN)
-    title: str = prose("Title", "Level name shown in menus (text, up to 80 characters).", max_length=80)
+    title: str = prose("Title", "Level name shown in menus (text, up to 48 characters).", max_length=48)
     order: int = whole("Campaign position", "Position in the campaign, lowest first (integer, 0..9999; "
                        "0 = lab or first).", ge=0, le=9999)
     concept: str = prose("Concept", "The one new idea this level teaches (text, up to 120 characters).",
@@ -425,7 +427,7 @@ class Level(Section):
     controls: Controls = table("Player controls", "Nerve and release controls offered to the player "
                                "(defaults if left out).", default_factory=Controls)
     treatments: list[Treatment] = entries("Treatments", "Drugs and treatments the player may give (list "
-                                          "of up to 20).", max_length=20)
+                                          "of up to 9: one for each number key).", max_length=9)
     start: Start = table("Starting state", "Bath and drugs at time 0 (defaults: normal bath, no drugs).",
                          default_factory=Start)
     win: Win = table("Win conditions", "Conditions to win the level (defaults if left out).",
@@ -438,6 +440,16 @@ class Level(Section):
                                          max_length=30)
     quiz: list[Question] = entries("Quiz", "Questions after the debrief (list of up to 10).", max_length=10)
 
+    _source_sha256: str = PrivateAttr(default="")      # SHA-256 of the text it was read from (loader)
+
+    def __eq__(self, other: object) -> bool:
+        # Two levels are equal when their fields are, whatever text they were read from.
+        if not isinstance(other, Level):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
     @model_validator(mode="before")
     @classmethod
     def _known_version(cls, data: Any) -> Any:
@@ -446,6 +458,9 @@ class Level(Section):
             version = data["schema_version"]
             if isinstance(version, bool):
                 raise rule_error("schema_version", f"should be {SCHEMA_VERSION} (got {str(version).lower()})")
+            if isinstance(version, float):
+                raise rule_error("schema_version", f"should be the whole number {SCHEMA_VERSION}, without a "
+                                 f"decimal point (got {version!r})")
             if isinstance(version, int) and version != SCHEMA_VERSION:
                 raise rule_error("schema_version", f"this file is level format version {version}, but this "
                                  f"game reads version {SCHEMA_VERSION}")
@@ -464,6 +479,23 @@ class Level(Section):
                 raise rule_error(f"tutorial.{i}.at_s", f"should be at most duration_model_s = {num(end_s)} s "
                                  f"(got {num(step.at_s)})")
         return self
+
+    @model_validator(mode="after")
+    def _model_work(self) -> Level:
+        fibres, rate_hz, task_s = self.model_work()
+        work = fibres * rate_hz * task_s
+        if work > MAX_FIBRE_IMPULSES:
+            raise rule_error("demand", f"asks the model for about {work:.2g} fibre-impulses ({fibres} fibres × "
+                             f"{num(rate_hz)} Hz × {num(round(task_s, 1))} s of tasks); at most "
+                             f"{MAX_FIBRE_IMPULSES:.2g}: use fewer fibres, a lower rate or shorter tasks")
+        return self
+
+    def model_work(self) -> tuple[int, float, float]:
+        """(fibres, impulse rate in Hz, seconds of tasks): what playing the level asks of the model. The rate
+        is the patient's own drive, or the fastest train the player may hold (single impulses: 5 a second)."""
+        c = self.controls
+        rate = c.auto_drive_hz if c.auto_drive_hz is not None else (c.train_max_hz if c.train else 5.0)
+        return self.patient.n_fibers, float(rate), float(sum(t.duration_s for t in self.demand))
 
     @model_validator(mode="after")
     def _topics_once(self) -> Level:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from game.levels.fields import quote
-from game.levels.loader import LEVELS_DIR, LevelError, Problem, load_level
+from game.levels.loader import LEVELS_DIR, LevelError, Problem, load_level, toml_files
 from game.levels.schema import level_json_schema
 
 SCHEMA_PATH = LEVELS_DIR / "level.schema.json"
@@ -58,7 +58,12 @@ def _expand(paths: Sequence[str], out: TextIO) -> list[str | None]:
         if not path.is_dir():
             files.append(raw)  # load_level reports a missing file itself
             continue
-        found = sorted(path.glob("*.toml"))
+        try:
+            found = toml_files(path)
+        except OSError as e:
+            print(Problem(raw, "", f"cannot read the folder ({e.strerror or e})"), file=out)
+            files.append(None)
+            continue
         if not found:
             print(Problem(raw, "", "no .toml level files in this folder"), file=out)
             files.append(None)

@@ -53,6 +53,7 @@ LABELS = {
     "steroids": "Steroids",
     "thymectomy": "Thymectomy",
     "ventilation": "Ventilator",
+    "ice-pack": "Ice pack on the eyelid",
 }
 STARTED = {
     "plex": "Plasma exchange started",
@@ -60,6 +61,7 @@ STARTED = {
     "steroids": "Steroids started",
     "thymectomy": "Thymectomy done: the thymus is removed",
     "ventilation": "On the ventilator: the machine now breathes for the patient",
+    "ice-pack": "Ice pack on: the eyelid cools for two minutes",
 }
 STOPPED = {
     "ventilation": "Off the ventilator: breathing on her own again",
@@ -795,8 +797,7 @@ class LevelRun:
             if c.kind == "cholinergic" and lose.cholinergic_crisis:
                 return self._lose("Cholinergic crisis: too much AChE inhibitor made the muscle weaker.")
         if lose.max_side_effects < 1.0 and side >= lose.max_side_effects:
-            return self._lose(f"Side effects reached {_pct(side)}, over the limit of "
-                              f"{_pct(lose.max_side_effects)}.")
+            return self._lose(f"Side effects reached the level's limit of {_pct(lose.max_side_effects)}.")
         if lose.max_missed_tasks is not None:
             missed = sum(1 for tt in self._track if tt.result is not None and tt.result.missed)
             if missed > lose.max_missed_tasks:

@@ -13,6 +13,12 @@ MUSCLE_GROUPS = ("eyelid", "extraocular", "bulbar", "limb", "respiratory")
 DRUGS = ("pyridostigmine", "pyridostigmine-er", "edrophonium", "neostigmine", "dap")
 TREATMENTS = ("plex", "ivig", "steroids", "thymectomy", "ventilation")
 
+# --- contrast conditions and lab agents (issue 7 part B) ---
+CONTRAST_CONDITIONS = ("lems", "mg-musk")
+CONDITIONS = CONDITIONS + CONTRAST_CONDITIONS
+TREATMENTS = TREATMENTS + ("ice-pack",)
+REFERENCE_TEMPERATURE_C = 35.0   # = params.Contrast.reference_temperature_c (the model's rates are for it)
+
 
 @dataclass(frozen=True, slots=True)
 class DemandTask:
@@ -45,3 +51,13 @@ class WorldSpec:
     # Fraction of AChE activity blocked directly (lab bath application), on top of any drug.
     ache_inhibition: float = 0.0
     demand: tuple[DemandTask, ...] = field(default_factory=tuple)
+    # --- lab agents and temperature (issue 7 part B) ---
+    # Fraction of AChRs occupied by a competitive blocker (curare) in the bath (0..1).
+    curare_occupancy: float = 0.0
+    # Fraction of release sites disabled by botulinum toxin (0..1): fewer quanta per impulse, fewer MEPPs.
+    botulinum_fraction: float = 0.0
+    # Fraction of AChE destroyed by an irreversible inhibitor (organophosphate, 0..1): washing out does not
+    # restore it; only new enzyme does (days).
+    organophosphate_fraction: float = 0.0
+    # Muscle temperature in °C (28..40); None = the muscle's usual temperature (35, the eyelid 34).
+    temperature_c: float | None = None

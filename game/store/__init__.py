@@ -21,7 +21,7 @@ from game.store.db import (
     data_dir,
     default_db_path,
 )
-from game.store.errors import StoreError
+from game.store.errors import NewerFormatError, StoreError, StoreUnavailable
 from game.store.records import (
     Attempt,
     Best,
@@ -36,6 +36,7 @@ __all__ = [
     "CSV_COLUMNS",
     "DB_FILENAME",
     "ENV_DATA_DIR",
+    "NewerFormatError",
     "PALETTES",
     "SCHEMA_VERSION",
     "Attempt",
@@ -44,6 +45,7 @@ __all__ = [
     "Settings",
     "Store",
     "StoreError",
+    "StoreUnavailable",
     "data_dir",
     "default_db_path",
     "normalize_class_code",

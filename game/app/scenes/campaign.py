@@ -18,6 +18,8 @@ CONDITION_NAMES = {
     "mg-ocular": "Ocular myasthenia gravis",
     "mg-moderate": "Generalised myasthenia gravis (moderate)",
     "mg-severe": "Generalised myasthenia gravis (severe)",
+    "lems": "Lambert-Eaton myasthenic syndrome",
+    "mg-musk": "Myasthenia gravis with anti-MuSK antibodies",
 }
 MUSCLE_NAMES = {"eyelid": "eyelid (levator)", "extraocular": "eye muscles", "bulbar": "chewing and swallowing",
                 "limb": "arm", "respiratory": "breathing (diaphragm)"}
@@ -112,17 +114,18 @@ class BriefingScene(Scene):
 
     name = "briefing"
 
-    def __init__(self, ctx, level, level_path: str | None = None) -> None:
+    def __init__(self, ctx, level, level_path: str | None = None, *, play_kwargs: dict | None = None) -> None:
         super().__init__(ctx)
         self.level = level
         self.level_path = level_path
+        self.play_kwargs = dict(play_kwargs or {})        # e.g. a class level's seed and class_level
         self.form = Form([Item("Start the level", on_activate=self._start, help="Enter: play. Esc: back."),
                           Item("Back", on_activate=lambda: Pop())], "", width=360)
         self.size = (1280, 720)
         self.form_w, self.form_h = 380, 190
 
     def _start(self):
-        return Replace(make("play", self.ctx, self.level, level_path=self.level_path))
+        return Replace(make("play", self.ctx, self.level, level_path=self.level_path, **self.play_kwargs))
 
     def resize(self, size) -> None:
         self.size = size

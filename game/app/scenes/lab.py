@@ -31,7 +31,14 @@ from game.view.palette import DASHES, draw_dashed_line, mix
 from game.view.instruments import Oscilloscope, StripChart, Trace, draw_panel, format_model_time
 
 CONDITION_LABELS = {"healthy": "Healthy", "mg-ocular": "MG, ocular", "mg-moderate": "MG, moderate",
-                    "mg-severe": "MG, severe"}
+                    "mg-severe": "MG, severe", "lems": "Lambert-Eaton (LEMS)", "mg-musk": "MG, anti-MuSK"}
+# bath agents (issue 7 part B): (key, label, WorldSpec field, fraction)
+AGENTS = (("none", "None", None, 0.0), ("curare-50", "Curare 50%", "curare_occupancy", 0.5),
+          ("curare-75", "Curare 75%", "curare_occupancy", 0.75), ("curare-90", "Curare 90%", "curare_occupancy", 0.9),
+          ("botulinum-50", "Botulinum 50%", "botulinum_fraction", 0.5),
+          ("botulinum-90", "Botulinum 90%", "botulinum_fraction", 0.9),
+          ("organophosphate-90", "Organophosphate 90%", "organophosphate_fraction", 0.9))
+TEMPERATURES = (28.0, 31.0, 35.0, 38.0, 40.0)
 STIMULI = (("single", "Single impulse"), ("train", "Train"), ("rns", "RNS 3 Hz x 10"), ("rns2", "RNS 2 Hz x 10"))
 FREQS = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0)
 PULSES = (5, 10, 20, 50, 100)
@@ -61,6 +68,8 @@ class LabScene(Scene):
         self.ca = 2.0
         self.mg = 1.0
         self.ache_block = 0.0
+        self.agent = "none"
+        self.temperature_c = 35.0
         self.recording = True
         self.rec = Recording()
         self.sim: Sim | None = None
@@ -86,8 +95,10 @@ class LabScene(Scene):
 
     # -- the model ---------------------------------------------------------------------------------------
     def spec(self) -> WorldSpec:
+        _, _, field, fraction = next(a for a in AGENTS if a[0] == self.agent)
+        agent = {field: fraction} if field else {}
         return WorldSpec(condition=self.condition, muscle_group="limb", n_fibers=N_FIBERS, ca_mM=self.ca,
-                         mg_mM=self.mg, ache_inhibition=self.ache_block)
+                         mg_mM=self.mg, ache_inhibition=self.ache_block, temperature_c=self.temperature_c, **agent)
 
     def build_sim(self) -> None:
         if self.sim is not None:
@@ -133,6 +144,12 @@ class LabScene(Scene):
                  help="Magnesium competes with calcium and lowers release."),
             Item("AChE block", "slider", self.ache_block, lo=0.0, hi=1.0, step=0.05, on_change=self._set_block,
                  help="Block AChE directly in the bath: ACh lingers, the EPP grows and lasts longer."),
+            Item("Bath agent", "choice", self.agent, [(a[0], a[1]) for a in AGENTS], on_change=self._set_agent,
+                 help="Curare occupies receptors; botulinum toxin silences release sites; an organophosphate "
+                 "destroys AChE for good. Starts a new preparation."),
+            Item("Temperature", "choice", self.temperature_c, [(t, f"{t:g} °C") for t in TEMPERATURES],
+                 on_change=self._set_temperature, help="Cooling slows AChE and keeps channels open longer: bigger "
+                 "quanta. Starts a new preparation."),
             Item("Record", "toggle", self.recording, on_change=lambda v: setattr(self, "recording", v),
                  help="Keep the pulses and traces for export."),
             Item("Export CSV (E)", on_activate=self.export, help="Save the recording as CSV files (never overwrites)."),
@@ -144,6 +161,16 @@ class LabScene(Scene):
         self.condition = v
         self.build_sim()
         self.say(f"New preparation: {CONDITION_LABELS[v]}.")
+
+    def _set_agent(self, v) -> None:
+        self.agent = v
+        self.build_sim()
+        self.say(f"New preparation with {dict((a[0], a[1]) for a in AGENTS)[v].lower()} in the bath.")
+
+    def _set_temperature(self, v) -> None:
+        self.temperature_c = float(v)
+        self.build_sim()
+        self.say(f"New preparation at {v:g} °C.")
 
     def _set_drug(self, v) -> None:
         self.drug = v

@@ -46,6 +46,7 @@ class ReceptorSystem(System):
         super().__init__()
         self._activity: float | None = None
         self._columns: tuple = ()
+        self._table = None
 
     def process(self, dt_s: float) -> None:
         impulses = self.c(Nerve).impulses
@@ -61,8 +62,9 @@ class ReceptorSystem(System):
         reported = history or self.c(Inbox).impulse_events
         for r in impulses:
             recover_to(rec, mem.desensitisation_tau_s, r.t_s)
-            if r.ache_activity != self._activity:
+            if r.ache_activity != self._activity or model.table is not self._table:
                 self._activity = r.ache_activity
+                self._table = model.table   # the table changes with temperature (systems.temperature)
                 self._columns = model.table.column(r.ache_activity)
             v_col, tau_col, open_col = self._columns
             a = rec.functional()
