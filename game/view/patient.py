@@ -325,10 +325,7 @@ def draw_patient(surface: pygame.Surface, rect: pygame.Rect, palette: Palette | 
     # ---- mouth: smile -> flat -> down with distress; opens with the jaw
     my = head_cy + 0.13 * L + jaw_drop * 0.6
     mw = 0.07 * L * (1 - 0.2 * jaw)
-    mood_now = min(float(mood), 0.0) if ventilated else float(mood)
-    curve = 0.022 * L * (mood_now - 1.6 * dis)       # >0 smile, <0 frown
-    if dis > 0.5:
-        curve = min(curve, -0.004 * L)                 # never a smile in a crisis
+    curve = 0.022 * L * mouth_curve(mood, dis, ventilated)     # >0 smile, <0 frown
     if age >= 60:
         for sgn in (-1, 1):                             # folds from nose to mouth
             fold = [(cx + sgn * 0.035 * L, eye_y + 0.08 * L), (cx + sgn * 0.06 * L, my - 0.005 * L),
@@ -480,6 +477,14 @@ PRESETS: dict[str, dict[str, float | str | None]] = {
 
 def draw_preset(surface: pygame.Surface, rect: pygame.Rect, name: str, palette: Palette | None = None) -> pygame.Rect:
     return draw_patient(surface, rect, palette, **PRESETS[name])  # type: ignore[arg-type]
+
+
+def mouth_curve(mood: float, distress: float, ventilated: bool = False) -> float:
+    """The mouth's curve (>0 a smile, <0 turned down) for a resting `mood` (-1..1) and `distress` (0..1): no
+    smile on a ventilator or in a crisis (distress above one half)."""
+    m = min(float(mood), 0.0) if ventilated else float(mood)
+    c = m - 1.6 * _c(distress)
+    return min(c, -0.2) if distress > 0.5 else c
 
 
 def briefing_pose(muscle_group: str, condition: str) -> dict:
