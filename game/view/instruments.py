@@ -874,34 +874,43 @@ class EventLog:
         if inner.w < 20 or inner.h < 8:
             return inner
         lh = tx.line_height(size)
-        n_fit = max(0, inner.h // max(1, lh + 2))
-        items = list(self.lines)[-n_fit:] if n_fit else []
-        y = inner.bottom - len(items) * (lh + 2)
+        items = list(self.lines)
         stamps = [format_model_time(it.t_s, millis=False) for it in items if it.t_s is not None]
         stamp_w = max([tx.text_size("0:00:00", size * 0.85)[0]] + [tx.text_size(s, size * 0.85)[0] for s in stamps]) + 8
         show_stamp = any(it.t_s is not None for it in items) and inner.w > 260
-        for i, it in enumerate(items):
-            age = len(items) - 1 - i              # 0 = newest
+        x0 = inner.x + 18 + (stamp_w if show_stamp else 0)
+        avail = max(10, inner.right - x0)
+        # whole entries, newest at the bottom, each wrapped to the width (never cut off at the side)
+        blocks: list[tuple[LogLine, list[str]]] = []
+        used = 0
+        for it in reversed(items):
+            lines = tx.wrap_lines(it.text, size, avail)
+            h = len(lines) * lh + 2
+            if used + h > inner.h:
+                if not blocks and inner.h >= lh:        # the newest alone does not fit: its first lines, cut
+                    keep = max(1, inner.h // lh)
+                    lines = lines[:keep - 1] + [tx.ellipsize(" ".join(lines[keep - 1:]), size, avail)]
+                    blocks.append((it, lines))
+                break
+            blocks.append((it, lines))
+            used += h
+        blocks.reverse()
+        y = inner.bottom - sum(len(ls) * lh + 2 for _, ls in blocks)
+        for i, (it, lines) in enumerate(blocks):
+            age = len(blocks) - 1 - i              # 0 = newest
             fade = max(0.45, 1.0 - 0.11 * age)
             alpha = int(255 * fade)
             cy = y + lh / 2
             _status_icon(surface, it.level if it.level in ("ok", "warn", "danger") else "info", (inner.x + 7, cy),
                          max(4, lh * 0.32), _faded(pal, fade))
-            x = inner.x + 18
-            if show_stamp:
-                if it.t_s is not None:
-                    tx.draw_text(surface, format_model_time(it.t_s, millis=False), (x, cy), size * 0.85,
-                                 pal.text_dim, anchor="midleft", shadow=False, alpha=alpha)
-                x += stamp_w
-            avail = inner.right - x
-            text = it.text
-            if tx.text_size(text, size)[0] > avail:
-                while text and tx.text_size(text + "...", size)[0] > avail:
-                    text = text[:-1]
-                text = text.rstrip() + "..."
-            tx.draw_text(surface, text, (x, cy), size, pal.text if age == 0 else mix(pal.panel, pal.text, fade),
-                         anchor="midleft", shadow=False)
-            y += lh + 2
+            if show_stamp and it.t_s is not None:
+                tx.draw_text(surface, format_model_time(it.t_s, millis=False), (inner.x + 18, cy), size * 0.85,
+                             pal.text_dim, anchor="midleft", shadow=False, alpha=alpha)
+            for ln in lines:
+                tx.draw_text(surface, ln, (x0, y + lh / 2), size, pal.text if age == 0 else mix(pal.panel, pal.text, fade),
+                             anchor="midleft", shadow=False)
+                y += lh
+            y += 2
         return inner
 
 

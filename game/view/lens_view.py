@@ -41,7 +41,7 @@ CHAIN_STEPS: tuple[tuple[str, str], ...] = (
     ("Muscle AP", "The end-plate potential reaches threshold: a muscle action potential runs along the fibre."),
     ("Contraction", "The AP goes down the T-tubules, the SR releases Ca2+ and cross-bridges pull."),
 )
-CHAIN_SHORT = ("Impulse", "Ca2+ in", "ACh out", "Receptors", "Muscle AP", "Twitch")   # for narrow chips
+CHAIN_SHORT = ("Impulse", "Ca2+ in", "ACh out", "Opening", "AP", "Twitch")   # for narrow chips
 
 
 def lens_slowdown(rate_ms_per_s: float) -> float:
