@@ -108,13 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     from game.sim.spec import CONDITIONS, DRUGS, MUSCLE_GROUPS
 
     p = Parser(prog="endplate", description="Endplate: the neuromuscular junction and myasthenia gravis, as a game and a simulation.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser,
+                             help="one of the commands below (none: the game)")
 
-    play = sub.add_parser("play", help="play one level (LEVEL is a level file)")
-    play.add_argument("level", metavar="LEVEL", help="a level file, e.g. levels/04-ptosis.toml")
+    play = sub.add_parser("play", help="play one level (LEVEL is a level file), or a class's levels (--class)")
+    play.add_argument("level", metavar="LEVEL", nargs="?", default=None,
+                      help="a level file, e.g. levels/04-ptosis.toml (not with --class)")
     add_seed(play)
     play.add_argument("--headless", action="store_true", help="run without a window (dummy video driver)")
-    play.add_argument("--seconds", type=_positive(float, 3600.0), default=None,
+    play.add_argument("--seconds", type=_number(0.02, 3600.0, "a number of seconds"), default=None,
                       help="stop after this many seconds of play (up to 3600; headless default 10)")
     play.add_argument("--screenshot", metavar="PNG", help="save a screenshot (PNG) when the run ends (never overwritten without --force)")
     play.add_argument("--record", metavar="JSONL", help="record the player's moves to a replay file (never overwritten without --force)")
@@ -122,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--force", action="store_true", help="replace existing --record / --screenshot files")
     play.add_argument("--fire", choices=("none", "single", "train"), default="none",
                       help="headless only: fire the nerve (one impulse each second, or a held train) while running")
+    play.add_argument("--class", dest="class_url", metavar="URL", help="join a class server and play its levels in order")
+    play.add_argument("--code", help="with --class: the session's join code")
+    play.add_argument("--nickname", help="with --class: your nickname (1-24 characters)")
+    play.add_argument("--quiz", default="skip", metavar="SPEC",
+                      help="with --class --headless: answer the quizzes: skip, right, wrong or e.g. pre:wrong,post:right")
 
     ex = sub.add_parser("experiment", help="run a lab protocol on the model")
     ex.add_argument("protocol", choices=PROTOCOLS, metavar="PROTOCOL", help="one of: " + ", ".join(PROTOCOLS))
@@ -143,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--exercise-s", type=_number(1.0, 600.0, "a number of seconds"), default=45.0,
                     help="exercise: seconds of maximal activity (1–600, default 45)")
     ex.add_argument("--drug", choices=DRUGS, default="pyridostigmine", metavar="DRUG", help="dose: one of: " + ", ".join(DRUGS))
-    ex.add_argument("--dose-mg", type=_positive(float, 1000.0), default=None,
+    ex.add_argument("--dose-mg", type=_number(0.01, 1000.0, "a dose in mg"), default=None,
                     help="dose: amount in mg, up to the drug's largest dose (default: a usual dose of that drug, "
                          + ", ".join(f"{d} {_usual(d):g}" for d in DRUGS) + ")")
     ex.add_argument("--hours", type=_number(0.1, 72.0, "a number of hours"), default=6.0,
@@ -167,6 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("paths", nargs="+", metavar="PATH", help="level files or folders")
     add_seed(chk)
     chk.add_argument("--json", action="store_true", help="print one JSON array with an object per level")
+    chk.add_argument("--player", choices=("bot", "idle", "never-treat", "never-rest", "careless"), default="bot",
+                     help="who plays: the bot (default), idle (no input), or a bot that never treats, never "
+                          "rests, or doses carelessly")
+    chk.add_argument("--record", metavar="JSONL", default=None,
+                     help="with one level: write the player's moves to this new replay file")
 
     bench = sub.add_parser("bench", help="measure model throughput and frame times")
     bench.add_argument("--particles", type=_positive(int, 1_000_000), default=50_000,
@@ -279,8 +291,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if problem := no_display():
                     raise CliError(problem)
                 return run_game()
+            case "play" if args.class_url is not None or args.code or args.nickname:
+                from game.app.main import run_class_play
+                return run_class_play(args)
             case "play":
                 from game.app.main import run_play
+                if args.level is None:
+                    raise CliError("play: expected a LEVEL file, or --class URL --code CODE --nickname NAME")
                 return run_play(args)
             case "experiment":
                 return run_experiment(args)
@@ -289,7 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_validate(args.paths, out=sys.stdout)
             case "check-level":
                 from game.rules.bot import run_check_level
-                return run_check_level(args.paths, seed=args.seed, as_json=args.json)
+                return run_check_level(args.paths, seed=args.seed, as_json=args.json, player=args.player,
+                                       record=args.record)
             case "bench":
                 from game.bench import run_bench
                 return run_bench(args)

@@ -10,6 +10,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pygame
 
@@ -100,6 +101,8 @@ class AppContext:
     messages: list[str] = field(default_factory=list)    # warnings to show once (damaged save file...)
     save_problems: list[str] = field(default_factory=list)   # results or autosaves that could not be saved
     bindings: Bindings = field(default_factory=Bindings)
+    class_run: Any = None          # the class joined in this run of the game (game.netclient.classrun.ClassRun)
+    class_sync: Any = None         # sends the class outbox in the background (game.netclient.outbox.ClassSync)
 
     @classmethod
     def create(cls, *, headless: bool = False, store: Store | None = None, levels_dir: Path | str | None = None,
@@ -212,6 +215,8 @@ class AppContext:
         return data_dir() / "exports"
 
     def close(self) -> None:
+        if self.class_sync is not None:
+            self.class_sync.close()
         self.audio.close()
         self.store.close()
 

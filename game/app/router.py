@@ -28,6 +28,8 @@ SCENES: dict[str, tuple[str, str]] = {
     "editor": ("game.app.scenes.editor", "EditorScene"),
     "editor-start": ("game.app.scenes.editor", "EditorStartScene"),
     "custom-levels": ("game.app.scenes.custom", "CustomLevelsScene"),
+    "join": ("game.app.scenes.join", "JoinScene"),
+    "class": ("game.app.scenes.join", "ClassScene"),
 }
 
 

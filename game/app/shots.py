@@ -14,9 +14,9 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
-SCENES = ("menu", "levels", "briefing", "play", "pause", "help", "debrief", "quiz", "settings", "lab")
+SCENES = ("menu", "levels", "briefing", "play", "labels", "pause", "help", "debrief", "quiz", "settings", "lab")
 SIZES = ((1024, 576), (1280, 720), (1920, 1080))
 TEXT_SCALES = (1.0, 1.5)
 FRAME_S = 1.0 / 60.0
@@ -64,11 +64,13 @@ def build(name: str, ctx, level_id: str = "ptosis"):
                 pygame.event.post(key_event(key, False))
             app.frame(FRAME_S)
 
-    if name in ("play", "pause", "help", "debrief"):
+    if name in ("play", "labels", "pause", "help", "debrief"):
         play = make("play", ctx, level, 1)
         play.callouts.clear()
         app = App(ctx, play)
-        frames(app, 90, fire_at=(5, 40))
+        frames(app, 45, fire_at=(2, 25))
+        if name == "labels":                  # L: structure labels in the lens and the legend
+            play.lens_view.labels = True
         if name == "pause":
             app.apply(Push(make("pause", ctx, play)))
         elif name == "help":
@@ -78,30 +80,36 @@ def build(name: str, ctx, level_id: str = "ptosis"):
             log = list(play.run.log)
             app.close()
             app = App(ctx, make("debrief", ctx, level, summary, log, 30.0, seed=1))
-        frames(app, 3)
+        frames(app, 1)
         return app
     args = {"briefing": (level,), "quiz": (level,)}.get(name, ())
     app = App(ctx, make(name, ctx, *args))
-    frames(app, 20 if name == "lab" else 3)
+    frames(app, 10 if name == "lab" else 2)
     return app
 
 
-def scenes(size: tuple[int, int], text_scale: float, palette: str, names=SCENES,
-           on_frame: Callable | None = None) -> Iterator[tuple[str, object]]:
-    """(scene name, the window surface after drawing it) for each scene; `on_frame(name)` is called just before
-    the last frame is drawn (the layout test starts recording there)."""
+def scenes(size: tuple[int, int], variants: Sequence[tuple[float, str]], names=SCENES,
+           on_frame: Callable | None = None) -> Iterator[tuple[str, float, str, object]]:
+    """(scene name, text scale, palette, the window surface after drawing it) for each scene and each
+    (text scale, palette) variant; each scene is built once and drawn again per variant (settings applied,
+    layout redone). `on_frame(name)` is called just before each drawing (the layout test records there)."""
     from game.view import text as tx
 
     with tempfile.TemporaryDirectory(prefix="endplate-shots-") as tmp:
-        ctx = _ctx(Path(tmp), size, text_scale, palette)
+        ctx = _ctx(Path(tmp), size, variants[0][0], variants[0][1])
         try:
             for name in names:
                 app = build(name, ctx)
                 try:
-                    if on_frame is not None:
-                        on_frame(name)
-                    app.draw()
-                    yield name, ctx.window.surface
+                    for scale, palette in variants:
+                        ctx.apply_settings(dataclasses.replace(ctx.settings, text_scale=scale, palette=palette))
+                        for sc in app.stack:
+                            sc.resize(ctx.window.size)
+                        if on_frame is not None:
+                            on_frame(name)
+                        app.draw()
+                        tx.stop_recording()
+                        yield name, scale, palette, ctx.window.surface
                 finally:
                     tx.stop_recording()
                     app.close()
@@ -109,20 +117,21 @@ def scenes(size: tuple[int, int], text_scale: float, palette: str, names=SCENES,
             ctx.close()
 
 
-def layout_problems(size: tuple[int, int], text_scale: float, palette: str, names=SCENES) -> dict[str, list[str]]:
-    """Scene name -> what is wrong with its text layout (see `Recording.problems`)."""
+def layout_problems(size: tuple[int, int], variants: Sequence[tuple[float, str]],
+                    names=SCENES) -> dict[tuple[str, float, str], list[str]]:
+    """(scene, text scale, palette) -> what is wrong with its text layout (see `Recording.problems`)."""
     import pygame
 
     from game.view import text as tx
 
-    out: dict[str, list[str]] = {}
-    recs: dict[str, object] = {}
+    out: dict[tuple[str, float, str], list[str]] = {}
+    recs: list = []
 
     def start(name: str) -> None:
-        recs[name] = tx.start_recording()
+        recs.append(tx.start_recording())
 
-    for name, surface in scenes(size, text_scale, palette, names, on_frame=start):
-        out[name] = recs[name].problems(pygame.Rect((0, 0), surface.get_size()))
+    for name, scale, palette, surface in scenes(size, variants, names, on_frame=start):
+        out[(name, scale, palette)] = recs[-1].problems(pygame.Rect((0, 0), surface.get_size()))
     return out
 
 
@@ -140,17 +149,18 @@ def main(argv: list[str] | None = None) -> int:
     import pygame
 
     w, h = (int(x) for x in a.size.lower().split("x"))
+    variants = [(a.text, a.palette)]
     if a.check:
         bad = 0
-        for name, problems in layout_problems((w, h), a.text, a.palette, tuple(a.scenes.split(","))).items():
+        for (name, scale, pal), problems in layout_problems((w, h), variants, tuple(a.scenes.split(","))).items():
             for line in problems:
-                print(f"{name} {w}x{h} {a.text:g}: {line}")
+                print(f"{name} {w}x{h} {scale:g} {pal}: {line}")
             bad += len(problems)
         return 1 if bad else 0
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    for name, surface in scenes((w, h), a.text, a.palette, tuple(a.scenes.split(","))):
-        path = out / f"{name}-{w}x{h}-{int(a.text * 100)}-{a.palette}.png"
+    for name, scale, pal, surface in scenes((w, h), variants, tuple(a.scenes.split(","))):
+        path = out / f"{name}-{w}x{h}-{int(scale * 100)}-{pal}.png"
         pygame.image.save(surface, str(path))
         print(path)
     return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+from concurrent.futures.process import BrokenProcessPool
 import json
 import logging
 import secrets
@@ -176,6 +177,13 @@ class Server:
                         self._pool.submit(verify.warm_up)
             return self._pool
 
+    def reset_pool(self) -> None:
+        """A worker died (killed, out of memory): start a new pool for the next replays."""
+        with self._pool_lock:
+            old, self._pool = self._pool, None
+        if old is not None:
+            old.shutdown(wait=False, cancel_futures=True)
+
     def close(self) -> None:
         self.notifier.stop()
         with self._pool_lock:
@@ -217,7 +225,7 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
         server.close()
 
     app = FastAPI(title="Endplate class server", version="1", lifespan=lifespan,
-                  docs_url="/docs" if docs else None, redoc_url=None,
+                  docs_url=None, redoc_url=None,
                   description="Sessions, joining, replay-verified attempts, quiz answers and the teacher's "
                               "dashboard. See docs/classroom.md.")
     app.state.server = server
@@ -701,33 +709,37 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
         return AttemptOut(uuid=a.uuid, verified=a.verified, score=a.score, stars=a.stars, won=a.won, reason=a.reason,
                           duplicate=True)
 
-    def record_attempt(me: db.Student, body: AttemptIn, source: str, check_open: bool = True) -> AttemptOut:
+    def prepare_attempt(me: db.Student, body: AttemptIn, check_open: bool) -> tuple[AttemptOut | None, dict]:
+        """(the stored answer if this uuid is known, else None; the work: moves, level text or refusal)"""
         uuid = str(body.uuid)
         with server.sessions() as s:
             if (dup := existing_attempt(s, uuid, me)) is not None:
-                return dup
+                return dup, {}
             if check_open:
                 open_for(s, me.session_id)
             lv = s.scalar(select(db.SessionLevel).where(db.SessionLevel.session_id == me.session_id,
                                                         db.SessionLevel.level_id == body.level_id))
         moves = [m.model_dump() for m in body.moves]
-        result: dict[str, Any] | None = None
+        work: dict[str, Any] = {"moves": moves, "toml": None, "reason": ""}
         if lv is None:
-            reason = f"refused: level {body.level_id!r} is not in this session"
+            work["reason"] = f"refused: level {body.level_id!r} is not in this session"
         elif body.level_sha256 != lv.sha256:
-            reason = f"refused: level hash {body.level_sha256[:12]}… is not the text this session sent ({lv.sha256[:12]}…)"
+            work["reason"] = (f"refused: level hash {body.level_sha256[:12]}… is not the text this session sent "
+                              f"({lv.sha256[:12]}…)")
         elif body.model_version != MODEL_VERSION:
-            reason = f"refused: played on model {body.model_version}, the server verifies with {MODEL_VERSION}; update the game"
+            work["reason"] = (f"refused: played on model {body.model_version}, the server verifies with "
+                              f"{MODEL_VERSION}; update the game")
         elif body.seed != me.seed:
-            reason = f"refused: seed {body.seed} is not this student's seed {me.seed}"
+            work["reason"] = f"refused: seed {body.seed} is not this student's seed {me.seed}"
         elif len(json.dumps(moves)) > 1_000_000:
-            reason = "refused: the replay is larger than 1 MB"
+            work["reason"] = "refused: the replay is larger than 1 MB"
         else:
-            try:
-                result = server.pool().submit(verify.verify, lv.toml, me.seed, moves).result(timeout=600)
-            except Exception as err:  # a broken worker: keep the attempt, unverified, with the reason
-                result = {"ok": False, "reason": f"could not be verified ({type(err).__name__})"}
-            reason = ""
+            work["toml"] = lv.toml
+        return None, work
+
+    def store_attempt(me: db.Student, body: AttemptIn, work: dict, result: dict | None, source: str) -> AttemptOut:
+        uuid = str(body.uuid)
+        reason = work["reason"]
         verified = False
         score = stars = won = None
         if result is not None:
@@ -739,7 +751,7 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
         with server.sessions() as s:
             s.add(db.Attempt(uuid=uuid, session_id=me.session_id, student_id=me.id, level_id=body.level_id,
                              level_sha256=body.level_sha256, seed=body.seed, model_version=body.model_version,
-                             moves=moves, claimed_score=body.claimed.score, claimed_stars=body.claimed.stars,
+                             moves=work["moves"], claimed_score=body.claimed.score, claimed_stars=body.claimed.stars,
                              claimed_won=body.claimed.won, verified=verified, score=score, stars=stars, won=won,
                              reason=reason[:300], time_s=body.time_s, source=source,
                              received_at=db.utcnow()))
@@ -754,9 +766,40 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
         server.notifier.changed(me.session_id)
         return AttemptOut(uuid=uuid, verified=verified, score=score, stars=stars, won=won, reason=reason)
 
+    def failed(err: BaseException) -> dict:
+        if isinstance(err, BrokenProcessPool):
+            server.reset_pool()
+        return {"ok": False, "reason": f"could not be verified ({type(err).__name__}); send it again later"}
+
+    def record_attempt(me: db.Student, body: AttemptIn, source: str, check_open: bool = True) -> AttemptOut:
+        """The same as POST /api/attempts, for callers outside the event loop (class import)."""
+        dup, work = prepare_attempt(me, body, check_open)
+        if dup is not None:
+            return dup
+        result = None
+        if work["toml"] is not None:
+            try:
+                result = server.pool().submit(verify.verify, work["toml"], me.seed, work["moves"]).result(timeout=600)
+            except Exception as err:  # a broken worker: keep the attempt, unverified, with the reason
+                result = failed(err)
+        return store_attempt(me, body, work, result, source)
+
     @app.post("/api/attempts", response_model=AttemptOut)
-    def attempts(body: AttemptIn, me: db.Student = Depends(student)) -> AttemptOut:
-        return record_attempt(me, body, "api")
+    async def attempts(body: AttemptIn, me: db.Student = Depends(student)) -> AttemptOut:
+        """Waits for the replay without holding a thread: the dashboard and joins stay quick under load."""
+        from starlette.concurrency import run_in_threadpool
+
+        dup, work = await run_in_threadpool(prepare_attempt, me, body, True)
+        if dup is not None:
+            return dup
+        result = None
+        if work["toml"] is not None:
+            try:
+                future = server.pool().submit(verify.verify, work["toml"], me.seed, work["moves"])
+                result = await asyncio.wait_for(asyncio.wrap_future(future), timeout=600)
+            except Exception as err:
+                result = failed(err)
+        return await run_in_threadpool(store_attempt, me, body, work, result, "api")
 
     def judge_answer(s: DbSession, me: db.Student, row: db.Session, body: AnswerIn) -> tuple[str, str | None, str, bool, str, str]:
         """(question key, objective, prompt, correct, feedback, answer text)"""
@@ -882,6 +925,13 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
             raise Problem(422, f"{name}: {where}: {first.get('msg', 'invalid')}") from None
         return await run_in_threadpool(import_results, data)
 
+    if docs:
+        @app.get("/docs", include_in_schema=False)
+        def api_docs() -> HTMLResponse:
+            """The API reference, drawn here from the OpenAPI schema (no scripts fetched from elsewhere;
+            the machine-readable schema is /openapi.json)."""
+            return HTMLResponse(_api_reference(app.openapi()))
+
     @app.get("/api/health", include_in_schema=False)
     def health() -> dict[str, Any]:
         return {"ok": True, "model_version": MODEL_VERSION}
@@ -904,6 +954,43 @@ input{{font:inherit;width:100%;padding:.4em}}button{{font:inherit;margin-top:.6e
 <p>Open the dashboard link that <code>class serve</code> printed, or paste its teacher token here.</p>
 <form method="get" action="/dashboard"><label>Teacher token <input name="token" autocomplete="off" required></label>
 <button type="submit">Open the dashboard</button></form></body></html>"""
+
+
+def _api_reference(spec: dict[str, Any]) -> str:
+    import html as h
+
+    schemas = spec.get("components", {}).get("schemas", {})
+
+    def fields(ref: str | None) -> str:
+        if not ref:
+            return ""
+        model = schemas.get(ref.rsplit("/", 1)[-1], {})
+        need = set(model.get("required", []))
+        rows = []
+        for name, prop in model.get("properties", {}).items():
+            kind = prop.get("type") or ",".join(x.get("type", x.get("$ref", "").rsplit("/", 1)[-1])
+                                                for x in prop.get("anyOf", [])) or prop.get("$ref", "").rsplit("/", 1)[-1]
+            rows.append(f"<li><code>{h.escape(name)}</code>{'' if name in need else '?'} <i>{h.escape(str(kind))}</i> "
+                        f"{h.escape(prop.get('description', ''))}</li>")
+        return "<ul>" + "".join(rows) + "</ul>"
+
+    parts = []
+    for path, ops in spec.get("paths", {}).items():
+        for method, op in ops.items():
+            body = op.get("requestBody", {}).get("content", {})
+            ref = next((c.get("schema", {}).get("$ref") for c in body.values()), None)
+            ok = op.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {})
+            out = ok.get("schema", {}).get("$ref")
+            doc = h.escape((op.get("description") or "").strip())
+            parts.append(f"<h2><code>{method.upper()} {h.escape(path)}</code></h2><p>{doc}</p>"
+                         + (f"<h3>Request</h3>{fields(ref)}" if ref else "")
+                         + (f"<h3>Answer</h3>{fields(out)}" if out else ""))
+    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Endplate class server API</title>"
+            "<style>body{font:15px/1.45 sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+            "h2{font-size:16px;margin-top:1.6em;border-top:1px solid #ddd;padding-top:.8em}h3{font-size:14px}"
+            "</style></head><body><h1>Endplate class server API</h1><p>Errors are 4xx with a JSON "
+            "<code>detail</code> naming the field. Machine-readable: <a href='/openapi.json'>/openapi.json</a>. "
+            "See docs/classroom.md.</p>" + "".join(parts) + "</body></html>")
 
 
 def new_uuid() -> str:

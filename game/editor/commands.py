@@ -44,6 +44,8 @@ def register(sub) -> dict:
     edit.add_argument("--check", action="store_true", help="headless: run the check (F6) before the screenshot")
     edit.add_argument("--size", type=_size, default=None, help="window size, e.g. 1920x1080")
     edit.add_argument("--text-size", type=_text_size, default=None, help="text size, e.g. 1.5 or 150%%")
+    edit.add_argument("--section", default=None, metavar="NAME",
+                      help="open the form on this section (e.g. Quiz), for screenshots")
     edit.add_argument("--palette", choices=("okabe-ito", "high-contrast"), default=None, help="colour palette")
 
     new = sub.add_parser("new-level", help="write a valid starting level file (never overwrites)")
@@ -137,6 +139,18 @@ def run_edit(args: argparse.Namespace) -> int:
     else:
         scene = make("editor", ctx, path=args.level)
     app = App(ctx, scene)
+    if args.section:
+        names = [name for name, _ in scene.sections]
+        match = [i for i, name in enumerate(names) if name.lower().startswith(args.section.lower())]
+        if not match:
+            app.close()
+            ctx.close()
+            pygame.quit()
+            print(f"endplate: edit: --section: expected one of {', '.join(names)}, got {args.section!r}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        scene.section = match[0]
+        scene.resize(ctx.window.size)
     try:
         if args.headless:
             frame = 1.0 / 60.0

@@ -16,6 +16,10 @@ from game.levels.schema import Level
 from game.rules.bot import FORCE_GUESS, LEAD_S, STEP_S, Bot, BotOptions, difficulty
 from game.rules.session import Action, LevelRun, RunSummary
 
+# The model keeps its worlds in esper's process-wide registry and switches between them on every call, so
+# two models must never step at the same time: every piece of work on a model holds this lock. The preview
+# and the check take turns chunk by chunk (milliseconds each), so neither waits for the other to finish.
+MODEL_LOCK = threading.RLock()
 PREVIEW_POINTS = 400              # samples of force and demand over the level
 PREVIEW_FIBERS = 100              # the preview uses fewer fibres than the level: quick, a little rougher
 PREVIEW_STEP_S = 0.5             # longest model step during tasks (the bot's 0.25 s gives the same curve, 2x slower)
@@ -82,42 +86,51 @@ def run_preview(level: Level, cancelled: Callable[[], bool] = lambda: False,
             grid.add(min(end, k.start_s + k.duration_s * (j + 0.5) / 9))
     samples = sorted(grid)
     out = Preview(duration_s=end)
-    run = LevelRun(lv, seed=1, impulse_events=False)
+    with MODEL_LOCK:
+        run = LevelRun(lv, seed=1, impulse_events=False)
     drive = lv.controls.auto_drive_hz is None
+    training = [False]
     try:
-        training = False
         for t in samples:
-            if cancelled():
-                raise Cancelled
             while run.t_s < t - 1e-9 and not run.finished:
-                now = run.t_s
-                need = max((k.force_fraction for k in tasks
-                            if k.start_s - LEAD_S <= now < k.start_s + k.duration_s), default=0.0)
-                if drive:
-                    if need > 0 and not training:
-                        run.act(Action("train_start", effort_hz(need)))
-                        training = True
-                    elif need > 0:
-                        run.act(Action("set_frequency", effort_hz(need)))
-                    elif training:
-                        run.act(Action("train_stop"))
-                        training = False
-                nxt = min([b for k in tasks for b in (k.start_s - LEAD_S, k.start_s + k.duration_s)
-                           if b > now + 1e-9] + [t])
-                run.advance(max(1e-6, min(t, nxt) - now), max_step_s=PREVIEW_STEP_S)
-            r = run.readout()
+                if cancelled():
+                    raise Cancelled
+                with MODEL_LOCK:
+                    _preview_step(run, tasks, t, drive, training)
+            with MODEL_LOCK:
+                force = float(run.readout().force)
             out.t_s.append(t)
-            out.force.append(float(r.force))
+            out.force.append(force)
             out.demand.append(max((k.force_fraction for k in tasks if k.start_s <= t < k.start_s + k.duration_s),
                                   default=0.0))
             progress(t / end if end > 0 else 1.0)
             if run.finished:
                 break
-        out.demand_met = run.summary().demand_met
+        with MODEL_LOCK:
+            out.demand_met = run.summary().demand_met
     finally:
-        run.close()
+        with MODEL_LOCK:
+            run.close()
     out.wall_s = time.perf_counter() - t0
     return out
+
+
+def _preview_step(run: LevelRun, tasks: list, t: float, drive: bool, training: list[bool]) -> None:
+    """Advance the preview run towards sample time t, at most to the next task boundary."""
+    now = run.t_s
+    need = max((k.force_fraction for k in tasks if k.start_s - LEAD_S <= now < k.start_s + k.duration_s),
+               default=0.0)
+    if drive:
+        if need > 0 and not training[0]:
+            run.act(Action("train_start", effort_hz(need)))
+            training[0] = True
+        elif need > 0:
+            run.act(Action("set_frequency", effort_hz(need)))
+        elif training[0]:
+            run.act(Action("train_stop"))
+            training[0] = False
+    nxt = min([b for k in tasks for b in (k.start_s - LEAD_S, k.start_s + k.duration_s) if b > now + 1e-9] + [t])
+    run.advance(max(1e-6, min(t, nxt) - now), max_step_s=PREVIEW_STEP_S)
 
 
 # --- the check ------------------------------------------------------------------------------------------
@@ -154,22 +167,26 @@ class CheckReport:
 
 def _play(level: Level, seed: int, bot: bool, cancelled: Callable[[], bool],
           progress: Callable[[float], None]) -> RunSummary:
-    run = LevelRun(level, seed=seed, impulse_events=False)
-    try:
+    with MODEL_LOCK:
+        run = LevelRun(level, seed=seed, impulse_events=False)
         player = Bot(run, BotOptions()) if bot else None
+    try:
         end = level.duration_model_s
         while not run.finished:
             if cancelled():
                 raise Cancelled
-            if player is not None:
-                player.decide()
-                run.advance(player.chunk(), max_step_s=STEP_S)
-            else:
-                run.advance(max(STEP_S, end / 200.0), max_step_s=STEP_S)
+            with MODEL_LOCK:
+                if player is not None:
+                    player.decide()
+                    run.advance(player.chunk(), max_step_s=STEP_S)
+                else:
+                    run.advance(max(STEP_S, end / 200.0), max_step_s=STEP_S)
             progress(min(1.0, run.t_s / end) if end > 0 else 1.0)
-        return run.summary()
+        with MODEL_LOCK:
+            return run.summary()
     finally:
-        run.close()
+        with MODEL_LOCK:
+            run.close()
 
 
 def warnings_for(level: Level, results: list[SeedResult]) -> list[str]:

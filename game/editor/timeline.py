@@ -75,6 +75,7 @@ class Timeline:
 
     box: Box
     duration_s: float
+    force_max: float = 1.0        # the force at the top of the box (the view zooms in on light tasks)
 
     def x_of(self, t: float) -> float:
         return self.box.x + self.box.w * (t / self.duration_s if self.duration_s > 0 else 0.0)
@@ -83,10 +84,12 @@ class Timeline:
         return (x - self.box.x) / self.box.w * self.duration_s if self.box.w > 0 else 0.0
 
     def y_of(self, force: float) -> float:
-        return self.box.bottom - self.box.h * max(0.0, min(1.0, force))
+        return self.box.bottom - self.box.h * max(0.0, min(1.0, force / self.force_max))
 
     def force_of(self, y: float) -> float:
-        return max(0.0, min(1.0, (self.box.bottom - y) / self.box.h)) if self.box.h > 0 else 0.0
+        if self.box.h <= 0:
+            return 0.0
+        return max(0.0, min(1.0, (self.box.bottom - y) / self.box.h * self.force_max))
 
     def bar(self, task: dict) -> Box:
         s = _num(task.get("start_s"))
@@ -106,9 +109,11 @@ class Timeline:
                        self.box.bottom - min(b.y, self.box.bottom - 12) + EDGE_PX)
             if not grab.contains(px, py):
                 continue
-            if abs(py - b.y) <= EDGE_PX and b.x + 2 <= px <= b.right - 2 and b.w > 2 * EDGE_PX:
+            if abs(py - b.y) <= EDGE_PX and b.x <= px <= b.right:
                 return i, "force"
-            if abs(px - b.x) <= EDGE_PX and (b.w > 2 * EDGE_PX or px < b.x + b.w / 2):
+            if b.w < 3 * EDGE_PX:             # a narrow bar: on it moves it, beside it resizes it
+                return i, "move" if b.x <= px <= b.right else ("start" if px < b.x else "end")
+            if abs(px - b.x) <= EDGE_PX:
                 return i, "start"
             if abs(px - b.right) <= EDGE_PX:
                 return i, "end"
@@ -138,7 +143,7 @@ class Timeline:
             ne = self.snap(min(max(s + MIN_DURATION_S, s + d + dt), end))
             return {"duration_s": float(max(MIN_DURATION_S, ne - s))}
         if part == "force":
-            nf = round(max(0.0, min(1.0, f - dy_px / self.box.h)), 2) if self.box.h > 0 else f
+            nf = round(max(0.0, min(1.0, f - dy_px / self.box.h * self.force_max)), 2) if self.box.h > 0 else f
             return {"force_fraction": float(nf)}
         return {}
 
@@ -146,6 +151,15 @@ class Timeline:
         step = nice_step(self.duration_s)
         n = int(self.duration_s // step)
         return [(k * step, time_label(k * step)) for k in range(n + 1)]
+
+
+def force_scale(*values: float) -> float:
+    """The top of a force axis that shows these values well: 0.25, 0.5, 0.75 or 1."""
+    top = max([0.0, *values]) * 1.15
+    for s in (0.25, 0.5, 0.75):
+        if top <= s:
+            return s
+    return 1.0
 
 
 # --- drug windows ---------------------------------------------------------------------------------------

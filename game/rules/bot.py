@@ -20,24 +20,29 @@ timeline and drug facts (onset and duration, as the briefing and hints tell a st
   left; steroids with weeks left; thymectomy with months left. The ventilator when the breathing reserve
   falls towards the crisis level.
 
-`check_level(level, seed)` plays once with impulse events off and returns a `CheckResult`;
-`run_check_level(paths)` is the `check-level` command. `play(level, seed, options)` also lets tests run
-handicapped bots (one that never treats, one that never rests).
+`check_level(level, seed, player)` plays once with impulse events off and returns a `CheckResult`;
+`run_check_level(paths)` is the `check-level` command. Besides the bot, `PLAYERS` has an idle player (no
+input at all) and handicapped bots (one that never treats, one that never rests, a careless one that doses
+whenever the junction is weak, blind to the crisis range), so a level maker can see what each kind of
+player gets; `play_as(level, seed, player)` also returns the moves the player made, in the replay format.
 """
 from __future__ import annotations
 
 import json
 import math
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
+from game import jsonsafe
 from game.levels.loader import LevelError, load_level
 from game.levels.schema import Level, Treatment
-from game.rules.session import Action, LevelRun, RunSummary
+from game.rules.session import LABELS, Action, LevelRun, LogLine, RunSummary
 from game.sim.laws import ache_inhibition, bateman_mg, muscarinic_load
 from game.sim.params import DEFAULT
 from game.sim.spec import DRUGS
@@ -87,7 +92,16 @@ class CheckResult:
     model_s: float
     wall_s: float
     path: str = ""
-    parts: dict = field(default_factory=dict)
+    parts: dict = field(default_factory=dict)          # the difficulty's parts
+    player: str = "bot"
+    seed: int = 1
+    won: bool = False
+    score_parts: dict = field(default_factory=dict)    # the score's parts, 0..1 (game.rules.scoring)
+    score_points: dict = field(default_factory=dict)   # and what each gave, in points
+    treatments_used: tuple = ()                         # kinds the player gave, in order of first use
+    doses: tuple = ()                                   # every dose: {t_s, kind, name, dose_mg, before_start}
+    crises: tuple = ()                                  # {kind, start_s, end_s}
+    debrief: dict = field(default_factory=dict)        # happened / score / advice (game.rules.debrief)
 
 
 class Bot:
@@ -460,16 +474,75 @@ def difficulty(level: Level, s: RunSummary) -> tuple[float, dict]:
     return round(min(1.0, 0.45 * near + 0.3 * load + 0.25 * tight), 3), parts
 
 
-def check_level(level: Level, seed: int = 1) -> CheckResult:
-    """Play the level once with the bot, headless, and judge it."""
+PLAYERS: dict[str, BotOptions | None] = {
+    "bot": BotOptions(),
+    "idle": None,                                   # no input at all
+    "never-treat": BotOptions(treat=False),
+    "never-rest": BotOptions(rest=False),
+    "careless": BotOptions(careful=False),
+}
+
+
+def play_as(level: Level, seed: int = 1, player: str = "bot") -> tuple[RunSummary, list[LogLine], list[dict]]:
+    """Play the level to its end as one of `PLAYERS`; returns the summary, the log and the moves the
+    session accepted ({t_s, kind, value}, as game.rules.replay writes them)."""
+    if player not in PLAYERS:
+        raise ValueError(f"player: got {player!r}, expected one of {', '.join(PLAYERS)}")
+    run = LevelRun(level, seed=seed, impulse_events=False)
+    moves: list[dict] = []
+    act = run.act
+
+    def recording_act(action: Action) -> str | None:
+        t = run.t_s
+        refused = act(action)
+        if refused is None:
+            moves.append({"t_s": t, "kind": action.kind, "value": action.value})
+        return refused
+
+    run.act = recording_act  # type: ignore[method-assign]
+    try:
+        options = PLAYERS[player]
+        if options is None:
+            while not run.finished:
+                run.advance(max(1.0, level.duration_model_s - run.t_s), max_step_s=STEP_S)
+        else:
+            bot = Bot(run, options)
+            while not run.finished:
+                bot.decide()
+                run.advance(bot.chunk(), max_step_s=STEP_S)
+        return run.summary(), list(run.log), moves
+    finally:
+        run.close()
+
+
+def check_level(level: Level, seed: int = 1, player: str = "bot") -> CheckResult:
+    """Play the level once (the bot, or another of `PLAYERS`), headless, and judge it."""
+    return check_level_moves(level, seed, player)[0]
+
+
+def check_level_moves(level: Level, seed: int = 1, player: str = "bot") -> tuple[CheckResult, list[dict]]:
+    """`check_level`, and the moves the player made (for `--record`)."""
+    from game.rules.debrief import report
+    from game.rules.scoring import points, score_parts
+
     t0 = time.perf_counter()
-    s, _ = play(level, seed)
+    s, log, moves = play_as(level, seed, player)
     wall = time.perf_counter() - t0
     d, parts = difficulty(level, s)
+    used = tuple(dict.fromkeys(x.kind for x in s.doses if not x.before_start))
+    doses = tuple({"t_s": round(x.t_s, 3), "kind": x.kind, "name": LABELS.get(x.kind, x.kind),
+                   "dose_mg": x.dose_mg, "before_start": x.before_start} for x in s.doses)
+    crises = tuple({"kind": c.kind, "start_s": round(c.start_s, 3),
+                    "end_s": None if c.end_s is None else round(c.end_s, 3)} for c in s.crises)
+    brief = report(level, s, log).as_dict()
+    brief.pop("lesson", None)
     return CheckResult(level_id=level.id, winnable=s.won, score=s.score, stars=s.stars, difficulty=d,
                        reason=s.reason, demand_met=round(s.demand_met, 4), treatments=s.treatments_given,
                        cost=s.treatment_cost, max_side_effects=round(s.max_side_effects, 4),
-                       model_s=s.duration_model_s, wall_s=round(wall, 3), parts=parts)
+                       model_s=s.duration_model_s, wall_s=round(wall, 3), parts=parts, player=player, seed=seed,
+                       won=s.won, score_parts={k: round(v, 4) for k, v in score_parts(s).items()},
+                       score_points={k: round(v, 2) for k, v in points(level.scoring, s).items()},
+                       treatments_used=used, doses=doses, crises=crises, debrief=brief), moves
 
 
 def _files(paths: Sequence[str]) -> list[str]:
@@ -480,13 +553,68 @@ def _files(paths: Sequence[str]) -> list[str]:
     return files
 
 
-def run_check_level(paths: Sequence[str], seed: int = 1, as_json: bool = False, out: TextIO = sys.stdout) -> int:
-    """`check-level`: one line (or one JSON object) per level. 0 if every level is winnable, 1 if any is
-    not, 2 if a level file is invalid (the loader's messages are printed)."""
+def json_row(r: CheckResult) -> dict:
+    """One level's result as the `--json` output gives it (one object per level)."""
+    return {"level_id": r.level_id, "path": r.path, "player": r.player, "seed": r.seed, "won": r.won,
+            "winnable": r.winnable, "score": r.score, "stars": r.stars, "reason": r.reason,
+            "demand_met": r.demand_met, "score_parts": r.score_parts, "score_points": r.score_points,
+            "treatments": list(r.treatments_used), "treatments_given": r.treatments, "treatment_cost": r.cost,
+            "doses": list(r.doses), "crises": list(r.crises), "max_side_effects": r.max_side_effects,
+            "difficulty": r.difficulty, "parts": r.parts, "debrief": r.debrief, "model_s": r.model_s,
+            "wall_s": r.wall_s}
+
+
+def _record_problem(record: str) -> str | None:
+    target = Path(record).expanduser()
+    if os.path.lexists(target):
+        return f"check-level --record: {record} already exists (expected a new file name; nothing was written)"
+    if not target.parent.resolve().is_dir():
+        return f"check-level --record: folder {target.parent} does not exist"
+    return None
+
+
+def write_record(record: str, level: Level, seed: int, moves: list[dict]) -> None:
+    """Write a replay file (header + moves) atomically, never over an existing file (FileExistsError)."""
+    from game.levels.campaign import source_sha256
+    from game.rules.replay import dumps, header
+
+    target = Path(record).expanduser()
+    text = dumps(header(level.id, source_sha256(level), seed), moves)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.link(tmp, target)             # fails if the file appeared meanwhile: never overwritten
+    finally:
+        os.unlink(tmp)
+
+
+def run_check_level(paths: Sequence[str], seed: int = 1, as_json: bool = False, out: TextIO | None = None,
+                    player: str = "bot", record: str | None = None, err: TextIO | None = None) -> int:
+    """`check-level`: one line (or, with `as_json`, one JSON object in a list) per level. With the bot: 0 if
+    every level is winnable, 1 if any is not; with another player, 0 once every level was played. 2 if a
+    level file is invalid (the loader's messages are printed) or an option is wrong. With one level,
+    `record` writes the player's moves as a replay file (never over an existing file)."""
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
     files = _files(paths)
     if not files:
         print("check-level: give one or more level files or folders, e.g. levels/", file=out)
         return 2
+    if player not in PLAYERS:
+        print(f"endplate: check-level --player: got {player!r}, expected one of {', '.join(PLAYERS)}", file=err)
+        return 2
+    if record is not None:
+        if len(files) != 1:
+            print(f"endplate: check-level --record: give exactly one level file (got {len(files)})", file=err)
+            return 2
+        problem = _record_problem(record)
+        if problem:
+            print(f"endplate: {problem}", file=err)
+            return 2
     levels: list[tuple[str, Level]] = []
     problems: list[str] = []
     for f in files:
@@ -500,16 +628,31 @@ def run_check_level(paths: Sequence[str], seed: int = 1, as_json: bool = False, 
         return 2
     results = []
     for f, level in levels:
-        res = check_level(level, seed)
-        results.append(CheckResult(**{**asdict(res), "path": f}))
+        if record is not None:
+            res, moves = check_level_moves(level, seed, player)
+            try:
+                write_record(record, level, seed, moves)
+            except FileExistsError:
+                print(f"endplate: check-level --record: {record} already exists (expected a new file name; "
+                      "nothing was written)", file=err)
+                return 2
+            except OSError as e:
+                print(f"endplate: check-level --record: cannot write {record}: {e.strerror or e}", file=err)
+                return 2
+        else:
+            res = check_level(level, seed, player)
+        results.append(replace(res, path=f))
     if as_json:
-        json.dump([asdict(r) for r in results], out, indent=2)
+        jsonsafe.dump([json_row(r) for r in results], out, indent=2)
         out.write("\n")
     else:
+        who = "" if player == "bot" else f" [{player}]"
         for r in results:
             verdict = "WIN " if r.winnable else "LOSE"
-            print(f"{verdict} {r.path}: score {r.score:.0f}, {r.stars} star{'s' if r.stars != 1 else ''}, "
+            print(f"{verdict} {r.path}{who}: score {r.score:.0f}, {r.stars} star{'s' if r.stars != 1 else ''}, "
                   f"difficulty {r.difficulty:.2f}, demand met {100 * r.demand_met:.0f}%, "
                   f"{r.treatments} treatment{'s' if r.treatments != 1 else ''} ({r.wall_s:.1f} s) — {r.reason}",
                   file=out)
+    if player != "bot":
+        return 0
     return 0 if all(r.winnable for r in results) else 1

@@ -448,8 +448,8 @@ class Store:
                 return cls._open_locked(db_path, warnings, fallback_store)
         except _Newer as newer:
             raise NewerFormatError(
-                f"The save file {db_path} was made by a newer Endplate (format {newer.version}; this one reads up "
-                f"to format {SCHEMA_VERSION}); update to use it") from None
+                f"The save file {db_path} was made by a newer Endplate (format {newer.version}); update to use it "
+                f"(this version reads up to format {SCHEMA_VERSION})") from None
         except _Unusable as exc:
             return fallback_store(str(exc))
         except (sqlite3.Error, OSError) as exc:
@@ -702,6 +702,24 @@ class Store:
             result.append(Attempt(rid, p, level, when, score, stars, bool(won), duration, details_obj))
         return result
 
+    def best_of_kind(self, profile_id: int, level_id: str, kind: str, pack_id: str = "") -> Best | None:
+        """Best score and stars of a level among attempts of one kind ("custom", "modified", or "pack" with
+        its `pack_id`): pack and custom scores are kept apart from the campaign's and from each other, and
+        a pack's survive installing a new version of it (they are keyed by pack id and level id)."""
+        if kind not in ("campaign", "custom", "modified", "pack"):
+            raise StoreError(f"kind: got {kind!r:.40}, expected campaign, custom, modified or pack")
+        if kind == "campaign":
+            return self.best(profile_id, level_id)
+        pid = _check_id(profile_id)
+        score, stars, count, won = self._db.execute(
+            "SELECT max(score), max(stars), count(*), max(won) FROM results WHERE profile_id = ? AND level_id = ? "
+            "AND level_kind = ? AND pack_id = ? AND typeof(score) = 'integer' AND stars BETWEEN 0 AND 3",
+            (pid, _check_level_id(level_id), kind, pack_id if kind == "pack" else ""),
+        ).fetchone()
+        if count == 0:
+            return None
+        return Best(score=score, stars=stars, attempts=count, won=bool(won))
+
     def best(self, profile_id: int, level_id: str) -> Best | None:
         """Best score and best stars for a level (each the maximum over attempts), or None if never tried.
 
@@ -816,7 +834,10 @@ class Store:
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
-            self._warn(f"Autosave of profile {pid}: the stored data is not a JSON object; it was ignored.")
+            try:
+                self.set_aside_autosave(pid, "the stored data is not a JSON object")
+            except (sqlite3.Error, OSError):
+                self._warn(f"Autosave of profile {pid}: the stored data is not a JSON object; it was ignored.")
             return None
         return row[0], payload
 
@@ -962,6 +983,78 @@ class Store:
                 answer, expected = row[4], row[5]
             out.append(QuizAnswer(row[0], row[1], row[2], row[3], answer, expected, bool(row[6]), row[7], row[8]))
         return out
+
+
+    # ----------------------------------------------------------------- class outbox
+    # Attempts and quiz answers for a class server wait here until the server has them (game/netclient).
+    # `payload` is a JSON object: {"student_token", "join_code", "nickname", "body"}; `body` is what is
+    # sent, and carries the same `uuid` as the row, so a resend is recognised by the server.
+    # A row is pending while `sent_at` is NULL. A row the server refused for good keeps its `sent_at` and
+    # says why in `last_error` (it is not sent again). Rows are never deleted by the game.
+
+    OUTBOX_KINDS = ("attempt", "answer")
+
+    def outbox_add(self, uuid: str, kind: str, server_url: str, payload: dict[str, Any]) -> None:
+        """Queue one item (an `attempt` or an `answer`); adding the same uuid again changes nothing."""
+        if kind not in self.OUTBOX_KINDS:
+            raise StoreError(f"kind: got {kind!r:.40}, expected one of {', '.join(self.OUTBOX_KINDS)}")
+        if not isinstance(uuid, str) or not 8 <= len(uuid) <= 64:
+            raise StoreError(f"uuid: got {uuid!r:.70}, expected text of 8 to 64 characters")
+        if not isinstance(server_url, str) or not server_url:
+            raise StoreError("server_url: expected the class server's address")
+        payload_json = _to_json(payload, "payload")
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO outbox (uuid, kind, server_url, payload, created_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (uuid) DO NOTHING",
+                (uuid, kind, server_url, payload_json, _iso(_utc_now())),
+            )
+
+    def _outbox_rows(self, where: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT uuid, kind, server_url, payload, created_at, sent_at, tries, last_error FROM outbox "
+            f"{where} ORDER BY created_at, rowid", params).fetchall()
+        out = []
+        for uuid, kind, url, payload, created, sent, tries, error in rows:
+            try:
+                data = json.loads(payload)
+            except ValueError:
+                data = None
+            if not isinstance(data, dict):
+                self._warn(f"Outbox item {uuid}: the stored data is not a JSON object; it was skipped.")
+                continue
+            out.append({"uuid": uuid, "kind": kind, "server_url": url, "payload": data, "created_at": created,
+                        "sent_at": sent, "tries": tries, "last_error": error})
+        return out
+
+    def outbox_pending(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Items not yet delivered, oldest first (attempts before the answers made after them)."""
+        return self._outbox_rows("WHERE sent_at IS NULL", ())[: max(0, int(limit))]
+
+    def outbox_all(self, server_url: str | None = None) -> list[dict[str, Any]]:
+        """Every item (delivered or not), of one server if given, oldest first."""
+        if server_url is None:
+            return self._outbox_rows("", ())
+        return self._outbox_rows("WHERE server_url = ?", (server_url,))
+
+    def outbox_sent(self, uuid: str, refused: str = "") -> None:
+        """The server has the item (or refused it for good: `refused` says why); it is not sent again."""
+        with self._write() as conn:
+            conn.execute("UPDATE outbox SET sent_at = ?, tries = tries + 1, last_error = ? WHERE uuid = ?",
+                         (_iso(_utc_now()), str(refused)[:500], uuid))
+
+    def outbox_failed(self, uuid: str, error: str) -> None:
+        """A try that did not reach the server: the item stays pending."""
+        with self._write() as conn:
+            conn.execute("UPDATE outbox SET tries = tries + 1, last_error = ? WHERE uuid = ? AND sent_at IS NULL",
+                         (str(error)[:500], uuid))
+
+    def outbox_counts(self) -> dict[str, int]:
+        """{"queued": n, "sent": n, "refused": n} over every item."""
+        row = self._db.execute(
+            "SELECT COALESCE(SUM(sent_at IS NULL), 0), COALESCE(SUM(sent_at IS NOT NULL AND last_error = ''), 0), "
+            "COALESCE(SUM(sent_at IS NOT NULL AND last_error != ''), 0) FROM outbox").fetchone()
+        return {"queued": int(row[0]), "sent": int(row[1]), "refused": int(row[2])}
 
 
 def _report_row(nick, cls_code, level, kind, when, score, stars, won, duration, asked, right) -> ReportRow:

@@ -19,7 +19,7 @@ import pygame
 from game.view import text as tx
 from game.view.palette import DASHES, Palette, draw_dashed_line, mix
 from game.view.patient import draw_patient
-from game.view.widgets import (EventLog, Gauge, ModelClock, Oscilloscope, StripChart, Trace, Tooltip, draw_panel,
+from game.view.instruments import (EventLog, Gauge, ModelClock, Oscilloscope, StripChart, Trace, Tooltip, draw_panel,
                                format_duration)
 
 HUD_INFO: dict[str, tuple[str, str]] = {
@@ -46,9 +46,12 @@ def play_layout(size: Sequence[int]) -> dict[str, pygame.Rect]:
     m = max(4, int(round(8 * min(w / 1280, h / 720))))
     right_w = max(260, int(w * 0.33))
     left_w = w - right_w - 3 * m
-    lens = pygame.Rect(m, m, left_w, int(h * 0.56))
-    chain_h = max(44, tx.line_height(17) * 2 + 22)
-    chain = pygame.Rect(m, lens.bottom + m // 2 + 2, left_w, chain_h)
+    lens_all = pygame.Rect(m, m, left_w, int(h * 0.56))
+    cap_h = tx.line_height(17) + tx.line_height(16) + 8
+    lens = pygame.Rect(m, m, left_w, lens_all.h - cap_h)
+    caption = pygame.Rect(m, lens.bottom, left_w, cap_h)
+    chain_h = max(44, tx.line_height(17) * 2 + 30)
+    chain = pygame.Rect(m, lens_all.bottom + m // 2 + 2, left_w, chain_h)
     by = chain.bottom + m
     bh = h - by - m
     scope = pygame.Rect(m, by, (left_w - m) // 2, bh)
@@ -61,7 +64,7 @@ def play_layout(size: Sequence[int]) -> dict[str, pygame.Rect]:
     gauges = pygame.Rect(patient.right + m // 2, top2, right_w - patient.w - m // 2, ph)
     log = pygame.Rect(rx, patient.bottom + m - 2, right_w, max(80, int(h * 0.215)))
     controls = pygame.Rect(rx, log.bottom + m - 2, right_w, h - log.bottom - 2 * m + 2)
-    return {"lens": lens, "chain": chain, "scope": scope, "force": force, "clock": clock, "patient": patient,
+    return {"lens": lens, "caption": caption, "chain": chain, "scope": scope, "force": force, "clock": clock, "patient": patient,
             "gauges": gauges, "log": log, "controls": controls}
 
 
@@ -110,6 +113,7 @@ class Hud:
         self.scope = Oscilloscope("End-plate potential (lens fibre)", "mV", "ms", y_range=(-95.0, 40.0),
                                   t_range=(0.0, 20.0), y_step=20.0)
         self.strip = StripChart("Force and demand", "% of maximum", window_s=STRIP_WINDOW_S)
+        self.strip.auto_y = True
         self.clock = ModelClock("Model time")
         self.rrp = Gauge("Readily releasable pool", "%", warn=0.45, danger=0.25, low_is_bad=True)
         self.ache = Gauge("AChE inhibition", "%", warn=0.6, danger=0.85)
@@ -171,10 +175,9 @@ class Hud:
         else:
             label = ""
         if label:
-            size = tx.fit_size(label, P.w - 12, 16, 11)
-            tx.draw_text(surface, label, (P.x + 6, P.y + tx.line_height(15) + 8), size,
+            tx.draw_text(surface, label, (P.x + 6, self.strip.legend_bottom + 3), 16,
                          pal.demand if task else pal.text_dim, anchor="topleft", outline=True,
-                         shadow_colour=pal.panel)
+                         shadow_colour=pal.panel, max_w=P.w - 12)
 
     def draw_scope(self, surface, rect, pal, t_ms: np.ndarray, v_mV: np.ndarray, rest: float, threshold: float,
                    cursor_t: float | None = None, note: str | None = None, fired: bool = False) -> pygame.Rect:
@@ -185,7 +188,9 @@ class Hud:
                                note=note)
 
     def draw_gauges(self, surface, rect, pal, *, rrp: float, ache: float, side: float, antibody: float,
-                    drugs: dict[str, float], side_limit: float | None = None, show_antibody: bool = True) -> None:
+                    drugs: dict[str, float], side_limit: float | None = None, show_antibody: bool = True,
+                    names: dict[str, str] | None = None) -> None:
+        """`names`: display names of the drugs (ids such as "pyridostigmine-er" are never shown)."""
         names = ["rrp", "ache", "side"] + (["antibody"] if show_antibody else [])
         n = len(names)
         gap = 4
@@ -197,7 +202,7 @@ class Hud:
             if name == "rrp":
                 self.rrp.draw(surface, r, rrp, pal)
             elif name == "ache":
-                note = ", ".join(f"{k} {v * 100:.0f}%" for k, v in sorted(drugs.items(), key=lambda kv: -kv[1])
+                note = ", ".join(f"{(names or {}).get(k, k.replace('-', ' ').capitalize())} {v * 100:.0f}%" for k, v in sorted(drugs.items(), key=lambda kv: -kv[1])
                                  if v > 0.005) or None
                 self.ache.draw(surface, r, ache, pal, note=note)
             elif name == "side":

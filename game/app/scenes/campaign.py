@@ -7,11 +7,11 @@ import pygame
 
 from game.app.router import make
 from game.app.scene import Pop, Push, Replace, Scene
-from game.ui.widgets import Form, Item, draw_backdrop
+from game.ui.forms import Form, Item, draw_backdrop
 from game.view import text as tx
 from game.rules.session import LABELS
 from game.view.patient import appearance_of, briefing_pose, draw_patient
-from game.view.widgets import draw_panel, draw_stars, format_clock, format_duration, format_span
+from game.view.instruments import draw_panel, draw_stars, format_clock, format_duration, format_span
 
 CONDITION_NAMES = {
     "healthy": "Healthy junction",
@@ -114,17 +114,18 @@ class BriefingScene(Scene):
 
     name = "briefing"
 
-    def __init__(self, ctx, level, level_path: str | None = None) -> None:
+    def __init__(self, ctx, level, level_path: str | None = None, *, play_kwargs: dict | None = None) -> None:
         super().__init__(ctx)
         self.level = level
         self.level_path = level_path
+        self.play_kwargs = dict(play_kwargs or {})        # e.g. a class level's seed and class_level
         self.form = Form([Item("Start the level", on_activate=self._start, help="Enter: play. Esc: back."),
                           Item("Back", on_activate=lambda: Pop())], "", width=360)
         self.size = (1280, 720)
         self.form_w, self.form_h = 380, 190
 
     def _start(self):
-        return Replace(make("play", self.ctx, self.level, level_path=self.level_path))
+        return Replace(make("play", self.ctx, self.level, level_path=self.level_path, **self.play_kwargs))
 
     def resize(self, size) -> None:
         self.size = size

@@ -12,11 +12,11 @@ import pygame
 
 from game.app.router import make
 from game.app.scene import Pop, Push, Replace, Reset, Scene
-from game.rules.debrief import answer_record, check_answer, report, right_answer
-from game.view.widgets import draw_stars
-from game.ui.widgets import Form, Item
+from game.rules.debrief import answer_record, answer_text, check_answer, report, right_answer
+from game.view.instruments import draw_stars
+from game.ui.forms import Form, Item
 from game.view import text as tx
-from game.view.widgets import draw_panel
+from game.view.instruments import draw_panel
 
 GUEST = "Guest"
 
@@ -38,13 +38,21 @@ def _bullets(surface, lines, inner: pygame.Rect, size: float, colour, mark_colou
     return y
 
 
+def _needed(lines, width: int, size: float) -> int:
+    """Height in px a bulleted panel needs for `lines` at `width` (title and padding included)."""
+    step = max(1, int(round(tx.line_height(size) * 1.15)))
+    body = sum(len(tx.wrap_lines(line, size, max(10, width - 40))) * step + 6 for line in lines)
+    return body + tx.line_height(20) + 26
+
+
 class DebriefScene(Scene):
     name = "debrief"
 
     def __init__(self, ctx, level, summary, log, wall_s: float = 0.0, *, level_path: str | None = None,
-                 seed: int = 1, moves: list | None = None) -> None:
+                 seed: int = 1, moves: list | None = None, class_level=None) -> None:
         super().__init__(ctx)
         self.moves = list(moves or [])
+        self.class_level = class_level          # a level of a joined class (game/netclient), or None
         self.level = level
         self.summary = summary
         self.log = log
@@ -66,7 +74,8 @@ class DebriefScene(Scene):
         return None
 
     def _items(self) -> list[Item]:
-
+        if self.class_level is not None:
+            return self._class_items()
         items = []
         if self.level.quiz:
             items.append(Item("Take the quiz", on_activate=lambda: Push(QuizScene(self.ctx, self.level,
@@ -82,6 +91,21 @@ class DebriefScene(Scene):
                           Replace(make("levels", self.ctx)), help="Back to the level list."))
         return items
 
+    def _class_items(self) -> list[Item]:
+        """In a class: the level's quiz (quiz mode after-level; answers go to the server), play again, back."""
+        from game.app import classplay
+
+        items = []
+        run = self.ctx.class_run
+        if run is not None and run.quiz_mode == "after-level" and self.level.quiz:
+            items.append(Item("Take the quiz", on_activate=lambda: Push(classplay.level_quiz(self.ctx, self.level)),
+                              help=f"{len(self.level.quiz)} short questions; your answers go to your teacher."))
+        items.append(Item("Play again", on_activate=lambda: Replace(
+            make("play", self.ctx, self.level, self.seed, class_level=self.class_level)),
+            help="Try this level again (every attempt is sent)."))
+        items.append(Item("Back to the class", on_activate=lambda: Pop(), help="The session's levels and results."))
+        return items
+
     def enter(self) -> None:
         if self.recorded:
             return
@@ -93,13 +117,16 @@ class DebriefScene(Scene):
             return
         s = self.summary
         from game.levels.campaign import level_kind, source_sha256
+        from game.levels.packs import pack_of
+
+        pack_id = pack_of(self.level_path)
         try:
             attempt = ctx.store.record_result(
                 ctx.profile.id, self.level.id, score=int(round(s.score)), stars=int(s.stars), won=bool(s.won),
                 duration_s=float(self.wall_s),
                 details={"outcome": s.outcome, "reason": s.reason, "demand_met": s.demand_met, "seed": s.seed,
                          "model_s": s.duration_model_s},
-                level_sha256=source_sha256(self.level), level_kind=level_kind(self.level),
+                level_sha256=source_sha256(self.level), level_kind=level_kind(self.level, pack_id), pack_id=pack_id,
                 seed=int(s.seed) if int(s.seed) >= 1 else None, moves=self.moves)
             self.result_id = attempt.id
             ctx.store.clear_autosave(ctx.profile.id)
@@ -116,7 +143,7 @@ class DebriefScene(Scene):
     def handle(self, event):
         r = self.form.handle(event)
         if r == "back":
-            return Reset(make("menu", self.ctx))
+            return Pop() if self.class_level is not None else Reset(make("menu", self.ctx))
         return r
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -132,23 +159,23 @@ class DebriefScene(Scene):
         tx.draw_text(surface, f"Score {s.score:.0f} / 100", (280, 96), 30, pal.text, shadow=False)
         tx.draw_text(surface, d.verdict, (280, 130), 19, pal.text_dim, shadow=False)
         left = pygame.Rect(30, 170, int(w * 0.55), h - 190)
-        score_h = 0
-        if d.score:
-            score_h = min(left.h // 2, 40 + sum(tx.line_height(17) * (1 + len(line) // 70) + 6 for line in d.score))
-        happened = pygame.Rect(left.x, left.y, left.w, left.h - score_h - (10 if score_h else 0))
-        inner = draw_panel(surface, happened, pal, "What happened")
+        gap = 10
+        score_h = min(left.h // 3, _needed(d.score, left.w, 17)) if d.score else 0
+        advice_h = min(left.h // 3, _needed(d.advice, left.w, 17)) if d.advice else 0
+        happened_h = left.h - score_h - advice_h - gap * ((score_h > 0) + (advice_h > 0))
+        box = pygame.Rect(left.x, left.y, left.w, happened_h)
+        inner = draw_panel(surface, box, pal, "What happened")
         _bullets(surface, d.happened or ("Nothing to report.",), inner, 18, pal.text, pal.accent)
-        if score_h:
-            inner = draw_panel(surface, pygame.Rect(left.x, happened.bottom + 10, left.w, score_h), pal, "Your score")
-            _bullets(surface, d.score, inner, 17, pal.text, pal.accent)
+        for title, lines, height in (("What could have helped", d.advice, advice_h), ("Your score", d.score, score_h)):
+            if height:
+                box = pygame.Rect(left.x, box.bottom + gap, left.w, height)
+                _bullets(surface, lines, draw_panel(surface, box, pal, title), 17, pal.text, pal.accent)
         right_x = left.right + 20
-        right = pygame.Rect(right_x, 170, w - right_x - 30, h - 190 - 270)
-        half = right.h // 2 if d.advice else 0
-        if d.advice:
-            inner = draw_panel(surface, pygame.Rect(right.x, right.y, right.w, half - 6), pal, "What could have helped")
-            _bullets(surface, d.advice, inner, 17, pal.text, pal.accent)
-        inner = draw_panel(surface, pygame.Rect(right.x, right.y + half, right.w, right.h - half), pal, "Remember")
-        tx.draw_wrapped(surface, "\n".join(d.lesson), inner, 17, pal.text)
+        form_top = self.form.rect.top if self.form.rect.h > 0 and self.form.rect.top > 200 else h - 270
+        right = pygame.Rect(right_x, 170, w - right_x - 30, form_top - 10 - 170)
+        if right.h > 40:
+            inner = draw_panel(surface, right, pal, "Remember")
+            tx.draw_wrapped(surface, "\n".join(d.lesson), inner, 17, pal.text)
         if self.record_error:
             tx.draw_text(surface, self.record_error, (30, h - 6), 15, pal.warn, anchor="bottomleft", shadow=False)
         elif self.ctx.profile is not None:
@@ -162,10 +189,14 @@ class QuizScene(Scene):
 
     name = "quiz"
 
-    def __init__(self, ctx, level, seed: int = 0, *, result_id: int | None = None) -> None:
+    def __init__(self, ctx, level, seed: int = 0, *, result_id: int | None = None, questions=None, on_answer=None,
+                 reveal: bool = True, title: str = "") -> None:
         super().__init__(ctx)
         self.level = level
-        self.questions = list(level.quiz)
+        self.questions = list(level.quiz if questions is None else questions)
+        self.on_answer = on_answer      # called (position, question, answer, right or None) for each answer
+        self.reveal = reveal            # False (a class's pre/post quiz): no right/wrong shown, straight on
+        self.title = title
         self.index = 0
         self.rng = random.Random(seed or 12345)
         self.correct = 0
@@ -219,9 +250,16 @@ class QuizScene(Scene):
     def submit(self) -> None:
         if not self.complete():
             return
+        if not self.reveal:
+            if self.on_answer is not None:
+                self.on_answer(self.index, self.q, self.answer(), None)
+            self.next()
+            return
         record = answer_record(self.q, self.index, self.answer(), self.shown_s)
         self.records.append(record)
         self.checked = record["correct"]
+        if self.on_answer is not None:
+            self.on_answer(self.index, self.q, self.answer(), self.checked)
         if self.checked:
             self.correct += 1
             self.ctx.audio.play("success")
@@ -332,10 +370,16 @@ class QuizScene(Scene):
         surface.fill(pal.background)
         q = self.q
         if q is None:
+            if not self.reveal:
+                tx.draw_text(surface, f"Quiz done: {len(self.questions)} answers saved", (w // 2, h // 2 - 20), 34,
+                             pal.text, anchor="center")
+                tx.draw_text(surface, "Any key: back", (w // 2, h // 2 + 30), 19, pal.text_dim, anchor="center",
+                             shadow=False)
+                return
             self.draw_review(surface)
             return
-        tx.draw_text(surface, f"Question {self.index + 1} of {len(self.questions)}", (30, 20), 20, pal.text_dim,
-                     shadow=False)
+        tx.draw_text(surface, f"{self.title + ': ' if self.title else ''}Question {self.index + 1} of "
+                     f"{len(self.questions)}", (30, 20), 20, pal.text_dim, shadow=False)
         used = tx.draw_wrapped(surface, q.question, pygame.Rect(30, 50, w - 60, 90), 28, pal.text)
         top = 50 + used + 20
         hint = {"order": "Up/Down: choose an item; Space: pick it up, then Up/Down moves it; Enter: check. "
@@ -384,7 +428,7 @@ class QuizScene(Scene):
             self.button = pygame.Rect(w - 260, y, 200, 44)
             ok = self.complete()
             pygame.draw.rect(surface, pal.accent if ok else pal.panel, self.button, border_radius=8)
-            tx.draw_text(surface, "Check (Enter)", self.button.center, 21, pal.panel if ok else pal.text_dim,
+            tx.draw_text(surface, "Check (Enter)" if self.reveal else "Next (Enter)", self.button.center, 21, pal.panel if ok else pal.text_dim,
                          anchor="center", shadow=False)
         else:
             word = "Right!" if self.checked else "Not quite."
@@ -409,7 +453,7 @@ class QuizScene(Scene):
             elif r["correct"]:
                 out.append((True, f"{i + 1}. {q.question} Right."))
             else:
-                out.append((False, f"{i + 1}. {q.question} Wrong. {right_answer(q)}"))
+                out.append((False, f"{i + 1}. {q.question} Wrong: {answer_text(q, r['answer'])}. {right_answer(q)}"))
         return out
 
     def draw_review(self, surface: pygame.Surface) -> None:

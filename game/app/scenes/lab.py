@@ -22,13 +22,13 @@ from game.sim.experiments import decrement_percent
 from game.sim.params import DEFAULT
 from game.sim.spec import CONDITIONS, DRUGS, WorldSpec
 from game.sim.world import Sim
-from game.ui.widgets import Form, Item
+from game.ui.forms import Form, Item
 from game.view import text as tx
 from game.view.hud import Hud
 from game.app.lens_player import LensPlayer, junction_from_sim, membrane_trace
 from game.view.lens_view import LensView, draw_lens_caption
 from game.view.palette import DASHES, draw_dashed_line, mix
-from game.view.widgets import Oscilloscope, StripChart, Trace, draw_panel, format_model_time
+from game.view.instruments import Oscilloscope, StripChart, Trace, draw_panel, format_model_time
 
 CONDITION_LABELS = {"healthy": "Healthy", "mg-ocular": "MG, ocular", "mg-moderate": "MG, moderate",
                     "mg-severe": "MG, severe", "lems": "Lambert-Eaton (LEMS)", "mg-musk": "MG, anti-MuSK"}
@@ -250,7 +250,10 @@ class LabScene(Scene):
         self.rects["status"] = pygame.Rect(self.rects["table"].right + m, row3y, rw - self.rects["table"].w - m,
                                            h - row3y - m)
         self.form.set_area(left)
-        self.lens_view.set_rect(lens)
+        cap_h = tx.line_height(17) + tx.line_height(16) + 8
+        self.rects["lens"] = pygame.Rect(lens.x, lens.y, lens.w, lens.h - cap_h)
+        self.rects["caption"] = pygame.Rect(lens.x, lens.bottom - cap_h, lens.w, cap_h)
+        self.lens_view.set_rect(self.rects["lens"])
 
     def handle(self, event):
         ka = self.ctx.bindings.translate(event)
@@ -375,7 +378,8 @@ class LabScene(Scene):
         r = self.sim.readout()
         self.lens_view.draw(surface, self.player, pal, force=r.force, reduced_motion=self.ctx.settings.reduced_motion,
                             inhibition=r.ache_inhibition, frame_s=1 / 60)
-        draw_lens_caption(surface, R["lens"], self.player, pal, self.clock.speed, self.clock.paused)
+        draw_lens_caption(surface, R["caption"], self.player, pal, self.clock.speed, self.clock.paused,
+                          self.lens_view.ach_per_dot)
         self.draw_scope(surface, pal)
         self.draw_bars(surface, pal)
         self.strip.draw(surface, R["force"], np.array(self.t_hist), np.array(self.f_hist), pal, now=r.t_s,
@@ -444,8 +448,7 @@ class LabScene(Scene):
         if n >= 4:
             lvl = pal.danger if dec > 10 else pal.ok
             text = f"Decrement 1st to 4th: {dec:.0f}%" + (" (abnormal, over 10%)" if dec > 10 else " (normal)")
-            tx.draw_text(surface, text, (inner.x + 2, inner.y), tx.fit_size(text, inner.w - 4, 16, 11), lvl,
-                         shadow=False)
+            tx.draw_text(surface, text, (inner.x + 2, inner.y), 16, lvl, shadow=False, max_w=inner.w - 4)
 
     def draw_table(self, surface, pal) -> None:
         rect = self.rects["table"]
@@ -455,6 +458,12 @@ class LabScene(Scene):
                 ("fibres_fired_percent", "fired %", "{:.0f}"), ("quantal_content", "quanta", "{:.0f}"),
                 ("focus_epp_mV", "EPP mV", "{:.1f}"), ("focus_needed_mV", "needed", "{:.1f}"),
                 ("force_percent", "force %", "{:.0f}"))
+        # as many columns as fit, in order of importance (the rest are in the CSV export)
+        need = [max(tx.text_size(head, 15)[0], tx.text_size("-888.88", 15)[0]) + 10 for _, head, _ in cols]
+        k = len(cols)
+        while k > 2 and sum(need[:k]) > inner.w:
+            k -= 1
+        cols = cols[:k]
         cw = inner.w / len(cols)
         lh = tx.line_height(15) + 1
         for j, (_, head, _) in enumerate(cols):
@@ -489,7 +498,9 @@ class LabScene(Scene):
             lines.append(f"Mark A {ta:.2f} ms {va:.1f} mV (click again for B)")
         y = inner.y
         for line in lines:
-            tx.draw_text(surface, line, (inner.x, y), tx.fit_size(line, inner.w, 16, 11), pal.text, shadow=False)
+            if y + tx.line_height(16) > inner.bottom:
+                break
+            tx.draw_text(surface, line, (inner.x, y), 16, pal.text, shadow=False, max_w=inner.w)
             y += tx.line_height(16)
         if self.message:
             col = {"info": pal.text_dim, "ok": pal.ok, "warn": pal.warn, "danger": pal.danger}[self.message_level]
