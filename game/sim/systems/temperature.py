@@ -5,7 +5,7 @@ Rates scale as Q10^((T − T_ref)/10) (params.Contrast): AChE hydrolysis and cha
 both, so each quantum's ACh acts longer and opens channels for longer: quanta give larger potentials and
 myasthenic transmission improves; warming does the opposite. The quantal table is the same ODE solved with
 the scaled rates; it is normalised to the reference temperature (the healthy MEPP at T_ref), so a cool
-junction really gives larger MEPPs. The ODE is solved at anchors 2 °C apart (a fraction of a second each, the
+junction really gives larger MEPPs. The ODE is solved at anchors 6 °C apart (a fraction of a second each, the
 first time one is needed) and the table is interpolated in between, to 0.1 °C.
 
 TemperatureSystem relaxes the muscle temperature toward the ice pack's (while it is on) or the usual one
