@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
+from game import jsonsafe
 from game.levels.loader import LevelError, load_level
 from game.levels.schema import Level, Treatment
 from game.rules.session import LABELS, Action, LevelRun, LogLine, RunSummary
@@ -642,7 +643,7 @@ def run_check_level(paths: Sequence[str], seed: int = 1, as_json: bool = False, 
             res = check_level(level, seed, player)
         results.append(replace(res, path=f))
     if as_json:
-        json.dump([json_row(r) for r in results], out, indent=2)
+        jsonsafe.dump([json_row(r) for r in results], out, indent=2)
         out.write("\n")
     else:
         who = "" if player == "bot" else f" [{player}]"
