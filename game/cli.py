@@ -108,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     from game.sim.spec import CONDITIONS, DRUGS, MUSCLE_GROUPS
 
     p = Parser(prog="endplate", description="Endplate: the neuromuscular junction and myasthenia gravis, as a game and a simulation.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser,
+                             help="one of the commands below (none: the game)")
 
     play = sub.add_parser("play", help="play one level (LEVEL is a level file), or a class's levels (--class)")
     play.add_argument("level", metavar="LEVEL", nargs="?", default=None,

@@ -47,6 +47,18 @@ def test_every_level_is_winnable_by_the_bot(checks) -> None:
         assert r.stars >= 1 and 0.0 <= r.difficulty < 1.0 and r.wall_s < 10.0
 
 
+def test_the_bots_debriefs_name_only_the_treatments_it_gave(campaign, checks) -> None:
+    words = {"pyridostigmine": "pyridostigmine", "neostigmine": "neostigmine", "edrophonium": "edrophonium",
+             "plex": "plasma exchange", "ivig": "ivig", "steroids": "steroid", "thymectomy": "thym",
+             "ventilation": "ventilator"}
+    for lv in campaign:
+        r = checks[lv.id]
+        given = {d["kind"] for d in r.doses}
+        for t in lv.treatments:
+            if t.kind not in given and t.kind in words:
+                assert not [x for x in r.debrief["happened"] if words[t.kind] in x.lower()], (lv.id, t.kind)
+
+
 def test_difficulty_rises_along_the_campaign(campaign, checks) -> None:
     d = [checks[lv.id].difficulty for lv in campaign]
     for i in range(1, len(d)):

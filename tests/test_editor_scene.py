@@ -65,9 +65,9 @@ def entry(scene, path: str) -> UITextEntryLine:
 
 
 def error_labels(scene) -> list[str]:
-    return [el.text for el in scene.view.bindings.keys() | set() if isinstance(el, UILabel)] + \
-        [el.text for el in scene.view.container.get_container().elements if isinstance(el, UILabel)
-         and el.text.startswith("! ")]
+    """The error lines shown in the form (under their fields)."""
+    import html
+    return [html.unescape(el.html_text) for el in scene.view.error_labels if el.alive()]
 
 
 def section(app: App, scene, name: str) -> None:
@@ -231,3 +231,121 @@ def test_edit_headless_screenshot(tmp_path, monkeypatch, capsys):
     assert pygame.image.load(str(png)).get_size() == (1024, 576)
     assert cli_main(["edit", str(tmp_path / "missing.toml"), "--headless"]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_quiz_kind_check_box_and_draft_offer(ctx, tmp_path):
+    import pygame_gui
+    from pygame_gui.elements import UICheckBox
+
+    from game.editor.session import EditorSession
+
+    level = tmp_path / "mine.toml"
+    assert cli_main(["new-level", str(level)]) == 0
+    # a session that autosaved and then died without saving
+    lost = EditorSession.open(level)
+    lost.set(("title",), "Work that was not saved")
+    lost.autosave()
+    lost.stop_runs()
+    scene = make("editor", ctx, level)
+    app = App(ctx, scene)
+    frames(app, 3)
+    s = scene.session
+    assert s.draft_offer is not None and s.doc.get(("title",)) == "My level"
+    restore = next(b for b, what in scene.offer_buttons.items() if what == "restore")
+    click(app, restore.rect.center, 3)
+    assert s.doc.get(("title",)) == "Work that was not saved" and s.draft_offer is None
+    # a check box: release strength on
+    section(app, scene, "Player controls")
+    box = scene.view.values["controls.release"]
+    assert isinstance(box, UICheckBox) and not box.is_checked
+    click(app, box.rect.center, 3)
+    assert s.doc.get(("controls", "release")) is True and s.level is not None
+    # a quiz question changes kind through its drop-down: its fields follow
+    section(app, scene, "Quiz")
+    dd = next(el for el, b in scene.view.bindings.items() if b.role == "variant")
+    frames(app, 3, [pygame.event.Event(pygame_gui.UI_DROP_DOWN_MENU_CHANGED, text="order", ui_element=dd)])
+    q = s.get(("quiz", 0))
+    assert q["kind"] == "order" and q["question"] == "Why does rest help Sam's arm?" and len(q["items"]) == 2
+    assert "quiz.0.items.0" in scene.view.values
+    frames(app, 3, key(pygame.K_s, pygame.KMOD_CTRL))
+    assert load_level(level).quiz[0].kind == "order"
+    app.close()
+
+
+def test_custom_levels_lists_installed_packs(ctx, tmp_path):
+    from game.levels.packs import build_pack
+
+    src = tmp_path / "pack-src"
+    src.mkdir()
+    assert cli_main(["new-level", str(src / "first.toml")]) == 0
+    (src / "pack.toml").write_text('schema_version = 1\nid = "class-7b"\ntitle = "Class 7B"\nauthor = "Ms K"\n'
+                                   'description = "Our levels."\nlevels = ["first.toml"]\n')
+    packed = build_pack(src, tmp_path / "class.endplate")
+    scene = make("custom-levels", ctx)
+    app = App(ctx, scene)
+    frames(app, 2)
+    assert scene.entries == []
+    # install from the screen: type the file's path, choose Install
+    i = scene.form.items.index(scene.pack_file)
+    scene.form.focus = i
+    scene.pack_file.value = str(packed)
+    install = scene.form.items[i + 1]
+    scene.form.focus = i + 1
+    frames(app, 2, key(pygame.K_RETURN))
+    assert [(e.source, e.pack_id, e.level_id) for e in scene.entries] == [("pack", "class-7b", "first")]
+    assert install.label == "Install the pack"
+    app.close()
+
+
+def test_menu_opens_the_editor_and_the_custom_levels(ctx):
+    menu = make("menu", ctx)
+    app = App(ctx, menu)
+    frames(app, 2)
+    labels = [i.label for i in menu.form.items]
+    assert "Level editor" in labels and "Custom levels" in labels
+    menu.form.focus = labels.index("Level editor")
+    frames(app, 2, key(pygame.K_RETURN))
+    start = app.top
+    assert start.name == "editor-start"
+    # copy a campaign level: a new, editable level with its own id
+    start.form.focus = [i.label for i in start.form.items].index("Copy a campaign level")
+    frames(app, 2, key(pygame.K_RETURN))
+    start.form.focus = [i.label for i in start.form.items].index("04-ptosis")
+    frames(app, 3, key(pygame.K_RETURN))
+    editor = app.top
+    assert editor.name == "editor" and not editor.session.doc.read_only
+    assert editor.session.doc.get(("id",)) == "ptosis-copy" and editor.session.doc.path is None
+    frames(app, 2, key(pygame.K_ESCAPE))
+    assert app.top is start
+    app.close()
+
+
+def test_file_dialogs_open_and_save_as(ctx, tmp_path):
+    import pygame_gui
+
+    scene = make("editor", ctx)
+    app = App(ctx, scene)
+    frames(app, 3)
+    button = next(b for b, k in scene.top_buttons.items() if k == "saveas")
+    click(app, button.rect.center, 3)
+    assert scene.file_dialog is not None and scene.file_dialog.alive()
+    target = tmp_path / "chosen.toml"
+    frames(app, 3, [pygame.event.Event(pygame_gui.UI_FILE_DIALOG_PATH_PICKED, text=str(target),
+                                       ui_element=scene.file_dialog)])
+    assert load_level(target).id == "my-level" and scene.session.doc.path == target
+    # a campaign file is never the target of Save as
+    frames(app, 3, [pygame.event.Event(pygame_gui.UI_FILE_DIALOG_PATH_PICKED,
+                                       text=str(LEVELS_DIR / "04-ptosis.toml"), ui_element=None)])
+    assert "never overwritten" in scene.session.messages[-1].text
+    # Open... then Esc closes the dialog and leaves the editor as it was
+    button = next(b for b, k in scene.top_buttons.items() if k == "open")
+    click(app, button.rect.center, 3)
+    assert scene.file_dialog.alive()
+    frames(app, 3, key(pygame.K_ESCAPE))
+    assert app.top is scene and scene.file_dialog is None
+    # picking a file to open replaces the editor's level
+    scene._file_dialog("open", "Open a level file")
+    frames(app, 3, [pygame.event.Event(pygame_gui.UI_FILE_DIALOG_PATH_PICKED, text=str(LEVELS_DIR / "01-healthy-junction.toml"),
+                                       ui_element=scene.file_dialog)])
+    assert app.top.name == "editor" and app.top.session.doc.get(("id",)) == "healthy-junction"
+    app.close()

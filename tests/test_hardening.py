@@ -338,17 +338,15 @@ def test_12_the_game_loop_keeps_the_model_within_its_frame_budget(tmp_path, monk
 
 
 def test_13_every_numeric_option_has_a_finite_range(capsys):
-    parser = cli.build_parser()
-    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
     checked = 0
-    for name, p in sub.choices.items():
+    for path, p in _parsers():
         for action in p._actions:
             if action.type is None or action.choices or not action.option_strings or action.type is str:
                 continue
             for value in ("-1e300", "1e300", "nan", "inf", "-inf"):
                 with pytest.raises(SystemExit) as stop:
                     p.parse_args([*_required(p), action.option_strings[0], value])
-                assert stop.value.code == 2, (name, action.option_strings, value)
+                assert stop.value.code == 2, (path, action.option_strings, value)
                 checked += 1
     capsys.readouterr()
     assert checked > 80
@@ -563,12 +561,22 @@ def test_no_display_refuses_to_run_invisibly(monkeypatch, capsys):
     assert code == 2 and "no display" in one_line_error(err)
 
 
+def _parsers(parser=None, path=()):
+    """Every (command path, parser) of the command line, nested groups (pack, class...) included."""
+    import argparse
+
+    parser = parser or cli.build_parser()
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _parsers(sub, (*path, name))
+
+
 def test_every_option_has_help_text():
-    parser = cli.build_parser()
-    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-    for name, p in sub.choices.items():
+    for path, p in _parsers():
         for action in p._actions:
-            assert action.help, (name, action.option_strings or action.dest)
+            assert action.help, (path, action.option_strings or action.dest)
 
 
 def test_readme_links_only_files_in_the_repo():
@@ -653,7 +661,8 @@ def test_fuzz_any_results_table_gives_a_report_and_a_count_of_skipped_rows(tmp_p
     pid, folder = _FUZZ_STORE["pid"], _FUZZ_STORE["folder"]
     s._db.execute("DELETE FROM results")
     for row in rows:
-        when, score, stars, won, duration, kind = ("" if v is None else v for v in row)
+        # NOT NULL columns: SQLite stores None and NaN as NULL, so those become "" (a damaged text)
+        when, score, stars, won, duration, kind = ("" if v is None or v != v else v for v in row)
         s._db.execute("INSERT INTO results (profile_id, level_id, attempted_at, score, stars, won, duration_s, "
                       "level_kind) VALUES (?, 'ptosis', ?, ?, ?, ?, ?, ?)",
                       (pid, when, score, stars, won, duration, kind))

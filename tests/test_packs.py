@@ -188,3 +188,28 @@ def test_fuzz_pack_install(tmp_path_factory, data):
     assert installed.path is not None and installed.path.parent == root
     for p in base.rglob("*"):
         assert p == root or root in p.parents, p
+
+
+def test_pack_scores_are_kept_per_pack_and_survive_a_new_version(tmp_path: Path, pack_folder: Path):
+    from game.levels.campaign import level_kind
+    from game.levels.packs import pack_of
+    from game.store import Store
+
+    root = tmp_path / "packs"
+    installed = install_pack(pack_folder, root)
+    level_file = installed.path / "b.toml"
+    assert pack_of(level_file, root) == "face-week"
+    assert pack_of(ROOT / "levels" / "01-healthy-junction.toml", root) == ""
+    level = installed.levels[1].level
+    assert level_kind(level, "face-week") == "pack"
+    with Store.open(tmp_path / "s.sqlite3") as store:
+        who = store.create_profile("Ana", "7B")
+        store.record_result(who.id, level.id, score=70, stars=2, won=True, duration_s=10.0, details={},
+                            level_kind="pack", pack_id="face-week")
+        store.record_result(who.id, level.id, score=90, stars=3, won=True, duration_s=10.0, details={},
+                            level_kind="pack", pack_id="other-pack")
+        install_pack(pack_folder, root, replace=True)            # a new version keeps the scores
+        best = store.best_of_kind(who.id, level.id, "pack", "face-week")
+        assert best is not None and (best.score, best.stars, best.attempts) == (70, 2, 1)
+        assert store.best(who.id, level.id) is None               # apart from the campaign's
+        assert store.best_of_kind(who.id, level.id, "custom") is None

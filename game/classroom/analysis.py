@@ -267,6 +267,10 @@ def gains_svg(d: Data, width: int = 640, height: int = 300) -> str:
     return "".join(parts)
 
 
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
 def _short(objective: str) -> list[str]:
     return {"nmj-structures": ["NMJ", "structures"], "sequence-of-events": ["sequence", "of events"],
             "mg-pathophysiology": ["MG patho-", "physiology"], "symptoms-and-why": ["symptoms", "and why"],
@@ -294,8 +298,8 @@ def report_html(d: Data, model_version: str) -> str:
                           f"<td>{sum(c['unverified'] for c in played)}</td></tr>")
     lead = "".join(f"<tr><td>{r['rank']}</td><td>{e(r['nickname'])}</td><td>{r['stars']}</td><td>{r['score']:.1f}</td></tr>"
                    for r in board[:10])
-    hard = "".join(f"<tr><td>{e(r['phase'])}</td><td>{e(r['prompt'][:90])}</td><td>{100 * r['share_right']:.0f}%</td>"
-                   f"<td>{e(r['common_wrong'][:60])}</td></tr>" for r in items[:5])
+    hard = "".join(f"<tr><td>{e(r['phase'])}</td><td>{e(_clip(r['prompt'], 110))}</td><td>{100 * r['share_right']:.0f}%</td>"
+                   f"<td>{e(_clip(r['common_wrong'], 80))}</td></tr>" for r in items[:5])
     chart = gains_svg(d, 560, 240) if s["quiz_mode"] == "pre-post" else "<p>No pre/post quiz in this session.</p>"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Endplate session report: {e(s['title'])}</title>

@@ -19,7 +19,8 @@ EXIT_USAGE = 2
 
 def register(sub) -> dict:
     cls = sub.add_parser("class", help="the class server: serve a lesson, import results files, benchmark")
-    verbs = cls.add_subparsers(dest="class_command", metavar="ACTION", required=True)
+    verbs = cls.add_subparsers(dest="class_command", metavar="ACTION", required=True,
+                               help="what to do (below)")
     s = verbs.add_parser("serve", help="start the class server and print the teacher's dashboard link")
     s.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1: this computer only)")
     s.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
@@ -88,6 +89,21 @@ def lan_address() -> str:
         s.close()
 
 
+def lan_banner(url: str) -> str:
+    """What --lan prints for the students: the address and a QR code of it (text blocks)."""
+    import io
+
+    import segno
+
+    out = io.StringIO()
+    out.write(f"Students: in the game choose 'Join a class' and type {url} (or scan the code)\n")
+    try:
+        segno.make(url, error="m").terminal(out=out, compact=True)
+    except Exception:   # a terminal encoding that cannot show it: the address above is enough
+        pass
+    return out.getvalue()
+
+
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -140,13 +156,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"Endplate class server on {url}  (database: {engine.url.render_as_string(hide_password=True)})")
         print(f"Teacher dashboard (keep this link to yourself): {dashboard}")
         if args.lan:
-            print(f"Students: in the game choose 'Join a class' and type {url}")
-            try:
-                import segno
-
-                segno.make(url, error="m").terminal(compact=True)
-            except Exception:   # a terminal that cannot show it: the address above is enough
-                pass
+            print(lan_banner(url), end="")
         else:
             print("Only this computer can connect; add --lan for students' computers on the school network.")
         print("Press Ctrl+C to stop.", flush=True)

@@ -17,6 +17,7 @@ A results file (saved by a student's game where there is no network; `class impo
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 import uuid as _uuid
 from datetime import datetime
@@ -46,7 +47,7 @@ class _In(BaseModel):
 def normalise_nickname(value: str) -> str:
     """A nickname as stored: NFKC, surrounding spaces removed, inner runs of spaces made one."""
     text = unicodedata.normalize("NFKC", value)
-    return " ".join(text.split(" ")).strip()
+    return re.sub(" {2,}", " ", text).strip(" ")
 
 
 def check_nickname(value: str) -> str:

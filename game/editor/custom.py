@@ -28,6 +28,7 @@ class CustomLevel:
     problems: list[str] = field(default_factory=list)
     source: str = "custom"        # "custom", or "pack"
     pack: str = ""                # the pack's title (packs only)
+    pack_id: str = ""
 
     @property
     def valid(self) -> bool:
@@ -42,42 +43,39 @@ class CustomLevel:
         return self.level.id if self.level is not None else None
 
 
-def read_level(path: Path, source: str = "custom", pack: str = "") -> CustomLevel:
+def read_level(path: Path) -> CustomLevel:
     try:
-        return CustomLevel(path, load_level(path), [], source, pack)
+        return CustomLevel(path, load_level(path), [])
     except LevelError as e:
-        return CustomLevel(path, None, [str(p) for p in e.problems], source, pack)
+        return CustomLevel(path, None, [str(p) for p in e.problems])
 
 
-def _pack_levels() -> list[CustomLevel]:
-    """Levels of installed packs, when the pack module is there (game.levels.packs)."""
-    try:
-        from game.levels import packs  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    lister = getattr(packs, "list_installed_packs", None)
-    if lister is None:
-        return []
+def _pack_levels(root: Path | None = None) -> list[CustomLevel]:
+    """Levels of the installed packs (game.levels.packs), in each pack's play order; a damaged pack is
+    listed once with its problem."""
+    from game.levels.packs import list_packs
+
     out: list[CustomLevel] = []
     try:
-        installed = lister()
-    except Exception:            # a damaged pack folder must not hide the custom levels
-        return []
-    for pack in installed:
-        folder = Path(getattr(pack, "folder", getattr(pack, "path", "")) or "")
-        title = str(getattr(pack, "title", getattr(pack, "id", "pack")))
-        for name in getattr(pack, "levels", []) or []:
-            p = Path(name)
-            p = p if p.is_absolute() else folder / p
-            out.append(read_level(p, "pack", title))
+        installed = list_packs(root)
+    except Exception as err:    # an unreadable packs folder must not hide the custom levels
+        return [CustomLevel(Path(root or "packs"), None, [f"installed packs cannot be read: {err}"], "pack")]
+    for loaded in installed:
+        folder = loaded.path or Path(loaded.pack.id)
+        title = str(loaded.pack.title or loaded.pack.id)
+        if loaded.problems:
+            out.append(CustomLevel(folder, None, list(loaded.problems), "pack", title, loaded.pack.id))
+            continue
+        for lv in loaded.levels:
+            out.append(CustomLevel(folder / lv.file, lv.level, [], "pack", title, loaded.pack.id))
     return out
 
 
-def list_custom(folder: Path | None = None, *, packs: bool = True) -> list[CustomLevel]:
+def list_custom(folder: Path | None = None, *, packs: bool = True, packs_root: Path | None = None) -> list[CustomLevel]:
     """Custom levels (sorted by file name), then the levels of installed packs."""
     folder = folder or custom_dir()
     found = [read_level(p) for p in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
-    return found + (_pack_levels() if packs else [])
+    return found + (_pack_levels(packs_root) if packs else [])
 
 
 class Watcher:

@@ -72,37 +72,43 @@ class FieldSpec:
     def variant_fields(self, kind: str) -> list["FieldSpec"]:
         return self.variants.get(kind, [])
 
-    def new_item(self, kind: str | None = None) -> Any:
-        """A starting value for a new item of this list: defaults where there are any, placeholders else."""
+    def new_item(self, kind: str | None = None, n: int = 1) -> Any:
+        """A starting value for the n-th item of this list: defaults where there are any, numbered
+        placeholders otherwise (the level maker replaces them; the schema shows what is still missing)."""
         spec = self.item
         if self.kind == "union":
             kind = kind or next(iter(self.variants))
-            return {"kind": kind, **{c.key: _starter(c) for c in self.variants[kind]
+            return {"kind": kind, **{c.key: _starter(c, n) for c in self.variants[kind]
                                      if c.key != "kind" and c.required}}
         if spec is None:
             return None
-        return _starter(spec)
+        return _starter(spec, n)
 
 
-def _starter(spec: FieldSpec) -> Any:
+def _starter(spec: FieldSpec, n: int = 1) -> Any:
+    """A starting value; `n` numbers texts so that the items of a new list differ (the schema asks that)."""
     if spec.default is not None:
         return spec.default
     if spec.kind == "number":
-        lo = spec.minimum or 0.0
-        return float(max(lo, min(spec.maximum if spec.maximum is not None else 1.0, 1.0)))
+        lo = float(spec.minimum or 0.0)
+        hi = float(spec.maximum if spec.maximum is not None else 1.0)
+        if hi <= 1.0:
+            return round(lo + 0.2 * (hi - lo), 3)
+        return max(lo, 1.0) if lo > 0 else 0.0
     if spec.kind == "integer":
         return int(spec.minimum or 0)
     if spec.kind in ("text", "prose"):
-        return f"New {spec.title.lower()}"
+        title = spec.title[:-1] if spec.title.endswith("s") and not spec.title.endswith("ss") else spec.title
+        return f"{title} {n}"
     if spec.kind == "choice":
         return spec.choices[0] if spec.choices else ""
     if spec.kind == "bool":
         return False
     if spec.kind == "table":
-        return {c.key: _starter(c) for c in spec.children if c.required}
+        return {c.key: _starter(c, n) for c in spec.children if c.required}
     if spec.kind in ("list", "tables", "union"):
-        n = spec.min_length or 0
-        return [spec.new_item() for _ in range(n)]
+        return [_starter(spec.item, k + 1) if spec.item is not None else spec.new_item()
+                for k in range(spec.min_length or 0)]
     return None
 
 

@@ -133,7 +133,7 @@ class EditorSession:
 
     def add_item(self, path: Path_, spec: FieldSpec, index: int | None = None, kind: str | None = None) -> bool:
         n = self.doc.list_len(path)
-        return self.do(InsertItem(path, n if index is None else index, spec.new_item(kind)))
+        return self.do(InsertItem(path, n if index is None else index, spec.new_item(kind, n + 1)))
 
     def remove_item(self, path: Path_, index: int) -> bool:
         return self.do(RemoveItem(path, index))

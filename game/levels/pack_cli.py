@@ -5,12 +5,14 @@ import argparse
 import json
 import sys
 
+from game import jsonsafe
 from game.levels.packs import PackError, build_pack, install_pack, list_packs, remove_pack
 
 
 def register(sub) -> dict:
     pack = sub.add_parser("pack", help="level packs: build, install, list or remove")
-    verbs = pack.add_subparsers(dest="pack_command", metavar="ACTION", required=True)
+    verbs = pack.add_subparsers(dest="pack_command", metavar="ACTION", required=True,
+                                help="what to do with packs (below)")
     b = verbs.add_parser("build", help="check a pack folder and write it as one .endplate file")
     b.add_argument("folder", metavar="DIR", help="the pack folder (pack.toml and its level files)")
     b.add_argument("-o", "--output", required=True, metavar="FILE", help="the pack file to write, e.g. week3.endplate")
@@ -44,7 +46,7 @@ def run_pack(args: argparse.Namespace, out=None) -> int:
                              "levels": [{"file": lv.file, "id": lv.level.id, "title": lv.level.title}
                                         for lv in p.levels],
                              "where": str(p.path), "problems": p.problems} for p in packs]
-                    json.dump(rows, out, indent=2, ensure_ascii=False)
+                    jsonsafe.dump(rows, out, indent=2, ensure_ascii=False)
                     out.write("\n")
                 elif not packs:
                     out.write("no packs installed\n")

@@ -329,6 +329,18 @@ def packs_dir() -> Path:
     return data_dir() / "packs"
 
 
+def pack_of(path: str | os.PathLike[str] | None, root: str | os.PathLike[str] | None = None) -> str:
+    """The id of the installed pack that holds the level file `path`, or "" when it is not in one."""
+    if not path:
+        return ""
+    base = (Path(root) if root is not None else packs_dir()).resolve()
+    try:
+        rel = Path(path).resolve().relative_to(base)
+    except (ValueError, OSError):
+        return ""
+    return rel.parts[0] if len(rel.parts) == 2 and re.fullmatch(SLUG_PATTERN, rel.parts[0]) else ""
+
+
 def install_pack(source: str | os.PathLike[str], root: str | os.PathLike[str] | None = None, *,
                  replace: bool = False) -> LoadedPack:
     """Check a pack file (or folder) completely, then install it as `root/<id>/`. Nothing is written when

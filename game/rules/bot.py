@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
+from game import jsonsafe
 from game.levels.loader import LevelError, load_level
 from game.levels.schema import Level, Treatment
 from game.rules.session import LABELS, Action, LevelRun, LogLine, RunSummary
@@ -591,12 +592,13 @@ def write_record(record: str, level: Level, seed: int, moves: list[dict]) -> Non
         os.unlink(tmp)
 
 
-def run_check_level(paths: Sequence[str], seed: int = 1, as_json: bool = False, out: TextIO = sys.stdout,
+def run_check_level(paths: Sequence[str], seed: int = 1, as_json: bool = False, out: TextIO | None = None,
                     player: str = "bot", record: str | None = None, err: TextIO | None = None) -> int:
     """`check-level`: one line (or, with `as_json`, one JSON object in a list) per level. With the bot: 0 if
     every level is winnable, 1 if any is not; with another player, 0 once every level was played. 2 if a
     level file is invalid (the loader's messages are printed) or an option is wrong. With one level,
     `record` writes the player's moves as a replay file (never over an existing file)."""
+    out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     files = _files(paths)
     if not files:
@@ -641,7 +643,7 @@ def run_check_level(paths: Sequence[str], seed: int = 1, as_json: bool = False, 
             res = check_level(level, seed, player)
         results.append(replace(res, path=f))
     if as_json:
-        json.dump([json_row(r) for r in results], out, indent=2)
+        jsonsafe.dump([json_row(r) for r in results], out, indent=2)
         out.write("\n")
     else:
         who = "" if player == "bot" else f" [{player}]"

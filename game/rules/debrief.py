@@ -446,3 +446,16 @@ def answer_record(question: Question, index: int, answer: object, time_s: float 
     return {"question": index, "kind": question.kind, "prompt": question.question,
             "answer": normal_answer(question, answer), "expected": answer_key(question), "correct": ok,
             "time_s": max(0.0, float(time_s))}
+
+
+def answer_text(question: Question, answer: object) -> str:
+    """A stored answer (`normal_answer` form) in one short line, for the quiz review."""
+    if isinstance(question, ChoiceQuestion):
+        ok = isinstance(answer, int) and not isinstance(answer, bool) and 0 <= answer < len(question.options)
+        return question.options[answer] if ok else "no answer"
+    if isinstance(question, MatchQuestion) and isinstance(answer, Mapping):
+        wrong = [f"{p.left} → {answer.get(p.left) or '?'}" for p in question.pairs if answer.get(p.left) != p.right]
+        return "; ".join(wrong) if wrong else "all pairs right"
+    if isinstance(answer, list):
+        return " → ".join(str(a) for a in answer)
+    return "no answer"

@@ -308,7 +308,7 @@ class Contrast:
     # impulse's Ca2+ and, inside the 4th-power law, raises release several-fold during fast trains.
     lems_residual_fast_per_impulse: float = 0.12   # tuned: Ca2+ left per impulse, relative to one impulse's entry
     lems_residual_fast_tau_s: float = 0.06         # [GK] residual Ca2+ clears in tens of ms (as facilitation)
-    lems_residual_slow_per_impulse: float = 0.002  # tuned: augmentation, builds over a second of 50 Hz [LEMS F]
+    lems_residual_slow_per_impulse: float = 0.001  # tuned: augmentation, builds over a second of 50 Hz [LEMS F]
     lems_residual_slow_max: float = 2.5            # tuned: the slow residual saturates
     lems_residual_slow_tau_s: float = 7.0          # [GK] augmentation decays with τ ≈ 7 s (Magleby & Zengel 1976)
     # Irreversible AChE inhibitor (organophosphate): the enzyme is lost, not occupied; activity returns only
@@ -334,8 +334,8 @@ def _by_group(**values: float) -> MappingProxyType:
 
 CONTRAST_CONDITIONS = MappingProxyType({
     # [LEMS] antibodies remove P/Q-type channels: Ca2+ entry per impulse falls (active-zone particles −40–50%,
-    # Fukunaga 1983); 45% tuned so that the resting CMAP is 10–40% of healthy
-    "lems": Condition("lems", achr_target=1.0, mg=False, ca_channel_fraction=0.45),
+    # Fukunaga 1983); 47% tuned so that the resting CMAP is 10–40% of healthy
+    "lems": Condition("lems", achr_target=1.0, mg=False, ca_channel_fraction=0.47),
     # [MuSK] IgG4 (no complement): receptors lost mostly in bulbar, neck and breathing muscles, the eyes and
     # limbs less; junctional AChE reduced (ColQ anchoring, proposed), so AChE inhibitors add little and
     # cause excess ACh sooner. Receptor loss by dispersal of the clusters (modelled as "modulation").

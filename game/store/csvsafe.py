@@ -14,9 +14,10 @@ from typing import Any, Iterable, TextIO
 
 __all__ = ["FORMULA_STARTS", "SEPARATORS", "safe_text", "writer", "write_rows"]
 
-FORMULA_STARTS = "=+-@\t\r"
+# Also the full-width forms and the minus sign: some spreadsheets fold them to = + - @ (NFKC).
+FORMULA_STARTS = "=+-@\t\r\u2212\uff1d\uff0b\uff0d\uff20"
 SEPARATORS = ",;\t\r\n"
-_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n][ ]*)([=+\-@])")
+_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n][ ]*)([=+\-@\u2212\uff1d\uff0b\uff0d\uff20])")
 
 
 def safe_text(value: object) -> str:

@@ -702,6 +702,24 @@ class Store:
             result.append(Attempt(rid, p, level, when, score, stars, bool(won), duration, details_obj))
         return result
 
+    def best_of_kind(self, profile_id: int, level_id: str, kind: str, pack_id: str = "") -> Best | None:
+        """Best score and stars of a level among attempts of one kind ("custom", "modified", or "pack" with
+        its `pack_id`): pack and custom scores are kept apart from the campaign's and from each other, and
+        a pack's survive installing a new version of it (they are keyed by pack id and level id)."""
+        if kind not in ("campaign", "custom", "modified", "pack"):
+            raise StoreError(f"kind: got {kind!r:.40}, expected campaign, custom, modified or pack")
+        if kind == "campaign":
+            return self.best(profile_id, level_id)
+        pid = _check_id(profile_id)
+        score, stars, count, won = self._db.execute(
+            "SELECT max(score), max(stars), count(*), max(won) FROM results WHERE profile_id = ? AND level_id = ? "
+            "AND level_kind = ? AND pack_id = ? AND typeof(score) = 'integer' AND stars BETWEEN 0 AND 3",
+            (pid, _check_level_id(level_id), kind, pack_id if kind == "pack" else ""),
+        ).fetchone()
+        if count == 0:
+            return None
+        return Best(score=score, stars=stars, attempts=count, won=bool(won))
+
     def best(self, profile_id: int, level_id: str) -> Best | None:
         """Best score and best stars for a level (each the maximum over attempts), or None if never tried.
 

@@ -122,3 +122,11 @@ def test_class_package_imports():
     for path in (ROOT / "game/classroom").rglob("*.py"):
         assert not [m for m in imported_modules(path) if m.split(".")[0] == "pygame" or m.startswith("game.app")
                     or m.startswith("game.view") or m.startswith("game.ui")], path
+
+
+def test_lan_banner_has_the_address_and_a_qr_code():
+    from game.classroom.cli import lan_banner
+
+    text = lan_banner("http://192.168.1.20:8750")
+    assert "http://192.168.1.20:8750" in text
+    assert len(text.splitlines()) > 10 and any(ch in text for ch in "█▀▄")

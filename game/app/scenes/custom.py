@@ -8,7 +8,7 @@ import pygame
 from game.app.router import make
 from game.app.scene import Pop, Push, Scene
 from game.editor.custom import CustomLevel, Watcher, custom_dir, list_custom
-from game.ui.widgets import Form, Item, draw_backdrop
+from game.ui.forms import Form, Item, draw_backdrop
 from game.view import text as tx
 
 POLL_S = 1.0
@@ -47,11 +47,16 @@ class CustomLevelsScene(Scene):
         p = self.ctx.profile
         if p is None or e.level is None:
             return ""
+        from game.levels.campaign import level_kind
+
+        kind = level_kind(e.level, e.pack_id)
         try:
-            best = self.ctx.store.best(p.id, e.level.id)
+            best = self.ctx.store.best_of_kind(p.id, e.level.id, kind, e.pack_id)
         except Exception:       # a store problem must not hide the list
             return ""
-        return f"best {best.score} points, {best.stars}/3 stars" if best else "not played yet"
+        if best is None:
+            return "not played yet"
+        return f"best {best.score} points, {best.stars}/3 stars"
 
     def _items(self) -> list[Item]:
         items: list[Item] = []
@@ -70,8 +75,30 @@ class CustomLevelsScene(Scene):
                               help=f"Make one with the Level editor; they are kept in {self.folder}."))
         items.append(Item("New level in the editor", on_activate=lambda: Push(make("editor", self.ctx)),
                           help="Start a new level from the template."))
+        self.pack_file = Item("Pack file", "text", "", max_len=400, placeholder="path/to/pack.endplate",
+                              help="A level pack your teacher gave you (a .endplate file): type its path, then "
+                                   "choose Install.")
+        items.append(self.pack_file)
+        items.append(Item("Install the pack", on_activate=self._install,
+                          help="Checks every file of the pack first; nothing is written if anything is wrong."))
         items.append(Item("Back", on_activate=lambda: Pop(), help="Back to the menu."))
         return items
+
+    def _install(self):
+        from game.levels.packs import PackError, install_pack
+
+        path = str(self.pack_file.value or "").strip()
+        if not path:
+            self.form.say("Type the path of a .endplate pack file first.", "warn")
+            return None
+        try:
+            loaded = install_pack(path)
+        except (PackError, OSError) as err:
+            self.form.say(str(err)[:300], "danger")
+            return None
+        self.reload()
+        self.form.say(f"Installed the pack {loaded.pack.title!r} ({len(loaded.levels)} levels).", "ok")
+        return None
 
     def _play(self, e: CustomLevel):
         return Push(make("briefing", self.ctx, e.level, level_path=str(e.path)))

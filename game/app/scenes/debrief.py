@@ -12,11 +12,11 @@ import pygame
 
 from game.app.router import make
 from game.app.scene import Pop, Push, Replace, Reset, Scene
-from game.rules.debrief import answer_record, check_answer, report, right_answer
-from game.view.widgets import draw_stars
-from game.ui.widgets import Form, Item
+from game.rules.debrief import answer_record, answer_text, check_answer, report, right_answer
+from game.view.instruments import draw_stars
+from game.ui.forms import Form, Item
 from game.view import text as tx
-from game.view.widgets import draw_panel
+from game.view.instruments import draw_panel
 
 GUEST = "Guest"
 
@@ -36,6 +36,13 @@ def _bullets(surface, lines, inner: pygame.Rect, size: float, colour, mark_colou
         y += tx.draw_wrapped(surface, line, pygame.Rect(inner.x + 16, y, inner.w - 16, inner.bottom - y), size,
                              colour) + 6
     return y
+
+
+def _needed(lines, width: int, size: float) -> int:
+    """Height in px a bulleted panel needs for `lines` at `width` (title and padding included)."""
+    step = max(1, int(round(tx.line_height(size) * 1.15)))
+    body = sum(len(tx.wrap_lines(line, size, max(10, width - 40))) * step + 6 for line in lines)
+    return body + tx.line_height(20) + 26
 
 
 class DebriefScene(Scene):
@@ -110,13 +117,16 @@ class DebriefScene(Scene):
             return
         s = self.summary
         from game.levels.campaign import level_kind, source_sha256
+        from game.levels.packs import pack_of
+
+        pack_id = pack_of(self.level_path)
         try:
             attempt = ctx.store.record_result(
                 ctx.profile.id, self.level.id, score=int(round(s.score)), stars=int(s.stars), won=bool(s.won),
                 duration_s=float(self.wall_s),
                 details={"outcome": s.outcome, "reason": s.reason, "demand_met": s.demand_met, "seed": s.seed,
                          "model_s": s.duration_model_s},
-                level_sha256=source_sha256(self.level), level_kind=level_kind(self.level),
+                level_sha256=source_sha256(self.level), level_kind=level_kind(self.level, pack_id), pack_id=pack_id,
                 seed=int(s.seed) if int(s.seed) >= 1 else None, moves=self.moves)
             self.result_id = attempt.id
             ctx.store.clear_autosave(ctx.profile.id)
@@ -149,23 +159,23 @@ class DebriefScene(Scene):
         tx.draw_text(surface, f"Score {s.score:.0f} / 100", (280, 96), 30, pal.text, shadow=False)
         tx.draw_text(surface, d.verdict, (280, 130), 19, pal.text_dim, shadow=False)
         left = pygame.Rect(30, 170, int(w * 0.55), h - 190)
-        score_h = 0
-        if d.score:
-            score_h = min(left.h // 2, 40 + sum(tx.line_height(17) * (1 + len(line) // 70) + 6 for line in d.score))
-        happened = pygame.Rect(left.x, left.y, left.w, left.h - score_h - (10 if score_h else 0))
-        inner = draw_panel(surface, happened, pal, "What happened")
+        gap = 10
+        score_h = min(left.h // 3, _needed(d.score, left.w, 17)) if d.score else 0
+        advice_h = min(left.h // 3, _needed(d.advice, left.w, 17)) if d.advice else 0
+        happened_h = left.h - score_h - advice_h - gap * ((score_h > 0) + (advice_h > 0))
+        box = pygame.Rect(left.x, left.y, left.w, happened_h)
+        inner = draw_panel(surface, box, pal, "What happened")
         _bullets(surface, d.happened or ("Nothing to report.",), inner, 18, pal.text, pal.accent)
-        if score_h:
-            inner = draw_panel(surface, pygame.Rect(left.x, happened.bottom + 10, left.w, score_h), pal, "Your score")
-            _bullets(surface, d.score, inner, 17, pal.text, pal.accent)
+        for title, lines, height in (("What could have helped", d.advice, advice_h), ("Your score", d.score, score_h)):
+            if height:
+                box = pygame.Rect(left.x, box.bottom + gap, left.w, height)
+                _bullets(surface, lines, draw_panel(surface, box, pal, title), 17, pal.text, pal.accent)
         right_x = left.right + 20
-        right = pygame.Rect(right_x, 170, w - right_x - 30, h - 190 - 270)
-        half = right.h // 2 if d.advice else 0
-        if d.advice:
-            inner = draw_panel(surface, pygame.Rect(right.x, right.y, right.w, half - 6), pal, "What could have helped")
-            _bullets(surface, d.advice, inner, 17, pal.text, pal.accent)
-        inner = draw_panel(surface, pygame.Rect(right.x, right.y + half, right.w, right.h - half), pal, "Remember")
-        tx.draw_wrapped(surface, "\n".join(d.lesson), inner, 17, pal.text)
+        form_top = self.form.rect.top if self.form.rect.h > 0 and self.form.rect.top > 200 else h - 270
+        right = pygame.Rect(right_x, 170, w - right_x - 30, form_top - 10 - 170)
+        if right.h > 40:
+            inner = draw_panel(surface, right, pal, "Remember")
+            tx.draw_wrapped(surface, "\n".join(d.lesson), inner, 17, pal.text)
         if self.record_error:
             tx.draw_text(surface, self.record_error, (30, h - 6), 15, pal.warn, anchor="bottomleft", shadow=False)
         elif self.ctx.profile is not None:
@@ -443,7 +453,7 @@ class QuizScene(Scene):
             elif r["correct"]:
                 out.append((True, f"{i + 1}. {q.question} Right."))
             else:
-                out.append((False, f"{i + 1}. {q.question} Wrong. {right_answer(q)}"))
+                out.append((False, f"{i + 1}. {q.question} Wrong: {answer_text(q, r['answer'])}. {right_answer(q)}"))
         return out
 
     def draw_review(self, surface: pygame.Surface) -> None:

@@ -11,6 +11,7 @@ selected task (when no text field has the focus), Esc back.
 """
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from pygame_gui.elements import (
     UIHorizontalSlider,
     UILabel,
     UIScrollingContainer,
+    UITextBox,
     UITextEntryBox,
     UITextEntryLine,
 )
@@ -39,7 +41,7 @@ from game.editor.form import FieldSpec, show_value
 from game.editor.session import EditorSession
 from game.editor.timeline import Box, Timeline, drug_windows, force_scale, time_label
 from game.levels.loader import LEVELS_DIR
-from game.ui.widgets import Form, Item, draw_backdrop
+from game.ui.forms import Form, Item, draw_backdrop
 from game.view import text as tx
 from game.view.hud import patient_pose
 from game.view.palette import Palette, mix, with_alpha
@@ -47,9 +49,22 @@ from game.view.patient import draw_patient
 
 THEME_PATH = Path(__file__).resolve().parents[3] / "assets" / "editor-theme.json"
 DOUBLE_CLICK_S = 0.45
-DEFAULT_FONT_FACTOR = 0.6875
 TINY, SMALL, BODY, HEAD = 16, tx.SMALL, tx.BODY, tx.HEADING     # design sizes, as the game's text uses
+COLLAPSE_OVER = 4                 # lists longer than this show one item's fields at a time
 SLIDER_SPAN_MAX = 10.0            # number fields with a range this narrow get a slider beside the entry
+
+
+def fitted(text: str, width: int, size: float, smallest: float = 13) -> tuple[str, float]:
+    """(text, size) that fit in `width` px: a smaller size down to `smallest`, then a shortened text."""
+    size = tx.fit_size(text, width, size, min_size=smallest)
+    while len(text) > 4 and tx.text_size(text, size)[0] > width:
+        text = text[:-4].rstrip() + "..."
+    return text, size
+
+
+def widget_h(size: float) -> int:
+    """Height of a one-line control whose text has this design size (room for accents and descenders)."""
+    return int(tx.scaled(size) * 1.5) + 8
 
 
 # --- the theme ----------------------------------------------------------------------------------------
@@ -68,12 +83,15 @@ def theme_dict(pal: Palette, path: Path = THEME_PATH) -> dict:
     values = {f"${role}": _hex(colour) for role, colour in pal.colours.items()}
     values["$panel_hover"] = _hex(mix(pal.panel, pal.accent, 0.18))
     values["$accent_dark"] = _hex(mix(pal.accent, pal.background, 0.6))
-    values["$font"] = str(Path(pygame.__file__).with_name(pygame.font.get_default_font()))
-    # pygame draws its default font at 0.6875 of the size asked for (game/view/text.py asks that way);
-    # pygame_gui gives the file the size as is, so the same text gets the same pixels with this factor
-    values["$size_body"] = str(max(8, round(tx.line_height(BODY) * DEFAULT_FONT_FACTOR)))
-    values["$size_small"] = str(max(8, round(tx.line_height(SMALL) * DEFAULT_FONT_FACTOR)))
-    values["$size_title"] = str(max(8, round(tx.line_height(HEAD) * DEFAULT_FONT_FACTOR)))
+    # the game's font file (game/view/text.py) at the game's em sizes, so both draw the same text alike
+    font = getattr(tx, "_font_file", lambda bold: None)
+    regular, bold = font(False), font(True)
+    default = str(Path(pygame.__file__).with_name(pygame.font.get_default_font()))
+    values["$font"] = regular or default
+    values["$font_bold"] = bold or regular or default
+    values["$size_body"] = str(tx.scaled(BODY))
+    values["$size_small"] = str(tx.scaled(SMALL))
+    values["$size_title"] = str(tx.scaled(HEAD))
 
     def fill(node: Any) -> Any:
         if isinstance(node, dict):
@@ -101,6 +119,26 @@ class Binding:
     extra: Any = None
 
 
+def label_of(spec: FieldSpec) -> str:
+    """A field's label: its title and unit ("Start [s]")."""
+    unit = "s" if spec.unit == "s (model)" else spec.unit
+    return spec.title + (f" [{unit}]" if unit else "")
+
+
+def walk_specs(fields: list[FieldSpec]):
+    """Every scalar field spec under these (tables, list items, quiz kinds), for measuring labels."""
+    for f in fields:
+        if f.kind == "table":
+            yield from walk_specs(f.children)
+        elif f.kind == "tables" and f.item is not None:
+            yield from walk_specs(f.item.children)
+        elif f.kind == "union":
+            for kids in f.variants.values():
+                yield from walk_specs(kids)
+        elif f.kind not in ("list", "prose"):
+            yield f
+
+
 def _sections(form: list[FieldSpec]) -> list[tuple[str, list[FieldSpec]]]:
     """Form sections: the level's plain fields, its texts, then one per table or list (schema order)."""
     out: dict[str, list[FieldSpec]] = {}
@@ -124,6 +162,10 @@ class FormView:
         self.values: dict[str, Any] = {}          # path key -> the value widget
         self.shape: Any = None
         self.y = 0
+        self.placed: list[tuple[Any, int, int]] = []       # (element, x, y without the error lines above it)
+        self.slots: list[tuple[int, tuple, int]] = []      # (y, path, indent): where a field's error goes
+        self.error_labels: list[UITextBox] = []
+        self.shown_errors: dict[int, str] = {}
 
     # -- building ---------------------------------------------------------------------------------------
     def build(self, rect: pygame.Rect, fields: list[FieldSpec]) -> None:
@@ -134,13 +176,21 @@ class FormView:
             old_scroll = (bar.start_percentage, bar.scroll_position) if bar is not None else None
             self.container.kill()
         self.bindings, self.values = {}, {}
+        self.placed, self.slots, self.error_labels, self.shown_errors = [], [], [], {}
         self.container = UIScrollingContainer(rect, s.ui, allow_scroll_x=False)
         self.width = rect.w - 22
         self.y = 6
-        self.row_h = tx.line_height(BODY) + 10
+        self.row_h = widget_h(BODY) + 4
+        widest = max((tx.text_size(label_of(f), BODY)[0] for f in walk_specs(fields)), default=100)
+        self.label_w = int(min(max(widest + 40, self.width * 0.3), self.width * 0.55))
         for spec in fields:
             self._field((spec.key,), spec, 0)
-        self.container.set_scrollable_area_dimensions((self.width, self.y + 40))
+        self.placed = [(el, el.relative_rect.x, el.relative_rect.y) for el in self.container.get_container().elements]
+        if s.session.doc.read_only:             # a campaign level: readable, not editable (Save as copy first)
+            for el, b in self.bindings.items():
+                if b.role != "open":               # looking at another item is still allowed
+                    el.disable()
+        self.relayout()
         bar = self.container.vert_scroll_bar
         if old_scroll is not None and bar is not None:
             bar.start_percentage, bar.scroll_position = old_scroll
@@ -153,7 +203,11 @@ class FormView:
         return element
 
     def _label(self, text: str, x: int, w: int, cls: str | None = None, h: int | None = None) -> UILabel:
-        return UILabel(pygame.Rect(x, self.y, w, h or self.row_h), tx.safe_text(text), self.scene.ui,
+        size = HEAD if cls == "@section" else SMALL if cls == "@field_error" else BODY
+        text = tx.safe_text(text)
+        while len(text) > 4 and tx.text_size(text, size)[0] > w - 8:      # one line: shorten, never overflow
+            text = text[:-4].rstrip() + "..."
+        return UILabel(pygame.Rect(x, self.y, w, h or self.row_h), text, self.scene.ui,
                        container=self.container, object_id=ObjectID(class_id=cls) if cls else None)
 
     def _button(self, text: str, x: int, w: int, binding: Binding, tip: str = "") -> UIButton:
@@ -162,12 +216,51 @@ class FormView:
         return self._bind(b, binding)
 
     def _error(self, path: tuple, indent: int) -> None:
-        msg = self.scene.session.error_at(path)
-        if msg:
-            lines = tx.wrap_lines(msg, SMALL, self.width - indent - 20)
-            h = max(1, len(lines)) * (tx.line_height(SMALL) + 4) + 4
-            self._label("! " + msg, indent + 8, self.width - indent - 8, "@field_error", h)
-            self.y += h
+        """Where this field's (or item's) error line goes when it has one (see relayout)."""
+        self.slots.append((self.y, path, indent))
+
+    def relayout(self) -> None:
+        """Show the current errors under their fields: open a gap under each field with an error (moving the
+        rows below), write the schema's message in it, and give invalid entries a red border. Cheap: the
+        widgets are moved, not made again, so typing never waits for a rebuild."""
+        s = self.scene.session
+        errors: dict[int, str] = {}
+        gaps: list[tuple[int, int]] = []
+        for i, (y, path, indent) in enumerate(self.slots):
+            msg = s.error_at(path)
+            if msg:
+                errors[i] = msg
+                lines = tx.wrap_lines("! " + msg, SMALL, self.width - indent - 36)
+                gaps.append((y, max(1, len(lines)) * (tx.line_height(SMALL) + 3) + 8))
+        if errors == self.shown_errors and self.error_labels is not None and self.placed:
+            return
+        self.shown_errors = errors
+        for label in self.error_labels:
+            label.kill()
+        self.error_labels = []
+
+        def shift(y: int, inclusive: bool = True) -> int:
+            return sum(h for gy, h in gaps if (gy <= y if inclusive else gy < y))
+        for el, x, y in self.placed:
+            target = (x, y + shift(y))
+            if (el.relative_rect.x, el.relative_rect.y) != target:
+                el.set_relative_position(target)
+        hs = dict(gaps)
+        for i, msg in errors.items():
+            y, path, indent = self.slots[i]
+            top = y + shift(y, inclusive=False)
+            label = UITextBox(html.escape(tx.safe_text("! " + msg)),
+                              pygame.Rect(indent + 8, top, self.width - indent - 8, hs[y]), self.scene.ui,
+                              container=self.container, object_id=ObjectID(class_id="@field_error"))
+            self.error_labels.append(label)
+        invalid = {path_key(self.slots[i][1]) for i in errors}
+        for key, el in self.values.items():
+            if isinstance(el, (UITextEntryLine, UITextEntryBox, UIDropDownMenu)) and not key.endswith("#slider"):
+                want = "@invalid" if key in invalid else None
+                have = el.class_id if hasattr(el, "class_id") else None
+                if want != have and hasattr(el, "change_object_id"):
+                    el.change_object_id(ObjectID(class_id=want) if want else None)
+        self.container.set_scrollable_area_dimensions((self.width, self.y + shift(self.y) + 40))
 
     def _field(self, path: tuple, spec: FieldSpec, indent: int) -> None:
         s = self.scene
@@ -178,7 +271,7 @@ class FormView:
         elif spec.kind == "list":
             self._list(path, spec, indent)
         else:
-            self._scalar(path, spec, indent, spec.title + (f" [{spec.unit}]" if spec.unit else ""))
+            self._scalar(path, spec, indent, label_of(spec))
 
     def _heading(self, text: str, indent: int) -> None:
         self._label(text, indent, self.width - indent, "@section", tx.line_height(HEAD) + 12)
@@ -214,12 +307,24 @@ class FormView:
         items = s.session.get(path, [])
         items = items if isinstance(items, list) else []
         self._error(path, indent)
+        collapsed = len(items) > COLLAPSE_OVER
+        open_i = s.open_items.get(path_key(path), 0) if collapsed else None
         for i, item in enumerate(items):
             item = item if isinstance(item, dict) else {}
             name = item.get("name") or item.get("question") or item.get("text") or item.get("kind") \
                 or item.get("drug") or item.get("left") or ""
             head = f"{i + 1}. {str(name)[:48]}"
             w = tx.line_height(SMALL) * 2 + 8
+            if collapsed and i != open_i:          # long lists: one line per item, the open one in full
+                bad = bool(s.session.errors_under((*path, i)))
+                ow = tx.text_size("Edit", SMALL)[0] + 24
+                self._label(("! " if bad else "") + head, indent, self.width - indent - 3 * (w + 4) - ow - 8,
+                            "@field_error" if bad else "@item_head")
+                self._button("Edit", self.width - 3 * (w + 4) - ow - 4, ow, Binding("open", path, index=i),
+                             "Show this item's fields")
+                self._item_tools(path, i, len(items))
+                self.y += self.row_h
+                continue
             if spec.kind == "union":
                 kinds = list(spec.variants)
                 kind = str(item.get("kind", kinds[0]))
@@ -275,12 +380,11 @@ class FormView:
         value = s.session.get(path, None)
         tip = tip or (spec.tooltip + (f" Range: {spec.range_text}." if spec.range_text else "")
                       + (" Leave empty to leave it out." if spec.optional else ""))
-        label_w = int(self.width * (0.42 if tools is None else 0.1))
+        label_w = self.label_w - indent if tools is None else tx.text_size("99.", BODY)[0] + 16
         tools_w = 3 * (tx.line_height(SMALL) * 2 + 12) if tools else 0
         x = indent + label_w
         w = self.width - x - tools_w - 4
-        invalid = s.session.error_at(path) is not None
-        oid = ObjectID(class_id="@invalid") if invalid else None
+        oid = None                                 # relayout() gives invalid fields their red border
         if spec.kind == "prose":
             self._label(label, indent, self.width - indent, h=self.row_h)
             self.y += self.row_h
@@ -306,7 +410,8 @@ class FormView:
                                 expansion_height_limit=max(120, s.size[1] // 2))
         elif spec.kind == "bool":
             shown = value if isinstance(value, bool) else bool(spec.default)
-            el = UICheckBox(pygame.Rect(x, self.y + (self.row_h - 20) // 2, 20, 20), "", ui,
+            side = max(18, min(self.row_h - 8, tx.scaled(BODY) + 6))
+            el = UICheckBox(pygame.Rect(x, self.y + (self.row_h - side) // 2, side, side), "", ui,
                             container=self.container, initial_state=shown, tool_tip_text=tip)
         else:
             slider = (spec.kind == "number" and spec.minimum is not None and spec.maximum is not None
@@ -403,6 +508,7 @@ class EditorScene(Scene):
         self.clock_s = 0.0
         self.rects: dict[str, pygame.Rect] = {}
         self.selected: int | None = None
+        self.open_items: dict[str, int] = {}       # list path -> the item whose fields a long list shows
         self.drag: dict | None = None
         self.last_click = (-10.0, (0, 0))
         self.cursor_t: float | None = None
@@ -423,11 +529,11 @@ class EditorScene(Scene):
     def _layout(self) -> None:
         w, h = self.size
         pad = 8
-        bar_h = tx.line_height(BODY) + 18
+        bar_h = widget_h(BODY) + 8
         status_h = tx.line_height(SMALL) + 12
         form_w = max(340, min(int(w * 0.44), 760))
         sec_rows = self._section_rows(form_w - 2 * pad)
-        sec_h = len(sec_rows) * (tx.line_height(SMALL) + 14) + 4
+        sec_h = len(sec_rows) * (widget_h(SMALL) + 4) + 4
         R = self.rects
         R["bar"] = pygame.Rect(0, 0, w, bar_h)
         R["sections"] = pygame.Rect(pad, bar_h + 4, form_w - 2 * pad, sec_h)
@@ -438,7 +544,7 @@ class EditorScene(Scene):
         avail = h - top - status_h - 8
         R["offer"] = pygame.Rect(rx, top, rw, 0)
         if self.session.draft_offer is not None:
-            R["offer"].h = tx.line_height(BODY) + 14
+            R["offer"].h = widget_h(BODY) + 4
             top += R["offer"].h + 6
             avail -= R["offer"].h + 6
         tl_h = int(avail * 0.34)
@@ -454,13 +560,13 @@ class EditorScene(Scene):
     def _section_label(self, i: int) -> str:
         name, fields = self.sections[i]
         n = sum(len(self.session.errors_under((f.key,))) for f in fields)
-        return f"{name} ({n}!)" if n else name
+        return f"{name} !{n}" if n else name
 
     def _section_rows(self, width: int) -> list[list[tuple[int, int]]]:
         rows: list[list[tuple[int, int]]] = [[]]
         x = 0
         for i in range(len(self.sections)):
-            bw = tx.text_size(self._section_label(i), SMALL)[0] + 18
+            bw = tx.text_size(self.sections[i][0] + " !99", SMALL)[0] + 14   # room for a problem count
             if x + bw > width and rows[-1]:
                 rows.append([])
                 x = 0
@@ -499,19 +605,7 @@ class EditorScene(Scene):
                          object_id=ObjectID(class_id="@primary") if key in ("play", "check") else None)
             self.top_buttons[b] = key
             x += bw + 4
-        self.section_buttons = {}
-        y = R["sections"].y
-        for row in self._sec_rows:
-            x = R["sections"].x
-            for i, bw in row:
-                b = UIButton(pygame.Rect(x, y, bw, tx.line_height(SMALL) + 10), self._section_label(i), self.ui,
-                             object_id=ObjectID(class_id="@small_button"),
-                             tool_tip_text=" ".join(f.title for f in self.sections[i][1]))
-                if i == self.section:
-                    b.select()
-                self.section_buttons[b] = i
-                x += bw + 4
-            y += tx.line_height(SMALL) + 14
+        self._build_sections()
         self.offer_buttons = {}
         if s.draft_offer is not None:
             o = R["offer"]
@@ -519,10 +613,42 @@ class EditorScene(Scene):
             b2 = UIButton(pygame.Rect(o.right - 124, o.y + 2, 120, o.h - 4), "Discard", self.ui)
             self.offer_buttons = {b1: "restore", b2: "discard"}
         self.view = FormView(self)
-        self.view.build(R["form"], self.sections[self.section][1])
+        self._rebuild_form(focus)
+
+    def _build_sections(self) -> None:
+        """The row of section buttons (made again when the section changes)."""
+        for b in self.section_buttons:
+            b.kill()
+        self.section_buttons = {}
+        R = self.rects
+        y = R["sections"].y
+        for row in self._sec_rows:
+            x = R["sections"].x
+            for i, bw in row:
+                b = UIButton(pygame.Rect(x, y, bw, widget_h(SMALL)), self._section_label(i), self.ui,
+                             object_id=ObjectID(class_id="@small_button"),
+                             tool_tip_text=" ".join(f.title for f in self.sections[i][1]))
+                if i == self.section:
+                    b.select()
+                self.section_buttons[b] = i
+                x += bw + 4
+            y += widget_h(SMALL) + 4
+
+    def _rebuild_form(self, focus: str | None = None) -> None:
+        """The current section's fields made again (after a change of shape: an item added, removed...)."""
+        if focus is None and self.view is not None and self.view.container is not None:
+            focus = self.view.focused_path()
+        self.view.build(self.rects["form"], self.sections[self.section][1])
         self.view.refocus(focus)
-        self.seen_revision = s.revision
-        self.seen_shape = (self.shape_of(self.sections[self.section][1]), self._error_keys())
+        self._update_section_labels()
+        self.seen_revision = self.session.revision
+        self.seen_shape = self.shape_of(self.sections[self.section][1])
+
+    def _update_section_labels(self) -> None:
+        for b, i in self.section_buttons.items():
+            label = self._section_label(i)
+            if b.text != label:
+                b.set_text(label)
 
     def shape_of(self, fields: list[FieldSpec]) -> Any:
         """What forces a rebuild of the section: list lengths, quiz kinds, optional tables present."""
@@ -549,6 +675,9 @@ class EditorScene(Scene):
                             walk((*path, i, c.key), c)
         for f in fields:
             walk((f.key,), f)
+        out.append(("read-only", s.doc.read_only))
+        keys = {f.key for f in fields}
+        out.extend(sorted((k, v) for k, v in self.open_items.items() if k.split(".")[0] in keys))
         return tuple(out)
 
     def _error_keys(self) -> tuple:
@@ -734,7 +863,8 @@ class EditorScene(Scene):
         if el in self.section_buttons:
             s.history.seal()
             self.section = self.section_buttons[el]
-            self._build_ui()
+            self._build_sections()
+            self._rebuild_form()
             return None
         if el in self.offer_buttons:
             if self.offer_buttons[el] == "restore":
@@ -748,7 +878,14 @@ class EditorScene(Scene):
         if b is None:
             return None
         s.history.seal()
+        if b.role == "open":
+            self.open_items[path_key(b.path)] = b.index
+            if b.path == ("demand",):
+                self.selected = b.index
+            self._rebuild_if_reshaped()
+            return None
         if b.role == "add":
+            self.open_items[path_key(b.path)] = s.doc.list_len(b.path)       # the new item opens
             if b.spec is not None and b.spec.kind == "list" and not s.doc.has(b.path) and b.spec.default:
                 s.set(b.path, list(b.spec.default))        # start from the default list (star thresholds)
             s.add_item(b.path, b.spec, kind=b.extra)
@@ -818,11 +955,13 @@ class EditorScene(Scene):
                 t = tl.snap(tl.t_of(pos[0]))
                 i = s.add_task(t, force=round(tl.force_of(pos[1]), 2) or 0.2)
                 self.selected = i
+                self.open_items["demand"] = i
                 s.say(f"Task {i + 1} added at {time_label(t)}; drag it, or fill in its fields.")
                 self._focus_task_section()
             return None
         i, part = hit
         self.selected = i
+        self.open_items["demand"] = i
         if s.doc.read_only:
             s.say("A campaign level is read-only: Save as copy first to change it.", "warn")
             return None
@@ -835,7 +974,8 @@ class EditorScene(Scene):
         for i, (name, fields) in enumerate(self.sections):
             if any(f.key == "demand" for f in fields) and i != self.section:
                 self.section = i
-                self._build_ui()
+                self._build_sections()
+                self._rebuild_form()
 
     def _mouse_move(self, pos) -> None:
         tlr = self.rects.get("timeline")
@@ -857,6 +997,12 @@ class EditorScene(Scene):
         if self.drag is not None:
             self.drag = None
             self.session.history.end()
+        self._rebuild_if_reshaped()
+
+    def _rebuild_if_reshaped(self) -> None:
+        """Make the form again if what it shows changed shape (another task opened, an item added...)."""
+        if self.view is not None and self.shape_of(self.sections[self.section][1]) != self.seen_shape:
+            self._rebuild_form()
 
     # -- per frame -------------------------------------------------------------------------------------
     def update(self, frame_s: float):
@@ -867,11 +1013,13 @@ class EditorScene(Scene):
             self._build_ui()
         if s.revision != self.seen_revision and self.drag is None:
             self.seen_revision = s.revision
-            shape = (self.shape_of(self.sections[self.section][1]), self._error_keys())
+            shape = self.shape_of(self.sections[self.section][1])
             if shape != self.seen_shape:
-                self._build_ui()
+                self._rebuild_form()
             else:
                 self.view.sync()
+                self.view.relayout()
+                self._update_section_labels()
         self.ui.update(frame_s)
         return None
 
@@ -924,7 +1072,7 @@ class EditorScene(Scene):
     def _panel(self, surface, pal, rect: pygame.Rect, title: str) -> None:
         pygame.draw.rect(surface, pal.panel, rect, border_radius=6)
         pygame.draw.rect(surface, pal.panel_edge, rect, 1, border_radius=6)
-        size = tx.fit_size(title, rect.w - 16, SMALL, min_size=11)
+        title, size = fitted(title, rect.w - 16, SMALL)
         tx.draw_text(surface, title, (rect.x + 8, rect.y + 4), size, pal.text, anchor="topleft", shadow=False)
 
     def _draw_timeline(self, surface, pal) -> None:
@@ -956,6 +1104,10 @@ class EditorScene(Scene):
                   and len(p.location.split(".")) > 1}
         for i, task in enumerate(s.tasks()):
             bar = tl.bar(task)
+            if bar.right > box.right + 1:       # (partly) after the end of the level: mark it at the edge
+                y = max(box.y + 6, min(bar.y, box.bottom - 6))
+                pygame.draw.polygon(surface, pal.danger, [(box.right - 1, y - 6), (box.right - 1, y + 6),
+                                                          (box.right - 9, y)])
             rect = pygame.Rect(bar.x, bar.y, bar.w, bar.h).clip(box.inflate(0, 2))
             colour = pal.danger if str(i) in errors else pal.demand
             fill = mix(colour, pal.background, 0.55 if i != self.selected else 0.25)
@@ -977,8 +1129,9 @@ class EditorScene(Scene):
             lane = pygame.Rect(x0, y, max(2, x1 - x0), tx.line_height(TINY) + 2)
             colour = pal.ache if what == "start" else pal.accent
             pygame.draw.rect(surface, mix(colour, pal.background, 0.72), lane, border_radius=3)
-            tx.draw_text(surface, label, (box.x + 4 if what != "start" else max(box.x, x0) + 4, lane.centery), TINY,
-                         pal.text, anchor="midleft", shadow=False)
+            lx = box.x + 4 if what != "start" else max(box.x, x0) + 4
+            label, size = fitted(label, box.right - lx, TINY)
+            tx.draw_text(surface, label, (lx, lane.centery), size, pal.text, anchor="midleft", shadow=False)
             y += tx.line_height(TINY) + 6
 
     def _force_grid(self, surface, pal, tl: Timeline, box: pygame.Rect) -> None:
@@ -987,7 +1140,7 @@ class EditorScene(Scene):
             f = tl.force_max * k / 4
             y = int(tl.y_of(f))
             pygame.draw.line(surface, pal.grid, (box.x, y), (box.right, y))
-            tx.draw_text(surface, f"{f:g}", (box.x + 2, y + 1), TINY, pal.text_dim, anchor="topleft", shadow=False)
+            tx.draw_text(surface, f"{f:.2f}".rstrip("0").rstrip("."), (box.x + 2, y + 1), TINY, pal.text_dim, anchor="topleft", shadow=False)
 
     def _chart_timeline(self) -> Timeline:
         r = self.rects["chart"]
@@ -1009,12 +1162,12 @@ class EditorScene(Scene):
         p = s.last_preview
         running = s.preview.running
         if s.level is None:
-            tx.draw_wrapped(surface, "Fix the problems in red to see the preview.", box.inflate(-16, -16), SMALL,
-                            pal.text_dim)
+            tx.draw_text(surface, "Fix the problems in red to see the preview.", box.center, SMALL, pal.text_dim,
+                         anchor="center", shadow=False)
         elif s.preview.error:
             tx.draw_wrapped(surface, f"The preview failed: {s.preview.error}", box.inflate(-16, -16), SMALL,
                             pal.danger)
-        if p is not None and p.t_s:
+        if p is not None and p.t_s and s.level is not None:
             scale = tl.duration_s / p.duration_s if p.duration_s > 0 else 1.0
             dem = [(tl.x_of(t * scale), tl.y_of(d)) for t, d in zip(p.t_s, p.demand)]
             step = []
@@ -1025,8 +1178,9 @@ class EditorScene(Scene):
             pts = [(tl.x_of(t * scale), tl.y_of(f)) for t, f in zip(p.t_s, p.force)]
             if len(pts) > 1:
                 pygame.draw.lines(surface, mix(pal.force, pal.background, 0.5) if running else pal.force, False, pts, 2)
-            tx.draw_text(surface, f"Untreated, with a healthy effort, the patient meets {100 * p.demand_met:.0f}% "
-                         "of the demand", (box.x, box.bottom + 4), TINY, pal.text_dim, anchor="topleft", shadow=False)
+            cap, size = fitted(f"Untreated, with a healthy effort, the patient meets {100 * p.demand_met:.0f}% "
+                               "of the demand", box.w, TINY)
+            tx.draw_text(surface, cap, (box.x, box.bottom + 4), size, pal.text_dim, anchor="topleft", shadow=False)
         if running:
             bar = pygame.Rect(box.x + box.w // 4, box.centery - 8, box.w // 2, 16)
             pygame.draw.rect(surface, pal.panel, bar, border_radius=4)
@@ -1062,7 +1216,7 @@ class EditorScene(Scene):
         draw_patient(surface, inner, pal, **patient_pose(str(group), force, demand), backdrop=False)
         name = str(s.get(("patient", "name"), ""))
         cap = f"{name} at {time_label(t)}: force {force:.2f}, need {demand:.2f}" if t is not None else name
-        size = tx.fit_size(cap, r.w - 8, TINY, min_size=10)
+        cap, size = fitted(cap, r.w - 8, TINY)
         tx.draw_text(surface, cap, (r.centerx, r.bottom - 4), size, pal.text_dim, anchor="midbottom", shadow=False)
 
     def _draw_check(self, surface, pal) -> None:

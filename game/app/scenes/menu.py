@@ -5,9 +5,9 @@ import pygame
 
 from game.app.router import make
 from game.app.scene import Pop, Push, Quit, Scene
-from game.ui.widgets import Form, Item, draw_backdrop
+from game.ui.forms import Form, Item, draw_backdrop
 from game.view import text as tx
-from game.view.widgets import draw_panel
+from game.view.instruments import draw_panel
 
 SUBTITLE = "The neuromuscular junction and myasthenia gravis"
 
@@ -174,7 +174,7 @@ class ProfileScene(Scene):
             path = folder / f"{stem}-{k}.csv"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            rows = self.ctx.store.export_results_csv(path, code)
+            rows = self.ctx.store.export_results_csv(path, code, titles={lv.id: lv.title for lv in self.ctx.levels})
         except Exception as err:        # a bad class code or a full disk: say so, keep running
             self.form.say(str(err).split(": ", 1)[-1], "danger")
             return None
