@@ -44,6 +44,7 @@ class LevelDone:
     stars: int
     won: bool
     attempts: int = 1
+    verified: bool | None = None      # known from the server (a resumed class), else from the sync replies
 
 
 @dataclass
@@ -85,6 +86,32 @@ class ClassRun:
         levels = [check_level(lv.id, lv.title, lv.sha256, lv.toml) for lv in s.levels]
         # the server decides the seed: one for everybody (a fair leaderboard) or one per student
         return cls(url, code, nickname, reply.student_token, s, levels, int(s.seed))
+
+    @classmethod
+    def resume(cls, saved: dict[str, Any], *, transport: httpx.BaseTransport | None = None) -> "ClassRun":
+        """Carry on in a class joined before (the game was closed): the session and what was already played
+        and answered come from the server (GET /api/session with the student's token)."""
+        try:
+            url, code, nick, token = (str(saved[k]) for k in ("server_url", "join_code", "nickname", "student_token"))
+        except KeyError as err:
+            raise ClassError(f"the class joined before is not fully remembered ({err.args[0]} missing); join again") from None
+        with ClassClient(url, token, transport=transport) as client:
+            view = client.session()
+        run = cls.from_reply(url, code, view.nickname or nick,
+                             JoinResponse(student_token=token, nickname=view.nickname, session=view.session))
+        for a in view.attempts:
+            done = run.played.get(a.level_id)
+            run.played[a.level_id] = LevelDone("", float(a.score or 0.0), int(a.stars or 0), bool(a.won),
+                                               (done.attempts + 1) if done else 1, a.verified)
+        for key in view.answered:
+            phase, _, rest = key.partition(":")
+            run.quizzed.add(phase if phase in ("pre", "post") else rest.split("#", 1)[0])
+        return run
+
+    def remembered(self) -> dict[str, Any]:
+        """What the store keeps to resume this class after a restart."""
+        return {"server_url": self.server_url, "join_code": self.join_code, "nickname": self.nickname,
+                "student_token": self.token, "title": self.title}
 
     @property
     def quiz_mode(self) -> str:

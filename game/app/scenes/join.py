@@ -55,6 +55,20 @@ def _join(url: str, code: str, nick: str):
     return run
 
 
+def _resume(saved: dict):
+    """Background thread: carry on in the class joined before (the server says what was done)."""
+    from game.netclient.api import ClassError
+    from game.netclient.classrun import ClassRun
+
+    run = ClassRun.resume(saved)
+    if run.quiz_mode == "pre-post":
+        try:
+            run.prepost = _fetch_prepost(run)
+        except ClassError:
+            run.prepost = None
+    return run
+
+
 class JoinScene(Scene):
     name = "join"
 
@@ -67,10 +81,28 @@ class JoinScene(Scene):
                          help="The 6-character code on the board.")
         self.nick = Item("Nickname", "text", p.nickname if p and p.nickname != "Guest" else "", max_len=24,
                          placeholder="e.g. Ada", help="1 to 24 characters; the class sees it on the leaderboard.")
-        self.form = Form([self.server, self.code, self.nick,
-                          Item("Join", on_activate=self._start, help="Ask the class server to let you in."),
-                          Item("Back", on_activate=lambda: Pop(), help="Back to the menu.")], "Join a class", width=680)
+        items = [self.server, self.code, self.nick,
+                 Item("Join", on_activate=self._start, help="Ask the class server to let you in."),
+                 Item("Back", on_activate=lambda: Pop(), help="Back to the menu.")]
+        try:
+            self.saved = ctx.store.class_join_recall()
+        except Exception:            # an unreadable store: just join again
+            self.saved = None
+        if self.saved:
+            s = self.saved
+            items.insert(0, Item(f"Continue: {s.get('title') or s.get('join_code')}", detail=str(s.get("nickname", "")),
+                                 on_activate=self._continue,
+                                 help=f"Carry on in the class you joined before, as {s.get('nickname')} "
+                                      f"({s.get('server_url')})."))
+            self.server.value = self.server.value or str(s.get("server_url", "")).removeprefix("http://")
+        self.form = Form(items, "Join a class", width=680)
         self.job: _Job | None = None
+
+    def _continue(self):
+        if self.job is None:
+            self.form.say("Asking the class server...", "info")
+            self.job = _Job(_resume, dict(self.saved))
+        return None
 
     def _start(self):
         if self.job is not None:
@@ -100,6 +132,10 @@ class JoinScene(Scene):
             self.form.say(str(job.error), "danger")
             return None
         self.ctx.class_run = job.result
+        try:
+            self.ctx.store.class_join_remember(job.result.remembered())
+        except Exception as err:      # not remembered: only a restart would need it
+            self.ctx.messages.append(f"The class could not be remembered for next time: {err}")
         classplay.sync(self.ctx)
         return Replace(make("class", self.ctx))
 
@@ -150,6 +186,8 @@ class ClassScene(Scene):
             if reply is not None:
                 mark = "verified" if reply.get("verified") else "not verified"
                 detail = f"{_stars(int(reply.get('stars') or 0))}  {float(reply.get('score') or 0):.0f}  {mark}"
+            elif done is not None and done.verified is not None:
+                detail = f"{_stars(done.stars)}  {done.score:.0f}  {'verified' if done.verified else 'not verified'}"
             elif done is not None:
                 detail = f"{_stars(done.stars)}  {done.score:.0f}  (waiting to send)"
             else:
@@ -166,8 +204,11 @@ class ClassScene(Scene):
                               help="The same kind of questions as at the start: what did you learn?"))
         items.append(Item("Sync now", detail=sync.status.line().removeprefix("Results: "),
                           on_activate=self._sync_now, help="Send the results waiting on this computer now."))
+        items.append(Item("Back to the menu", on_activate=lambda: Pop(),
+                          help="The class stays joined: 'Join a class' in the menu comes back here."))
         items.append(Item("Leave the class", on_activate=self._leave,
-                          help="Back to the menu (results not yet sent stay on this computer and are sent later)."))
+                          help="Forget this class on this computer (results not yet sent are still sent). To come "
+                               "back, join again with another nickname or ask your teacher to reset yours."))
         return items
 
     def _play(self, lv):
@@ -196,6 +237,10 @@ class ClassScene(Scene):
 
     def _leave(self):
         self.ctx.class_run = None
+        try:
+            self.ctx.store.class_join_remember(None)
+        except Exception:
+            pass
         return Pop()
 
     # -- lifecycle ------------------------------------------------------------------------------------------
