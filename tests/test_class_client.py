@@ -63,7 +63,8 @@ class FakeServer:
         assert request.headers["authorization"] == "Bearer tok-" + "x" * 20
         if path == "/api/session":
             return httpx.Response(200, json={
-                "nickname": "Ana", "session": self.session(), "leaderboard": [],
+                "nickname": "Ana", "session": self.session(),
+                "leaderboard": [{"rank": 1, "nickname": "Ana", "stars": 0, "score": 0.0}],
                 "attempts": [{"level_id": a["level_id"], "verified": True, "score": a["claimed"]["score"],
                               "stars": a["claimed"]["stars"], "won": a["claimed"]["won"], "reason": ""}
                              for a in self.attempts.values()],
@@ -326,6 +327,14 @@ def test_class_screen_asks_the_pre_quiz_first_and_sends_each_answer(tmp_path):
             sync.wait(1)
             sync.tick(1 / 60)
         assert len(server.answers) == len(rows) and sync.status.queued == 0
+        scene = app.top
+        for _ in range(200):                          # the leaderboard is asked for in the background too
+            app.frame(1 / 60)
+            if scene.board:
+                break
+            if scene.board_job is not None:
+                scene.board_job._thread.join(5)
+        assert [r.nickname for r in scene.board] == ["Ana"]
         app.close()
     finally:
         ctx.close()

@@ -59,6 +59,7 @@ class ClassRun:
     played: dict[str, LevelDone] = field(default_factory=dict)
     quizzed: set[str] = field(default_factory=set)      # "pre", "post" and level ids whose quiz was taken
     prepost: list[dict[str, Any]] | None = None         # the pre/post items (GET /api/prepost), once fetched
+    transport: Any = field(default=None, repr=False)   # tests: an httpx transport for every later call
 
     # -- joining --------------------------------------------------------------------------------------------
     @classmethod
@@ -73,7 +74,9 @@ class ClassRun:
             raise ClassError("nickname: empty (expected 1 to 24 characters)")
         with ClassClient(url, transport=transport) as client:
             reply = client.join(code, nick)
-        return cls.from_reply(url, code, reply.nickname or nick, reply)
+        run = cls.from_reply(url, code, reply.nickname or nick, reply)
+        run.transport = transport
+        return run
 
     @classmethod
     def from_reply(cls, url: str, code: str, nickname: str, reply: JoinResponse) -> "ClassRun":
@@ -99,6 +102,7 @@ class ClassRun:
             view = client.session()
         run = cls.from_reply(url, code, view.nickname or nick,
                              JoinResponse(student_token=token, nickname=view.nickname, session=view.session))
+        run.transport = transport
         for a in view.attempts:
             done = run.played.get(a.level_id)
             run.played[a.level_id] = LevelDone("", float(a.score or 0.0), int(a.stars or 0), bool(a.won),
@@ -129,7 +133,7 @@ class ClassRun:
         return all(lv.id in self.played for lv in self.levels)
 
     def client(self, transport: httpx.BaseTransport | None = None) -> ClassClient:
-        return ClassClient(self.server_url, self.token, transport=transport)
+        return ClassClient(self.server_url, self.token, transport=transport or self.transport)
 
     # -- the outbox -----------------------------------------------------------------------------------------
     def _payload(self, body: dict[str, Any]) -> dict[str, Any]:

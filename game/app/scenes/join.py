@@ -165,6 +165,9 @@ class ClassScene(Scene):
         super().__init__(ctx)
         self.form = Form([], "", width=720)
         self.prepost_job: _Job | None = None
+        self.board_job: _Job | None = None
+        self.board: list = []                 # the class leaderboard (nickname, stars, score), from the server
+        self.board_sent = -1                  # sent count when the board was last asked for
         self.enter()
 
     # -- items ----------------------------------------------------------------------------------------------
@@ -268,6 +271,7 @@ class ClassScene(Scene):
                 self.ctx.class_run.prepost = job.result
                 self.form.say("Quiz ready: choose it again to start.", "ok")
             stale = True
+        self._refresh_board(sync)
         sync_item = next((it for it in self.form.items if it.label == "Sync now"), None)
         if sync is not None and sync_item is not None:
             line = sync.status.line().removeprefix("Results: ")
@@ -279,6 +283,19 @@ class ClassScene(Scene):
             self.form.say(msg, level)
         return None
 
+    def _refresh_board(self, sync) -> None:
+        """Ask the server for the leaderboard when results went out since the last time (in the background)."""
+        run = self.ctx.class_run
+        job = self.board_job
+        if job is not None and job.done:
+            self.board_job = None
+            if job.error is None and job.result is not None:
+                self.board = list(job.result.leaderboard)
+        sent = sync.status.sent if sync is not None else 0
+        if run is not None and self.board_job is None and sent != self.board_sent:
+            self.board_sent = sent
+            self.board_job = _Job(_fetch_view, run)
+
     def resize(self, size: tuple[int, int]) -> None:
         self.form.set_area(pygame.Rect(0, 96, size[0], size[1] - 120))
 
@@ -286,17 +303,42 @@ class ClassScene(Scene):
         r = self.form.handle(event)
         return Pop() if r == "back" else r
 
+    def _draw_board(self, surface: pygame.Surface, pal) -> None:
+        from game.view.instruments import draw_panel
+
+        x = self.form.rect.right + 16
+        w = surface.get_width() - x - 16
+        if not self.board or w < 180:
+            return
+        rows = self.board[:5]
+        rect = pygame.Rect(x, self.form.rect.y, w, tx.line_height(17) * (len(rows) + 1) + 40)
+        inner = draw_panel(surface, rect, pal, "Leaderboard")
+        me = self.ctx.class_run.nickname if self.ctx.class_run is not None else ""
+        y = inner.y
+        for r in rows:
+            line = f"{r.rank}. {r.nickname}  {'*' * int(r.stars)}  {r.score:.0f}"
+            tx.draw_text(surface, line, (inner.x, y), tx.fit_size(line, inner.w, 17, 11),
+                         pal.accent if r.nickname == me else pal.text, shadow=False)
+            y += tx.line_height(17)
+
     def draw(self, surface: pygame.Surface) -> None:
         pal = self.ctx.palette
         run = self.ctx.class_run
         sub = f"{run.nickname} in class {run.join_code} ({run.server_url})" if run is not None else ""
         draw_backdrop(surface, pal, "Endplate", sub)
         self.form.draw(surface, pal)
+        self._draw_board(surface, pal)
         w, h = surface.get_size()
         sync = self.ctx.class_sync
         if sync is not None:
             tx.draw_text(surface, sync.status.line(), (w // 2, h - 10), 16, pal.text_dim, anchor="midbottom",
                          shadow=False)
+
+
+def _fetch_view(run):
+    """Background thread: the student's view of the session (own attempts, leaderboard)."""
+    with run.client() as client:
+        return client.session()
 
 
 def _fetch_prepost(run):
