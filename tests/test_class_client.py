@@ -339,3 +339,33 @@ def test_class_screen_asks_the_pre_quiz_first_and_sends_each_answer(tmp_path):
     finally:
         ctx.close()
         pygame.quit()
+
+
+def test_player_screen_saves_the_results_file(tmp_path, monkeypatch):
+    import pygame
+
+    from game.app.context import AppContext
+    from game.app.router import make
+
+    monkeypatch.setenv("ENDPLATE_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir()
+    pygame.init()
+    ctx = AppContext.create(headless=True, store=Store.open(tmp_path / "data"), audio=False)
+    try:
+        scene = make("profile", ctx)
+        scene._results_file()
+        assert "No class results" in scene.form.message            # nothing yet: says so, writes nothing
+        server = FakeServer()
+        run = ClassRun.join(URL, "KTMPQA", "Ana", transport=server.transport())
+        uid = _attempt(run, ctx.store)
+        scene = make("profile", ctx)
+        item = next(it for it in scene.form.items if it.label == "Save results file")
+        assert item.detail == "1 waiting, 0 sent"
+        scene._results_file()
+        assert scene.form.message_level == "ok", scene.form.message
+        [path] = list((tmp_path / "data" / "exports").glob("endplate-results-KTMPQA-Ana-*.json"))
+        assert str(path) in scene.form.message and scene.form.message_level == "ok"
+        assert [str(a.uuid) for a in ResultsFile.model_validate_json(path.read_text("utf-8")).attempts] == [uid]
+    finally:
+        ctx.close()
+        pygame.quit()
