@@ -41,7 +41,7 @@ from game.editor.form import FieldSpec, show_value
 from game.editor.session import EditorSession
 from game.editor.timeline import Box, Timeline, drug_windows, force_scale, time_label
 from game.levels.loader import LEVELS_DIR
-from game.ui.widgets import Form, Item, draw_backdrop
+from game.ui.forms import Form, Item, draw_backdrop
 from game.view import text as tx
 from game.view.hud import patient_pose
 from game.view.palette import Palette, mix
