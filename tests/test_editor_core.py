@@ -253,11 +253,13 @@ def test_new_level_cli(tmp_path, capsys):
     assert cli_main(["validate", str(target), str(copy)]) == 0
 
 
-def test_template_is_won_by_the_bot_and_not_by_doing_nothing():
-    from game.rules.bot import check_level
+def test_template_is_won_by_the_bot_but_not_without_its_tablet():
+    from game.rules.bot import BotOptions, check_level, play
     level = LevelDocument.new().level()
     assert level is not None
     assert check_level(level, 1).winnable
+    untreated, _ = play(level, 1, BotOptions(treat=False))
+    assert not untreated.won               # the check gives a new level no warning
 
 
 def test_timeline_hits_and_drags_each_part():
