@@ -308,3 +308,14 @@ def test_worker_cancels_the_old_job_on_a_new_one():
     assert started.wait(10)
     w.start(quick, "new")                   # cancels "old" (waits for it to stop), then runs "new"
     assert w.wait(10) and w.result == "new" and not w.running
+
+
+def test_the_editor_logic_has_no_pygame():
+    from imports import imported_modules
+    folder = Path(__file__).resolve().parents[1] / "game" / "editor"
+    for path in folder.glob("*.py"):
+        if path.name == "commands.py":          # the CLI layer (like game/cli.py): run_edit starts the app
+            continue
+        for name in imported_modules(path):
+            assert name.split(".")[0] not in ("pygame", "pygame_gui"), (path.name, name)
+            assert not name.startswith(("game.app", "game.view", "game.ui")), (path.name, name)
