@@ -78,6 +78,7 @@ def grid(d: Data) -> list[dict[str, Any]]:
                 "won": any(a["won"] for a in scored),
                 "verified": any(a["verified"] for a in atts),
                 "unverified": sum(1 for a in atts if not a["verified"]),
+                "reasons": list(dict.fromkeys(a["reason"] for a in atts if not a["verified"] and a["reason"]))[:3],
                 "time_s": round(sum(a["time_s"] or 0.0 for a in atts), 1),
             }
         rows.append({"student_id": s["id"], "nickname": s["nickname"], "joined_at": s["joined_at"], "cells": cells})
