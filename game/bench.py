@@ -33,9 +33,29 @@ def model_throughput(n_fibers: int = 200, model_seconds: float = 60.0, seed: int
             "model_s_per_wall_s": model_seconds / wall, "impulses_per_wall_s": model_seconds * DRIVE_HZ / wall}
 
 
+def rns_protocol_speed(n_fibers: int, frequency_hz: float = 20.0, pulses: int = 10000, seed: int = 1) -> dict:
+    """The lab protocol `experiment rns --fibers N --frequency 20 --pulses 10000` run in this process (world
+    built, train run, JSON-ready result made; interpreter start and imports excluded): model seconds per
+    wall second. Issue 7 targets: ≥ 1000× at 200 fibres, ≥ 250× at 2000."""
+    from game.sim import experiments as ex
+    from game.sim.kinetics import quantal_table
+    from game.sim.params import DEFAULT
+
+    quantal_table(DEFAULT.quantum, DEFAULT.membrane)   # solved once per parameter set (cached)
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    ex.rns(ex.Setup(spec=WorldSpec(n_fibers=n_fibers), seed=seed), frequency_hz, pulses)
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
+    model_s = pulses / frequency_hz
+    return {"fibers": n_fibers, "frequency_hz": frequency_hz, "pulses": pulses, "model_s": model_s, "wall_s": wall,
+            "cpu_s": cpu, "model_s_per_wall_s": model_s / wall, "model_s_per_cpu_s": model_s / cpu}
+
+
 def run_bench(args: argparse.Namespace, out=None) -> int:
     out = out or sys.stdout
     result: dict = {"model": model_throughput(args.fibers)}
+    result["rns_protocol"] = [rns_protocol_speed(n) for n in (200, 2000)]
     result["model_scaling"] = [model_throughput(n, 20.0) for n in (100, 200, 400, 800, 1600)]
     result["model_step_sizes"] = [model_throughput(args.fibers, 20.0, step_s=s) for s in (1 / 64, 0.05, 0.1, 0.25)]
     if not args.model_only:
@@ -50,6 +70,9 @@ def run_bench(args: argparse.Namespace, out=None) -> int:
                   f"step {m['step_s']:g} s, {m['impulses_per_wall_s']:.0f} impulses per wall second)\n")
         for row in result["model_scaling"]:
             out.write(f"  {row['fibers']:>5} fibres: {row['model_s_per_wall_s']:8.0f}× real time\n")
+        for row in result["rns_protocol"]:
+            out.write(f"  rns protocol, {row['fibers']} fibres, {row['pulses']} pulses at {row['frequency_hz']:g} Hz: "
+                      f"{row['model_s_per_wall_s']:.0f}× real time ({row['model_s_per_cpu_s']:.0f}× per CPU second)\n")
         for row in result["model_step_sizes"]:
             out.write(f"  step {row['step_s']:.4f} s: {row['model_s_per_wall_s']:8.0f}× real time\n")
         if "frames" in result:

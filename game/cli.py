@@ -104,7 +104,7 @@ def _ca_levels(text: str) -> list[float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from game.sim.experiments import PROTOCOLS
+    from game.sim.experiments import LAB_FIBERS, PROTOCOLS
     from game.sim.spec import CONDITIONS, DRUGS, MUSCLE_GROUPS
 
     p = Parser(prog="endplate", description="Endplate: the neuromuscular junction and myasthenia gravis, as a game and a simulation.")
@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_seed(ex)
     ex.add_argument("--condition", choices=CONDITIONS, default="healthy", metavar="NAME", help="one of: " + ", ".join(CONDITIONS))
     ex.add_argument("--muscle", choices=MUSCLE_GROUPS, default="limb", metavar="GROUP", help="one of: " + ", ".join(MUSCLE_GROUPS))
-    ex.add_argument("--fibers", type=_fibers(), default=200, help="fibres in the muscle (1–5000, default 200)")
+    ex.add_argument("--fibers", type=_fibers(), default=LAB_FIBERS, help=f"fibres in the muscle (1–5000, default {LAB_FIBERS})")
     ex.add_argument("--achr-fraction", type=_number(0.01, 1.5, "a fraction"), default=None,
                     help="functional AChR relative to healthy (0.01–1.5; default: the condition's)")
     ex.add_argument("--ache-inhibition", type=_fraction, default=0.0, help="fraction of AChE activity blocked directly (0–1)")

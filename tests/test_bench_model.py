@@ -27,3 +27,12 @@ def test_bench_model_seconds_at_20hz(benchmark, fibers):
         assert sim.t_s >= MODEL_SECONDS
     finally:
         sim.close()
+
+
+@pytest.mark.parametrize("fibers", [200, 2000])
+def test_bench_rns_protocol_10000_pulses_at_20hz(benchmark, fibers):
+    # issue 7: `experiment rns --fibers N --frequency 20 --pulses 10000` ≥ 1000× real time at 200 fibres,
+    # ≥ 250× at 2000 (timed only with --benchmark-enable; `endplate bench --json` reports it too)
+    from game.sim import experiments as ex
+    result = benchmark(ex.rns, ex.Setup(spec=WorldSpec(n_fibers=fibers)), 20.0, 10000)
+    assert len(result["responses"]) == 10000

@@ -20,7 +20,8 @@ def test_experiment_rns_json_has_the_documented_fields(capsys):
     code, out, _ = run(["experiment", "rns", "--condition", "mg-moderate", "--pulses", "5", "--json"], capsys)
     assert code == 0
     data = json.loads(out)
-    assert set(data["responses"][0]) == {"pulse", "t_s", "quantal_content", "epp_mV", "fibers_fired_fraction", "cmap", "force"}
+    assert set(data["responses"][0]) == {"pulse", "t_s", "quantal_content", "epp_mV", "fibers_fired_fraction", "cmap", "force",
+                                         "repetitive_fraction"}
     assert len(data["responses"]) == 5 and "decrement_percent" in data
 
 

@@ -41,8 +41,9 @@ def mepp_healthy():
 
 
 def test_check1_healthy_mepp_amplitude_and_rate(mepp_healthy):
-    # MEPP 0.3–1.0 mV, target ≈0.4–0.5 mV [F]; rate 0.1–5 /s [GK]
-    assert 0.4 <= mepp_healthy["amplitude_mV"] <= 0.55
+    # MEPP 0.3–1.0 mV [F] (issue 7 keeps this range for the human-sized release: fewer, larger-effect quanta;
+    # the old 0.4–0.55 window followed the frog-sized release); rate 0.1–5 /s [GK]
+    assert 0.3 <= mepp_healthy["amplitude_mV"] <= 1.0
     assert 0.1 <= mepp_healthy["rate_per_s"] <= 5.0
 
 
@@ -128,12 +129,15 @@ def test_check5_healthy_rns_epp_runs_down_but_cmap_holds():
 
 
 def test_check6_mg_moderate_decrement_and_u_shape():
-    dec, rel, _ = mean_rns(seeds=(1, 2, 3, 4, 5), condition="mg-moderate")
+    # Issue 7 / row 18: with 2000 fibres (so the curve is the junctions' behaviour, not sampling noise), mean
+    # of 3 seeds: the lowest response is the 4th, 5th or 6th; the 10th is not below it; the largest single drop
+    # is 1st → 2nd (KNF guideline; "greatest at 4th or 5th" [§7 F])
+    dec, rel, _ = mean_rns(condition="mg-moderate", n_fibers=2000)
     assert dec > 10.0
     drops = -np.diff(rel)
     assert np.argmax(drops) == 0                 # largest single drop between stimuli 1 and 2
-    assert rel[3:6].min() <= rel.min() + 0.01    # the floor is reached by stimulus 4–6 ...
-    assert rel[6:].mean() >= rel[3:6].min() - 0.01   # ... later responses plateau or recover slightly
+    assert 4 <= int(np.argmin(rel)) + 1 <= 6     # the floor is reached by stimulus 4–6 ...
+    assert rel[9] >= rel.min()                   # ... the 10th is not lower (plateau or partial repair)
 
 
 def test_check6_decrement_rises_as_achr_falls():
@@ -257,7 +261,7 @@ def test_check13_overdose_depolarisation_block_and_edrophonium_worsens():
 @pytest.fixture(scope="module")
 def immune_runs():
     s = setup(condition="mg-moderate")
-    return {t: ex.immune(s, t, weeks=10 if t != "thymectomy" else 40, samples_per_week=7 if t in ("plex", "ivig") else 1)
+    return {t: ex.immune(s, t, weeks=10 if t != "thymectomy" else 40, samples_per_week=7 if t in ("plex", "ivig", "steroids") else 1)
             for t in ("none", "plex", "ivig", "steroids", "thymectomy")}
 
 
@@ -327,11 +331,151 @@ def test_check15_fatigue_with_use_recovery_with_rest_only_in_mg():
     assert np.mean([m[1] for m in mg]) > np.mean([m[0] for m in mg])   # and better after rest
 
 
+# == Issue 7: the model against published human data (rows 16+ of the checks table in docs/model.md) ==========
+def rel_cmap(result: dict) -> np.ndarray:
+    c = np.array([x["cmap"] for x in result["responses"]])
+    return c / c[0]
+
+
+# -- Row 16: healthy transmission at the rates of voluntary effort ------------------------------------------
+@pytest.mark.parametrize("hz", [20.0, 30.0, 50.0])
+def test_row16_healthy_high_rate_trains_fire_every_fibre(hz):
+    # Human muscle keeps transmission through sustained maximal voluntary contraction (Bigland-Ritchie et al.
+    # 1982, J Physiol 330:265); healthy 20–50 Hz stimulation shows no decrement. From rest, 100 pulses.
+    for s in SEEDS:
+        r = ex.rns(setup(s, n_fibers=1000), hz, 100)
+        assert min(x["fibers_fired_fraction"] for x in r["responses"]) >= 0.98
+        assert rel_cmap(r).min() >= 0.95
+
+
+def test_row16_healthy_30s_at_30hz_keeps_force():
+    # 30 s of 30 Hz keeps force ≥ 90% of its peak (the junction keeps up; muscle fatigue is small at 30 s)
+    with Sim(WorldSpec(n_fibers=1000), 1) as sim:
+        sim.submit(it.StartTrain(30.0))
+        forces = []
+        for _ in range(60):
+            sim.run(0.5, 0.05)
+            forces.append(sim.readout().force)
+    assert forces[-1] >= 0.9 * max(forces)
+
+
+# -- Row 17: MG at high rates: a decrement of the 3 Hz order, never a collapse ---------------------------------
+def test_row17_mg_ocular_limb_holds_at_50hz():
+    # mild MG is normal at high rates [§7 F: "mild MG: decrement at low rate only"]
+    rel = np.mean([rel_cmap(ex.rns(setup(s, condition="mg-ocular", n_fibers=1000), 50.0, 100)) for s in SEEDS], axis=0)
+    assert rel.min() >= 0.85
+
+
+@pytest.mark.parametrize("hz", [20.0, 30.0, 50.0])
+def test_row17_mg_moderate_high_rate_decrement_like_3hz(hz):
+    d3, _, _ = mean_rns(condition="mg-moderate", n_fibers=1000)
+    rel = np.mean([rel_cmap(ex.rns(setup(s, condition="mg-moderate", n_fibers=1000), hz, 100)) for s in SEEDS], axis=0)
+    d4 = 100.0 * (1.0 - rel[3])
+    d_end = 100.0 * (1.0 - rel[-10:].mean())
+    assert abs(d4 - d3) <= 15.0 and abs(d_end - d3) <= 15.0, (d3, d4, d_end)
+    assert rel.min() >= 0.5                        # never a collapse
+
+
+# -- Row 18 is check 6 above (3 Hz shape with 2000 fibres) -----------------------------------------------------
+# -- Row 19: a smooth CMAP at the lab's default fibre count ----------------------------------------------------
+@pytest.mark.parametrize("condition", ["healthy", "mg-ocular", "mg-moderate", "mg-severe"])
+def test_row19_cmap_changes_smoothly_at_the_lab_fibre_count(condition):
+    # no up-and-down swings of more than 3% of the first CMAP in a 3 Hz train (a sawtooth is a technical
+    # artefact to a clinician); the lab protocols default to ex.LAB_FIBERS fibres
+    assert ex.LAB_FIBERS >= 1000
+    for s in SEEDS:
+        rel = rel_cmap(ex.rns(Setup(seed=s, spec=WorldSpec(condition=condition, n_fibers=ex.LAB_FIBERS)), 3.0, 10))
+        d = np.diff(rel)
+        swings = [(a, b) for a, b in zip(d, d[1:]) if a * b < 0 and min(abs(a), abs(b)) > 0.03]
+        assert not swings, (condition, s, np.round(rel, 3))
+
+
+# -- Row 20: human-sized release, with the folds amplifying each quantum --------------------------------------
+def test_row20_human_quantal_content_mepp_and_safety_factor(mepp_healthy):
+    # human NMJs release ~20–50 quanta (Slater 2017, IJMS 18:2183) with a safety factor ~2–4 [§4 GK]
+    runs = [ex.epp(setup(s, n_fibers=1000)) for s in SEEDS]
+    assert 20.0 <= np.mean([r["quantal_content"] for r in runs]) <= 50.0
+    assert 0.3 <= mepp_healthy["amplitude_mV"] <= 1.0
+    assert 2.0 <= np.mean([r["safety_factor_median"] for r in runs]) <= 4.0
+    mg = ex.epp(setup(condition="mg-moderate", n_fibers=1000))
+    assert mg["fraction_below_threshold"] > 0.05
+    assert ex.mepp(setup(condition="mg-moderate"))["amplitude_mV"] <= 0.5 * mepp_healthy["amplitude_mV"]
+
+
+@pytest.fixture(scope="module")
+def mepp_blocked():
+    return ex.mepp(setup(ache_inhibition=0.9))
+
+
+def test_row20_ache_block_lengthens_the_epc_within_published_range(mepp_healthy, mepp_blocked):
+    # 90% AChE block: EPC decay ×2–3.5, MEPP at least ×1.3 (Katz & Miledi 1973; Magleby & Stevens 1972 [§3 GK])
+    assert 2.0 <= mepp_blocked["decay_tau_ms"] / mepp_healthy["decay_tau_ms"] <= 3.5
+    assert mepp_blocked["amplitude_mV"] / mepp_healthy["amplitude_mV"] >= 1.3
+
+
+@pytest.mark.xfail(strict=True, reason="known deviation (docs/model.md): MEPP ×2.65 at 90% block; the quantal kinetics that "
+                   "give ≤ ×2.2 also weaken the pyridostigmine rescue (check 10) and the lens calibration; not yet resolved")
+def test_row20_ache_block_mepp_gain_at_most_2_2(mepp_healthy, mepp_blocked):
+    assert mepp_blocked["amplitude_mV"] / mepp_healthy["amplitude_mV"] <= 2.2
+
+
+# -- Row 21: post-activation facilitation and exhaustion -------------------------------------------------------
+@pytest.mark.parametrize("effort_s", [30.0, 60.0])
+def test_row21_exercise_facilitation_exhaustion_recovery(effort_s):
+    # KNF guideline [§7 F]: after 30–60 s of maximal effort the decrement is repaired at once, is worst 2–4 min
+    # later and is back by ~10 min
+    runs = [ex.exercise(setup(s, condition="mg-moderate"), exercise_s=effort_s, minutes=10) for s in SEEDS]
+    rest = _decs(runs, "rest")
+    assert _decs(runs, "post-0") <= 0.6 * rest                          # 8 s after: ≤ 60% of the rest value
+    after = {m: _decs(runs, f"post-{m}") for m in range(1, 11)}
+    worst = max(after, key=after.get)
+    assert 2 <= worst <= 4 and after[worst] >= 1.3 * rest, after        # post-activation exhaustion
+    assert abs(after[10] - rest) <= 5.0, after                          # back within ±5 points by 10 min
+
+
+# -- Row 22: AChE-inhibitor excess ---------------------------------------------------------------------------
+def test_row22_heavy_ache_block_gives_a_repetitive_cmap():
+    # Besser et al. 1989: with AChE well blocked a single shock gives a repetitive CMAP in some fibres
+    none = ex.rns(setup(n_fibers=1000), 3.0, 1)["responses"][0]["repetitive_fraction"]
+    for inh in (0.9, 0.95):
+        rep = ex.rns(setup(n_fibers=1000, ache_inhibition=inh), 3.0, 1)["responses"][0]["repetitive_fraction"]
+        assert rep > 0.02, inh
+    assert none == 0.0
+
+
+def test_row22_heavy_block_at_20hz_decrement_then_partial_increment_developing_over_the_train():
+    rel = np.mean([rel_cmap(ex.rns(setup(s, n_fibers=1000, ache_inhibition=0.95), 20.0, 60)) for s in SEEDS], axis=0)
+    assert rel[:3].min() >= 0.95                   # depolarisation block develops over the train, not at once
+    low = int(np.argmin(rel))
+    assert rel[low] < 0.5                          # decrement ...
+    assert rel[low:].max() >= rel[low] + 0.1 and rel[-1] < 0.9   # ... then a partial increment
+
+
+@pytest.mark.parametrize("dose_mg", [0.5, 2.5])
+def test_row22_neostigmine_iv_time_course(dose_mg):
+    # Williams 1978 (Br J Clin Pharmacol): peak ~7–15 min, red-cell AChE still ~70% inhibited at 30 min
+    series = ex.dose(setup(condition="mg-moderate"), "neostigmine", dose_mg, hours=5.0, samples=60)["series"]
+    t = np.array([x["t_min"] for x in series])
+    inh = np.array([x["ache_inhibition"] for x in series])
+    peak = inh.max()
+    assert 5.0 <= t[np.argmax(inh)] <= 15.0
+    assert np.interp(30.0, t, inh) > 0.5 * peak
+    assert inh[t >= 240.0].max() < 0.05 * peak
+
+
+# -- Row 23: steroids: early worsening, then gains -----------------------------------------------------------
+def test_row23_steroids_dip_first_then_gain(immune_runs):
+    # Bae et al. 2006: early worsening in ~40% at high starting doses, in the first 1–2 weeks
+    t, s = series(immune_runs["steroids"])
+    assert s[(t >= 3.0) & (t <= 14.0)].min() <= 0.95
+    assert s[(t >= 14.0) & (t <= 21.0)].max() > 1.0 and s[-1] > s[t <= 21.0].max()
+
+
 # ======================================================================================================
 # Contrast conditions and lab agents (issue 7 part B): checks 30+ of docs/model.md. Lab preparations of
 # 1000 fibres (the smooth lab default), seeds 1–3 unless said otherwise.
 # ======================================================================================================
-LAB_FIBRES = 1000
+LAB_FIBRES = ex.LAB_FIBERS   # the lab's default (smooth CMAP)
 
 
 def lab(seed: int = 1, **spec) -> Setup:

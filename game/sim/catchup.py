@@ -30,7 +30,7 @@ def _advance(c: dict[type, object], t_s: float) -> None:
     """Apply every lazy stage's exact advance to the components in `c` (by type), up to model time t_s."""
     params = single(Model).params
     calcium.decay_to(c[CalciumEntry], params.presynaptic, t_s)
-    release.refill_to(c[VesiclePools], params.presynaptic, t_s, c[CalciumEntry].potentiation)
+    release.refill_to(c[VesiclePools], params.presynaptic, t_s)
     receptors.recover_to(c[Receptors], params.membrane.desensitisation_tau_s, t_s)
     endplate.decay_residual_to(c[Endplate], residual_tau_ms(params.membrane, single(Cleft).activity), t_s)
     ec_coupling.advance_to(c[Contractile], t_s)

@@ -60,6 +60,7 @@ class ImpulseRecord:
     t_s: float
     pulse: int
     p_release: float = 0.0
+    release_gain: float = 1.0                 # post-tetanic potentiation: primed sites ×gain
     quanta: np.ndarray | None = None          # per fibre
     ache_activity: float = 1.0
     achr: np.ndarray | None = None            # per fibre, functional receptors relative to healthy
@@ -73,6 +74,8 @@ class ImpulseRecord:
     sustained_mV: np.ndarray | None = None    # per fibre, depolarisation the EPP rides on (None: none anywhere)
     na_available: np.ndarray | None = None    # per fibre (None: all available)
     fired: np.ndarray | None = None           # per fibre (bool)
+    repetitive: np.ndarray | None = None      # per fibre (bool): a second AP from the same shock (None: none anywhere)
+    repetitive_fraction: float = 0.0
     cmap_mV: float = 0.0
     force: float = 0.0
 
@@ -107,8 +110,10 @@ class CalciumEntry:
 
     t_s: float = 0.0
     facilitation: float = 0.0
+    augmentation: float = 0.0      # recent impulses (decaying over seconds): augmentation of release
     ca_load: float = 0.0           # slow Ca2+ load of the terminal (mitochondria), builds with sustained activity
     potentiation: float = 0.0      # post-tetanic potentiation derived from the load
+    last_impulse_s: float = -1e9   # time of the latest impulse (potentiation is masked just after one)
     dap_effect: float = 0.0        # 0..1, set by pharmacology
     lems_fast: float = 0.0         # LEMS: residual Ca2+ (fast, tens of ms), relative to one impulse's entry
     lems_slow: float = 0.0         # LEMS: slow residual Ca2+ (augmentation, seconds)
@@ -123,8 +128,11 @@ class VesiclePools:
     rrp: np.ndarray               # quanta ready now
     rrp_capacity: np.ndarray      # release sites
     reserve: float = 1.0          # mobilisable reserve, 1.0 = full
-    mobilisation: float = 0.0     # activity-driven speed-up of refilling (seconds)
+    supply: float = 1.0           # supply from the reserve to the RRP: follows the reserve with a lag (1.0 = full)
+    boost: float = 0.0            # Ca2+-dependent refilling rate (1/s), raised by each impulse, decays in tens of ms
+    mobilisation: float = 0.0     # slow activity-driven speed-up of the baseline refilling (relative)
     last_impulse_s: float = -1e9  # time of the latest impulse (potentiation is masked just after one)
+    draining: bool = False        # the RRP is refilling from the reserve (False: full and at rest)
     spontaneous_s: list[float] = field(default_factory=list)   # this step's MEPP times (focus junction)
     normals: Any = None            # release's block of standard normal deviates (systems.release.NormalBuffer)
 
@@ -182,13 +190,16 @@ class Contractile:
     """Excitation-contraction coupling and force per fibre: SR Ca2+ transient → cross-bridge force."""
 
     t_s: float
-    ca: np.ndarray                 # cytosolic Ca2+ released by the SR (normalised; one twitch adds 1)
-    force: np.ndarray              # cross-bridge force (1 ≈ fused tetanus)
+    ca: float                      # cytosolic Ca2+ released by the SR, size-weighted over the fibres (a twitch of every
+                                   # fibre adds 1); the E-C chain is linear, so the muscle's sum is carried, not each fibre's
+    force: float                   # cross-bridge force of the muscle (1 ≈ fused tetanus of every fibre)
     weight: np.ndarray             # fibre size share of total force
     ca_tau_ms: float = 20.0
     force_tau_ms: float = 40.0
     smoothing_tau_ms: float = 250.0
     smoothed: float = 0.0          # population force as the patient shows it (smoothed over smoothing_tau_ms)
+    fatigue: float = 0.0           # muscle (metabolic) fatigue: share of twitch force lost, 0..1 (recovers over minutes)
+    fatigue_t_s: float = 0.0       # model time up to which the fatigue has recovered
 
 
 @dataclass(slots=True)
@@ -249,4 +260,5 @@ class History:
     """Per-impulse summaries kept for experiments (off in the game)."""
 
     enabled: bool = False
+    detail: bool = True            # per-fibre detail (safety factors, EPC decay): off for long trains (speed)
     rows: list[dict[str, Any]] = field(default_factory=list)

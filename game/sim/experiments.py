@@ -19,11 +19,14 @@ from game.sim.params import DEFAULT, Params
 from game.sim.spec import WorldSpec
 from game.sim.world import Sim
 
+LAB_FIBERS = 2000   # default muscle size of the lab protocols: enough fibres for a smooth CMAP (the game uses fewer)
 PROTOCOLS = ("rns", "mepp", "epp", "calcium", "exercise", "dose", "immune")
 REST_BETWEEN_TEST_IMPULSES_S = 10.0
 TEST_TRAIN_HZ = 20.0
 TEST_TRAIN_S = 2.0
 STEP_S = 0.05
+JUMP_S = 5.0        # event-driven protocols: one model step may hold many impulses (each computed at its exact
+                    # time), so a train is run in long steps that jump from impulse to impulse
 POST_EXERCISE_FIRST_TRAIN_S = 8.0   # physiology.md §7: a train started within ~10 s of the exercise
 
 
@@ -31,13 +34,14 @@ POST_EXERCISE_FIRST_TRAIN_S = 8.0   # physiology.md §7: a train started within 
 class Setup:
     """What every protocol shares: the preparation and the seed."""
 
-    spec: WorldSpec = WorldSpec()
+    spec: WorldSpec = WorldSpec(n_fibers=LAB_FIBERS)
     seed: int = 1
     params: Params = DEFAULT
 
 
 def _sim(setup: Setup, history: bool = True, **spec_changes: object) -> Sim:
-    return Sim(replace(setup.spec, **spec_changes) if spec_changes else setup.spec, setup.seed, setup.params, history)
+    return Sim(replace(setup.spec, **spec_changes) if spec_changes else setup.spec, setup.seed, setup.params, history,
+               impulse_events=False)
 
 
 def decrement_percent(cmaps: list[float]) -> float:
@@ -50,19 +54,21 @@ def decrement_percent(cmaps: list[float]) -> float:
 def _train(sim: Sim, frequency_hz: float, pulses: int) -> list[dict]:
     start = len(sim.history())
     sim.submit(it.StartTrain(frequency_hz, pulses))
-    sim.run(pulses / frequency_hz + 0.1, STEP_S)
+    sim.step(0.0)
+    sim.run(pulses / frequency_hz + 0.1, JUMP_S)
     return sim.history()[start:start + pulses]
 
 
 def _response(row: dict, t0: float) -> dict:
     return {"pulse": row["pulse"], "t_s": round(row["t_s"] - t0, 6), "quantal_content": row["quantal_content"],
             "epp_mV": row["epp_mV"], "fibers_fired_fraction": row["fibers_fired_fraction"], "cmap": row["cmap"],
-            "force": row["force"]}
+            "force": row["force"], "repetitive_fraction": row["repetitive_fraction"]}
 
 
 def rns(setup: Setup, frequency_hz: float = 3.0, pulses: int = 10) -> dict:
     """Repetitive nerve stimulation at rest."""
     with _sim(setup) as sim:
+        sim.history_detail(False)
         sim.run(1.0, STEP_S)
         rows = _train(sim, frequency_hz, pulses)
     t0 = rows[0]["t_s"] if rows else 0.0
@@ -100,10 +106,10 @@ def mepp(setup: Setup, seconds: float = 120.0) -> dict:
 def _single_impulses(sim: Sim, count: int) -> list[dict]:
     rows = []
     for _ in range(count):
-        sim.run(REST_BETWEEN_TEST_IMPULSES_S, 0.5)
+        sim.run(REST_BETWEEN_TEST_IMPULSES_S, JUMP_S)
         start = len(sim.history())
         sim.submit(it.FireImpulse())
-        sim.run(0.1, STEP_S)
+        sim.run(0.1, 0.1)
         rows.extend(sim.history()[start:])
     return rows
 

@@ -59,13 +59,20 @@ def residual_tau_ms(m: Membrane, ache_activity: float) -> float:
     return m.residual_tau_ms / (max(ache_activity, 0.0) + m.residual_tau_floor)
 
 
+def needed_mV(m: Membrane, gap_mV: np.ndarray, fold_damage: float, fold_scale: np.ndarray) -> np.ndarray:
+    """EPP needed for a muscle AP (Na+ channels all available): the threshold gap, lowered by the folds'
+    amplification, which complement damage to the folds takes partly away."""
+    loss = np.minimum(m.fold_na_gap_gain * fold_damage * fold_scale, 0.9)
+    return gap_mV / (m.fold_gain * (1.0 - loss))
+
+
 def na_available(m: Membrane, sustained_mV: np.ndarray) -> np.ndarray:
     """Fraction of end-plate Na+ channels not inactivated by a sustained depolarisation (1 at rest)."""
     at_rest = 1.0 + math.exp(-m.na_half_inactivation_mV / m.na_inactivation_slope_mV)
     return at_rest / (1.0 + np.exp((sustained_mV - m.na_half_inactivation_mV) / m.na_inactivation_slope_mV))
 
 
-def _relay(k_in: float, tau_in: float, tau_out: float, t: float) -> float:
+def relay(k_in: float, tau_in: float, tau_out: float, t: float) -> float:
     """Response at time t of dy/dt = (x − y)/τ_out, y(0) = 0, to the input x = k_in·exp(−t/τ_in)."""
     if abs(tau_in - tau_out) < 1e-9:
         return k_in * t / tau_out * math.exp(-t / tau_out)
@@ -79,12 +86,12 @@ def advance_smoothed(s0: float, force0: float, ca0: float, dt_ms: float, tau_ca_
     Exact, so the smoothed force does not depend on the step size."""
     if dt_ms <= 0.0:
         return s0
-    s = s0 * math.exp(-dt_ms / tau_smooth_ms) + _relay(force0, tau_force_ms, tau_smooth_ms, dt_ms)
+    s = s0 * math.exp(-dt_ms / tau_smooth_ms) + relay(force0, tau_force_ms, tau_smooth_ms, dt_ms)
     if ca0:
         if abs(tau_ca_ms - tau_force_ms) < 1e-9:
             tau_ca_ms += 1e-6
         k = ca0 * tau_ca_ms / (tau_ca_ms - tau_force_ms)
-        s += _relay(k, tau_ca_ms, tau_smooth_ms, dt_ms) - _relay(k, tau_force_ms, tau_smooth_ms, dt_ms)
+        s += relay(k, tau_ca_ms, tau_smooth_ms, dt_ms) - relay(k, tau_force_ms, tau_smooth_ms, dt_ms)
     return s
 
 

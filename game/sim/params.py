@@ -19,25 +19,40 @@ class Presynaptic:
     ca_cooperativity: float = 4.0            # [§8] log-log slope 3.78 ± 0.2 at low Ca [F]; release ∝ [CaX]^4
     k_ca_mM: float = 1.5                     # tuned: slope ~3.5 at 0.3 mM, ~1.3 at 2 mM ("saturates") [§8 F]
     k_mg_mM: float = 3.0                     # tuned: Mg competes with Ca, lowers release, keeps slope [§8 F]
-    p_max: float = 2.56                      # tuned: release per site at full Ca occupancy (w = 1; p is capped at 0.95); gives p ≈ 0.16 at 2 mM Ca / 1 mM Mg so a 3 Hz train runs down over 4–5 pulses then plateaus [§2, §7 F]
-    rrp_sites_mean: float = 1000.0           # [§2] mouse RRP ~1,730 at 100 Hz, smaller at low rates [F]; with p: m ≈ 160 ([§2] textbook 100–300 [F])
+    p_max: float = 3.2                       # tuned: release per site at full Ca occupancy (w = 1; p is capped at 0.95); gives p ≈ 0.2 at 2 mM Ca / 1 mM Mg so a 3 Hz train runs down over 4 pulses then plateaus [§2, §7 F]
+    rrp_sites_mean: float = 200.0            # human release (issue 7): with p ≈ 0.2, m ≈ 40 quanta per impulse; human NMJs release the
+                                             # fewest quanta of the species studied, ~20–50 (Slater 2017, IJMS 18:2183 [§2 F qualitative, GK numbers])
     rrp_sites_cv: float = 0.18               # [GK] fibre-to-fibre spread of terminal size
-    refill_reserve_exponent: float = 1.0     # tuned: refilling slows as the reserve that supplies it runs low (0 = not at all)
-    refill_tau_s: float = 1.0                # [§2] RRP recovery ~seconds [GK]; modelling note: ~1 s so the 3 Hz rundown plateaus; slows as the reserve runs low
-    mobilisation_per_impulse: float = 0.03   # tuned: activity speeds refilling: the late recovery of the 3 Hz U-shape [§7 F], and a healthy junction keeping up at 20 Hz [§4 F]
-    mobilisation_max: float = 3.0            # tuned: refilling at most 4× faster
-    mobilisation_tau_s: float = 4.0          # tuned: decays over seconds
+    refill_tau_s: float = 4.0                # [§2] RRP recovery ~seconds [GK]: the slow, Ca-independent refilling of empty sites
+    refill_per_impulse: float = 0.4          # tuned: Ca2+-dependent recovery from depression (Dittman & Regehr 1998 [GK]): each impulse
+                                             # refills this share of the empty sites within tens of ms, so refilling keeps pace with the
+                                             # rate and a 20–50 Hz train plateaus near the 3 Hz level (healthy human muscle transmits
+                                             # through maximal voluntary effort: Bigland-Ritchie et al. 1982, J Physiol 330:265 [issue 7])
+    refill_fast_tau_s: float = 0.05          # tuned: that Ca2+-dependent refilling follows residual Ca2+ (tens of ms)
+    mobilisation_per_impulse: float = 0.0    # activity may also slowly speed refilling (kept as a switch; 0 since augmentation below
+                                             # gives the late partial repair of the 3 Hz U-shape on its own)
+    mobilisation_max: float = 0.6            # tuned: the slow speed-up raises refilling by at most 60%
+    mobilisation_tau_s: float = 6.0          # tuned: decays over seconds
     facilitation_per_impulse: float = 0.08   # [§4] residual-Ca facilitation; MG NMJs facilitate at 5–20 Hz [F]
     facilitation_tau_s: float = 0.06         # [GK] residual Ca clears in tens of ms
+    augmentation_max: float = 0.25           # [GK] augmentation (Magleby 1970s): release probability builds over a train and decays in
+    augmentation_half_impulses: float = 5.0  # ~5–10 s; saturating (Hill 2), tuned: it starts the partial repair of the 3 Hz train after the
+    augmentation_tau_s: float = 7.0          # 4th–5th response (the U-shape [§7 F]) and barely changes fast trains
     ca_load_per_impulse: float = 0.001       # tuned: slow terminal Ca2+ load per impulse (drives post-tetanic potentiation) [§7]
-    potentiation_max: float = 1.4            # tuned: enlarges the RRP right after 30–60 s of maximal exercise [§7 F]
-    potentiation_half_load: float = 0.6      # tuned: sigmoid, so a 30 s gaze builds little and 45 s of maximal exercise a lot
-    potentiation_hill: float = 4.0           # tuned: steepness of that sigmoid
+    potentiation_max: float = 0.8            # tuned: post-tetanic potentiation primes up to ×(1 + this) more sites after
+                                             # 30–60 s of maximal effort: the decrement is repaired 8 s later [§7 F]
+    potentiation_half_load: float = 0.3      # tuned: sigmoid of the load, so that it holds for about a minute after the effort and
+    potentiation_hill: float = 4.0           # is gone by 2 min, when post-activation exhaustion shows [§7 F]
     potentiation_unmask_tau_s: float = 0.2   # tuned: potentiation is masked by depression during fast trains and
                                              # shows within a few tenths of a second of a pause [§7 modelling note]
-    potentiation_tau_s: float = 40.0         # [§7] facilitation seen in trains within ~10 s, gone by 2 min [F]
-    reserve_quanta: float = 300000.0         # tuned: the mobilisable store that supplies the RRP (frog: 80% reserve [§2 F]); its drain is fatigue with use [§10 F]
+    potentiation_tau_s: float = 60.0         # [§7] facilitation seen in trains within ~10 s; the load decays over a minute [F/tuned]
+    reserve_quanta: float = 60000.0          # tuned: the mobilisable store (quanta per fibre) that supplies the RRP (frog: 80% reserve
+                                             # [§2 F]); a low store slows refilling: fatigue with use [§10 F] and exhaustion [§7 F]
+    refill_reserve_exponent: float = 1.5     # tuned: refilling slows as the reserve that supplies it runs low
     reserve_recovery_tau_s: float = 150.0    # tuned: exhaustion at 2–4 min, recovery within ~10 min [§7 F, GK]
+    supply_lag_tau_s: float = 90.0           # tuned: the supply to the RRP follows the store with this lag (recycled vesicles are
+                                             # refilled with ACh over minutes [GK]), so exhaustion is deepest 2–4 min after an effort,
+                                             # once post-tetanic potentiation has gone [§7 F]
     mepp_rate_per_s: float = 1.0             # [§1] ~0.1–several per s, ~1/s mammal [GK]
     mepp_size_cv: float = 0.3                # [GK] quantal size spread
     dap_ca_entry_gain: float = 1.5           # [§9/game design] 3,4-DAP widens the terminal AP: Ca entry ×(1+gain·effect); raised from 0.6 (issue 7 part B) so 20 mg raises the LEMS resting CMAP 2–3× (McEvoy et al. 1989) [F]; tuned
@@ -71,8 +86,12 @@ class Membrane:
     threshold_gap_mean_mV: float = 15.0      # [§4/§10] RMP −80, threshold −65 → 15 mV needed [F Medscape]
     threshold_gap_sd_mV: float = 1.5         # [GK] fibre-to-fibre spread
     time_constant_ms: float = 5.0            # [§3] EPP decays over ~5–10 ms [GK]
-    mepp_healthy_mV: float = 0.5             # [§1] MEPP ~0.4–0.5 mV [F]; sets the quantal conductance scale
-    fold_na_gap_gain: float = 0.2            # [§4] MG: loss of end-plate Na channels raises the depolarisation needed (Ruff & Lennon 2008) [F]; size tuned
+    mepp_healthy_mV: float = 0.7             # [§1] MEPP 0.3–1 mV (~0.4–0.8 mV) [F]; sets the quantal conductance scale
+    fold_gain: float = 2.4                   # [§4/§5] human end plates: the deep folds, rich in Na+ channels, amplify each quantum's
+                                             # effect: the EPP needed for an AP is the threshold gap ÷ this (Slater 2017; Wood & Slater
+                                             # 2001 [F qualitative]); tuned so the healthy safety factor is ~3 (human 2–4 [GK])
+    fold_na_gap_gain: float = 0.2            # [§4] MG: complement lysis of the folds removes Na+ channels and part of that gain
+                                             # (Ruff & Lennon 2008) [F]; share of the gain lost at full fold damage, tuned
     # Sustained depolarisation from ACh that is not cleared (cholinergic crisis, [§3] high-dose inhibition [F]):
     residual_fraction_max: float = 0.10      # tuned: share of an EPP left as a lingering depolarisation at total AChE block
     residual_block_exponent: float = 8.0     # tuned: only near-total AChE block (>90%) leaves ACh lingering
@@ -80,12 +99,13 @@ class Membrane:
     residual_tau_floor: float = 0.08         # ... and 1/(activity+floor) times slower when it does not
     na_half_inactivation_mV: float = 7.0     # [§3 F] depolarisation → Na-channel inactivation; half point tuned
     na_inactivation_slope_mV: float = 2.0    # tuned
-    desensitisation_per_quantum: float = 1.2e-5  # tuned: [§6] share of receptors desensitised per quantum at healthy
+    desensitisation_per_quantum: float = 0.9e-5  # tuned: [§6] share of receptors desensitised per quantum at healthy
                                              # density; more per receptor when receptors are few and when ACh lingers
-    desensitisation_lingering_gain: float = 10.0    # tuned: ACh that AChE does not clear desensitises more ...
+    desensitisation_lingering_gain: float = 60.0    # tuned: ACh that AChE does not clear desensitises more ...
     desensitisation_lingering_exponent: float = 8.0  # ... but only near-total AChE block matters (as for the residual)
     desensitisation_receptor_exponent: float = 0.5  # tuned: exposure per receptor ∝ 1/receptors^x (greater at MG end plates [§6 F])
-    desensitisation_tau_s: float = 6.0      # [§6] recovery over seconds, slower at MG end plates [F]; tuned
+    desensitisation_tau_s: float = 20.0     # [§6] recovery over seconds to tens of seconds, slower at MG end plates [F]; tuned: it is what
+                                             # makes a sustained effort in MG weaken over 30 s (check 15) and it is gone a minute later
     achr_fiber_cv_healthy: float = 0.10      # [GK] fibre-to-fibre spread of receptor number
     achr_fiber_cv_mg: float = 0.30           # [§6] MG: 75% of muscles below controls, loss varies [F]; spread tuned
 
@@ -100,6 +120,15 @@ class Muscle:
     ap_peak_mV: float = 30.0                 # [GK] the muscle AP overshoots 0 mV to about +30 mV (drawn on the scope)
     conduction_m_per_s: float = 4.0          # [§10] 3–5 m/s [F]
     latent_period_ms: float = 1.5            # [§10] 0.5–2 ms [F]
+    refractory_ms: float = 3.0               # [§10/GK] the muscle AP lasts 1–5 ms; a second AP needs the end-plate current to
+                                             # outlast it: with AChE blocked the EPC decays 2–4× slower and a single shock can give
+                                             # a repetitive CMAP (Besser et al. 1989 [issue 7])
+    refractory_threshold_factor: float = 1.8  # tuned: in the relative refractory period a larger depolarisation is needed
+    fatigue_per_ap: float = 8e-5             # muscle (metabolic) fatigue: share of twitch force lost per AP of the whole muscle; tuned
+                                             # so 30 s at 30 Hz costs < 10% of force (issue 7) while minutes of unbroken fast firing
+                                             # cost about half. Healthy fatigue in sustained effort is in the muscle, not the junction
+                                             # (Bigland-Ritchie et al. 1982, J Physiol 330:265 [issue 7])
+    fatigue_recovery_tau_s: float = 240.0    # [GK] force recovers over minutes of rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,15 +144,17 @@ class Drug:
 
 # [§9] Pyridostigmine: onset 15–30 (45) min, t½ 90–110 min, effect 3–4 h [F/GK]; 30 mg PO ≈ 1 mg IV.
 PYRIDOSTIGMINE = Drug(absorption_half_life_min=30.0, elimination_half_life_min=100.0, lag_min=10.0,
-                      ec50_mg=30.0, max_dose_mg=240.0)
+                      ec50_mg=32.0, max_dose_mg=240.0)
 # [§9] Extended release: lasts ~2.5× longer than IR 60 mg [F]: slower absorption, same elimination.
 PYRIDOSTIGMINE_ER = Drug(absorption_half_life_min=150.0, elimination_half_life_min=100.0, lag_min=20.0,
-                         ec50_mg=30.0, max_dose_mg=360.0)
+                         ec50_mg=32.0, max_dose_mg=360.0)
 # [§9] Edrophonium: 2 mg test then up to 10 mg IV; onset 30–60 s, effect ~1–5 (10) min [F].
 EDROPHONIUM = Drug(absorption_half_life_min=0.35, elimination_half_life_min=1.2, lag_min=0.15,
                    ec50_mg=1.6, max_dose_mg=10.0)
-# [§9] Neostigmine IV: peak ~5 min, lasts 20–30 min [F]; 0.5 mg IV ≈ 60 mg PO pyridostigmine [F].
-NEOSTIGMINE = Drug(absorption_half_life_min=1.5, elimination_half_life_min=9.0, lag_min=0.0,
+# [§9] Neostigmine IV: 0.5 mg IV ≈ 60 mg PO pyridostigmine [F]. Effect peaks at ~7–15 min and red-cell AChE is still
+# ~70% inhibited at 30 min (Williams 1978, Br J Clin Pharmacol [issue 7]); gone within a few hours. (The older
+# "peak ~5 min, lasts 20–30 min" [§9 F] is the anaesthetic-reversal view of the same drug.)
+NEOSTIGMINE = Drug(absorption_half_life_min=3.0, elimination_half_life_min=35.0, lag_min=0.5,
                    ec50_mg=0.3, max_dose_mg=5.0)
 # 3,4-diaminopyridine (oral): raises release by prolonging the terminal AP; [GK] onset ~30 min, t½ ~2 h.
 DAP = Drug(absorption_half_life_min=20.0, elimination_half_life_min=120.0, lag_min=10.0,
@@ -139,7 +170,7 @@ USUAL_DOSE_mg = MappingProxyType({"pyridostigmine": 60.0, "pyridostigmine-er": 1
 @dataclass(frozen=True, slots=True)
 class Pharmacology:
     ache_inhibition_max: float = 0.99        # [§3] near-total block possible at high dose [F]
-    ache_hill: float = 1.5                   # tuned: effect falls off as the drug is eliminated (3–4 h for pyridostigmine [§9])
+    ache_hill: float = 2.5                   # tuned: effect falls off as the drug is eliminated (3–4 h for pyridostigmine [§9])
     muscarinic_half_inhibition: float = 0.72  # tuned: side effects (SLUDGE, bradycardia) appear at high inhibition [§9 F]
     muscarinic_hill: float = 6.0             # tuned: steep, so therapeutic doses give mild side effects
     cholinergic_crisis_side_effects: float = 0.85   # tuned: muscarinic load that, with weakness, is a crisis
@@ -172,8 +203,11 @@ class Immune:
     ivig_neutralisation_max: float = 0.75    # tuned: improvement in days, peak 2–4 wk [§9 F]
     ivig_half_life_days: float = 10.0        # tuned: wears off by 6–8 wk [§9 F]
     ivig_half_effect_level: float = 1.0      # in units of one day's infusion
-    steroid_production_cut_max: float = 0.6  # [§9] days to weeks, full effect months [F/GK]; size tuned
+    steroid_production_cut_max: float = 0.75 # [§9] days to weeks, full effect months [F/GK]; size tuned
     steroid_onset_tau_days: float = 14.0
+    steroid_worsening_max: float = 0.06      # [§9] early transient worsening (Bae et al. 2006, ~40% of patients at high starting
+    steroid_worsening_peak_days: float = 6.0  # doses, first 1–2 weeks [issue 7]); size and timing tuned: strength dips between day 3
+                                             # and 14, then gains from week 2–3
     thymectomy_production_cut_max: float = 0.5  # [§9] benefit over months to years [F]; size tuned
     thymectomy_onset_tau_days: float = 120.0
     integration_step_days: float = 0.05      # internal step of the immune ODE
@@ -199,6 +233,7 @@ class Condition:
     mechanism_block: float = 0.1
     mechanism_complement: float = 0.4
     mechanism_modulation: float = 0.5
+    release_gain: float = 1.0                # quantal content relative to healthy (MG: normal or increased [§6 GK])
     # Contrast conditions (issue 7 part B; 1.0 / None = as in AChR MG):
     ca_channel_fraction: float = 1.0         # Ca2+ entry per impulse relative to healthy (LEMS < 1)
     junction_ache_fraction: float = 1.0      # share of junctional AChE left (anti-MuSK: ColQ anchoring impaired)
@@ -212,14 +247,18 @@ CONDITIONS = MappingProxyType({
     # [§6] Pestronk 1985: AChR 0.7±0.1 vs 2.1±0.2 ×10^7 → about a third [F]
     "mg-moderate": Condition("mg-moderate", achr_target=0.34, mg=True),
     # [§6] first reports: 70–90% loss [GK]
-    "mg-severe": Condition("mg-severe", achr_target=0.2, mg=True),
+    # release_gain: a compensatory rise of quantal content at the most depleted junctions (quantal content in MG
+    # is normal or increased [§6 GK]); tuned so the resting CMAP of severe MG stays near half of healthy
+    "mg-severe": Condition("mg-severe", achr_target=0.2, mg=True, release_gain=1.35),
 })
 
 
 @dataclass(frozen=True, slots=True)
 class MuscleGroup:
-    """Muscles differ in their margin of safety and speed. Ocular muscles have a smaller safety margin and
-    fatigue first ([§10] 50–65% ocular onset [F]; the reason, smaller EPP margin, is [GK])."""
+    """Muscles differ in their margin of safety and speed. The model gives ocular muscles a smaller safety
+    margin so that they fatigue first ([§10] 50–65% ocular onset [F]). Why MG shows in the eyes first is not
+    settled: a smaller margin (fewer folds), high firing rates, fetal-type receptors and less complement
+    protection, and the visibility of a slight squint are all proposed [GK]."""
 
     name: str
     release_scale: float = 1.0
@@ -320,9 +359,9 @@ class Contrast:
     channel_q10: float = 2.1                       # [§1 F] open time 1.0 ms at 23 °C, 0.3 ms at 39 °C (Anderson & Stevens 1973)
     temperature_min_c: float = 28.0
     temperature_max_c: float = 40.0
-    temperature_table_step_c: float = 1.0          # quantal tables are computed at this temperature spacing
+    temperature_table_step_c: float = 6.0          # the quantal ODE is solved at anchors this far apart from 35 °C, linear in between (≤ 4% off solving at each temperature)
     # Ice-pack test on the eyelid
-    ice_pack_lid_c: float = 28.0                   # [F Sethi 1987/Golnik 1999: 2 min of ice cools the lid by ~5–8 °C]; tuned
+    ice_pack_lid_c: float = 29.0                   # [F Sethi 1987/Golnik 1999: 2 min of ice cools the lid by ~5–8 °C]; tuned
     ice_pack_cooling_tau_s: float = 40.0           # tuned: the lid cools over the first minute of ice
     ice_pack_application_s: float = 120.0          # [F] the test applies ice for 2 minutes
     ice_pack_rewarming_tau_s: float = 120.0        # [F] the improvement fades within a few minutes of removing the ice; tuned

@@ -117,7 +117,7 @@ def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history:
     pre, mem, mus = params.presynaptic, params.membrane, params.muscle
     imm, block = _immunity(spec, params)
 
-    capacity = _lognormal(rng_fibers, pre.rrp_sites_mean * group.release_scale, pre.rrp_sites_cv, n)
+    capacity = _lognormal(rng_fibers, pre.rrp_sites_mean * group.release_scale * cond.release_gain, pre.rrp_sites_cv, n)
     if spec.botulinum_fraction > 0.0:   # botulinum toxin: disabled sites release neither evoked nor spontaneous quanta
         capacity = capacity * (1.0 - spec.botulinum_fraction)
         params = with_changes(params, presynaptic={"mepp_rate_per_s": pre.mepp_rate_per_s * (1.0 - spec.botulinum_fraction)})
@@ -151,7 +151,7 @@ def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history:
     )
     esper.create_entity(
         Sarcolemma(cmap_weight_mV=weight * mus.cmap_total_mV, last_fired=np.zeros(n, dtype=bool)),
-        Contractile(t_s=0.0, ca=np.zeros(n), force=np.zeros(n), weight=weight, ca_tau_ms=mus.sr_ca_tau_ms,
+        Contractile(t_s=0.0, ca=0.0, force=0.0, weight=weight, ca_tau_ms=mus.sr_ca_tau_ms,
                     force_tau_ms=mus.force_tau_ms * group.force_tau_scale,
                     smoothing_tau_ms=params.clinical.force_smoothing_s * 1000.0),
     )
@@ -226,6 +226,12 @@ class Sim:
     def t_s(self) -> float:
         with self._active():
             return single(Clock).t_s
+
+    def history_detail(self, on: bool) -> None:
+        """Keep per-fibre detail (safety factors, EPC decay) in the history rows (default) or only the
+        population summary (long trains: faster)."""
+        with self._active():
+            single(History).detail = on
 
     def history(self) -> list[dict]:
         with self._active():

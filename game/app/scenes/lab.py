@@ -49,7 +49,7 @@ CA_LEVELS = (0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 10.0)
 MG_LEVELS = (0.0, 0.5, 1.0, 2.0, 4.0, 6.0, 10.0)
 EPP_OVERLAYS = 6
 MAX_TRACE_ROWS = 200_000
-N_FIBERS = 200
+N_FIBERS = 1000
 
 
 class LabScene(Scene):
@@ -322,7 +322,7 @@ class LabScene(Scene):
             events = self.sim.drain_events()
             r = self.sim.readout()
             c = self.sim.get(Contractile)
-            force = float(c.force @ c.weight)        # the muscle's force now (each twitch shows)
+            force = float(c.force)                   # the muscle's force now (each twitch shows)
             force = force if force > 5e-4 else 0.0
             self.t_hist.append(r.t_s)
             self.f_hist.append(force)

@@ -2,8 +2,9 @@
 
 p = p_max·w^4 (Dodge & Rahamimoff; w from bath Ca2+ and competing Mg2+, widened by 3,4-DAP), multiplied by
 residual-Ca2+ facilitation (tens of ms). Sustained activity also loads the terminal with Ca2+ that
-lingers for tens of seconds: post-tetanic potentiation, which primes more vesicles (ReleaseSystem
-enlarges the readily releasable pool by it). Both are built by the impulses themselves. Reads: Bath, CalciumEntry, Nerve.impulses. Writes: ImpulseRecord.p_release,
+lingers for about a minute: post-tetanic potentiation, which primes more release sites for the impulses
+that follow a pause (ImpulseRecord.release_gain; it is masked by depression while the nerve fires fast).
+Augmentation (seconds) raises the release probability as a train goes on. Both are built by the impulses themselves. Reads: Bath, CalciumEntry, Nerve.impulses. Writes: ImpulseRecord.p_release,
 CalciumEntry.
 """
 from __future__ import annotations
@@ -22,6 +23,8 @@ def decay_to(state: CalciumEntry, pre, t_s: float) -> None:
     dt = t_s - state.t_s
     if dt > 0:
         state.facilitation *= math.exp(-dt / pre.facilitation_tau_s)
+        if state.augmentation:
+            state.augmentation *= math.exp(-dt / pre.augmentation_tau_s)
         if state.ca_load:
             state.ca_load *= math.exp(-dt / pre.potentiation_tau_s)
             state.potentiation = potentiation(pre, state.ca_load)
@@ -54,7 +57,12 @@ def lems_impulses(ca: CalciumEntry, pre, c, channels: float, bath: Bath, impulse
         r.p_release = min(P_CAP, release_probability(pre, bath.ca_mM * entry, bath.mg_mM, ca.dap_effect))
         ca.lems_fast += c.lems_residual_fast_per_impulse
         ca.lems_slow += c.lems_residual_slow_per_impulse * (1.0 - ca.lems_slow / c.lems_residual_slow_max)
+        if ca.potentiation:   # post-tetanic potentiation as in CalciumSystem (masked while firing fast)
+            quiet = 1.0 - math.exp(-(((r.t_s - ca.last_impulse_s) / pre.potentiation_unmask_tau_s) ** 2))
+            r.release_gain = 1.0 + ca.potentiation * quiet
+        ca.last_impulse_s = r.t_s
         ca.facilitation += pre.facilitation_per_impulse
+        ca.augmentation += 1.0
         ca.ca_load += pre.ca_load_per_impulse
         ca.potentiation = potentiation(pre, ca.ca_load)
 
@@ -73,7 +81,18 @@ class CalciumSystem(System):
                 return
             for r in impulses:
                 decay_to(ca, pre, r.t_s)
-                r.p_release = min(P_CAP, base * (1.0 + ca.facilitation))
+                boost = 1.0 + ca.facilitation
+                if ca.augmentation:
+                    a2 = ca.augmentation * ca.augmentation
+                    boost += pre.augmentation_max * a2 / (a2 + pre.augmentation_half_impulses ** 2)
+                r.p_release = min(P_CAP, base * boost)
+                if ca.potentiation:
+                    # post-tetanic potentiation primes more of each terminal's sites; it is masked by
+                    # depression while the nerve fires fast
+                    quiet = 1.0 - math.exp(-(((r.t_s - ca.last_impulse_s) / pre.potentiation_unmask_tau_s) ** 2))
+                    r.release_gain = 1.0 + ca.potentiation * quiet
+                ca.last_impulse_s = r.t_s
                 ca.facilitation += pre.facilitation_per_impulse
+                ca.augmentation += 1.0
                 ca.ca_load += pre.ca_load_per_impulse
                 ca.potentiation = potentiation(pre, ca.ca_load)

@@ -1,11 +1,15 @@
 """Excitation–contraction coupling: the muscle AP runs down the T-tubules, the voltage sensors open the
 SR's release channels and Ca2+ floods the cytosol; the transient decays as the SR pumps it back, and
 cross-bridge force follows it (a two-stage linear chain solved exactly between impulses, so twitches sum
-into a fused tetanus at high rates).
+into a fused tetanus at high rates). The chain is linear, so it is carried for the whole muscle at once:
+each impulse adds the size-weighted share of fibres that fired. Each AP also tires the muscle a little (metabolic fatigue, recovered over
+minutes): the twitch it triggers is scaled by (1 − fatigue).
 Reads: Nerve.impulses (fired), Contractile, Model. Writes: Contractile.ca/force/smoothed.
 """
 from __future__ import annotations
 
+
+import math
 
 from game.sim.components import Contractile, History, Inbox, Model, Nerve
 from game.sim.laws import advance_contractile, advance_smoothed
@@ -16,8 +20,7 @@ def advance_to(c: Contractile, t_s: float) -> None:
     """Exact advance of the Ca2+ transient, the force and the smoothed population force (no impulse inside)."""
     dt_ms = (t_s - c.t_s) * 1000.0
     if dt_ms > 0:
-        c.smoothed = advance_smoothed(c.smoothed, float(c.force @ c.weight), float(c.ca @ c.weight), dt_ms,
-                                      c.ca_tau_ms, c.force_tau_ms, c.smoothing_tau_ms)
+        c.smoothed = advance_smoothed(c.smoothed, c.force, c.ca, dt_ms, c.ca_tau_ms, c.force_tau_ms, c.smoothing_tau_ms)
         c.ca, c.force = advance_contractile(c.ca, c.force, dt_ms, c.ca_tau_ms, c.force_tau_ms)
         c.t_s = t_s
 
@@ -25,16 +28,25 @@ def advance_to(c: Contractile, t_s: float) -> None:
 class ECCouplingSystem(System):
     def process(self, dt_s: float) -> None:
         c = self.c(Contractile)
-        delay_s = self.c(Model).params.muscle.force_sample_delay_ms / 1000.0
+        mus = self.c(Model).params.muscle
+        delay_s = mus.force_sample_delay_ms / 1000.0
         reported = self.c(Inbox).impulse_events or self.c(History).enabled
         for r in self.c(Nerve).impulses:
             advance_to(c, r.t_s)
-            c.ca = c.ca + r.fired
+            # muscle fatigue: each AP of the muscle costs a little twitch force, recovered over minutes of rest
+            if c.fatigue:
+                c.fatigue *= math.exp(-(r.t_s - c.fatigue_t_s) / mus.fatigue_recovery_tau_s)
+            c.fatigue_t_s = r.t_s
+            fired_share = float(c.weight @ r.fired)
+            aps = fired_share if r.repetitive is None else fired_share + float(c.weight @ r.repetitive)
+            c.ca += aps * (1.0 - c.fatigue)
+            c.fatigue += mus.fatigue_per_ap * fired_share * (1.0 - c.fatigue)
             if reported:
                 r.force = population_force_after(c, delay_s)
 
 
 def population_force_after(c: Contractile, delay_s: float) -> float:
-    """Population force `delay_s` after c.t_s if no further impulse comes (near the twitch peak)."""
+    """Population force `delay_s` after c.t_s if no further impulse comes (near the twitch peak): the
+    two-stage chain is linear, so it is computed on the weighted sums."""
     _, f = advance_contractile(c.ca, c.force, delay_s * 1000.0, c.ca_tau_ms, c.force_tau_ms)
-    return float(f @ c.weight)
+    return float(f)

@@ -17,7 +17,7 @@ import numpy as np
 from game.sim.components import Cleft, Clock, Endplate, Inbox, Model, Nerve, Receptors, VesiclePools
 from game.sim.events import MeppEvent
 from game.sim.kinetics import martin
-from game.sim.laws import na_available, residual_share, residual_tau_ms
+from game.sim.laws import na_available, needed_mV, residual_share, residual_tau_ms
 from game.sim.systems._access import System, single
 
 
@@ -46,7 +46,7 @@ class EndplateSystem(System):
         share = residual_share(mem, activity)
         df = mem.ach_reversal_mV - mem.resting_potential_mV
         impulses = self.c(Nerve).impulses
-        needed_intact = ep.gap_mV * (1.0 + mem.fold_na_gap_gain * ep.fold_damage * ep.fold_scale)
+        needed_intact = needed_mV(mem, ep.gap_mV, ep.fold_damage, ep.fold_scale)
         for r in impulses:
             decay_residual_to(ep, tau_res, r.t_s)
             if ep.any_residual:

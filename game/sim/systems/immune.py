@@ -6,6 +6,7 @@ them (plasma exchange, IVIG, corticosteroids, thymectomy). Model time in days.
     dR/dt  = k_deg·(1 − R·(1 + g·Ab_eff))        g: modulation + complement speed receptor loss (2–3×)
     dF/dt  = k_fold·Ab_eff·(1 − F) − F·ln2/t½(repair)              F: fold / Na+ channel damage
     block  = block_max·Ab_eff/(Ab_eff + K)                          antibodies on the ACh site
+    steroids: a transient early worsening w(t) = w_max·(t/t_pk)·e^(1 − t/t_pk) of functional receptors
 
 Reads: Clock, Immunity, Model.params. Writes: Immunity, Receptors.global_fraction/blocked,
 Endplate.fold_damage.
@@ -75,6 +76,17 @@ def production_cut(ip: Immune, imm: Immunity, day: float) -> float:
     return cut
 
 
+def steroid_early_worsening(ip: Immune, imm: Immunity, day: float) -> float:
+    """Share of end-plate function lost transiently after a high starting dose of steroids (0 = none): rises
+    over the first days, largest at ~1 week, gone by about a month (Bae et al. 2006: early worsening in ~40% at
+    high starting doses, in the first 1–2 weeks). The mechanism is not settled (a direct steroid effect on
+    neuromuscular transmission is proposed); the model takes it as a transient loss of functional receptors."""
+    if imm.steroids_start_days is None or day <= imm.steroids_start_days:
+        return 0.0
+    x = (day - imm.steroids_start_days) / ip.steroid_worsening_peak_days
+    return ip.steroid_worsening_max * x * math.exp(1.0 - x)
+
+
 def advance(ip: Immune, imm: Immunity, to_day: float) -> None:
     """Integrate the immune state from imm.t_days to to_day (exponential-Euler substeps, remainder carried)."""
     k_deg = math.log(2.0) / ip.achr_half_life_days
@@ -126,6 +138,6 @@ class ImmuneSystem(System):
         advance(ip, imm, to_day)
         ab_eff = imm.antibody * (1.0 - ivig_neutralisation(ip, imm.ivig_level))
         rec = self.c(Receptors)
-        rec.global_fraction = imm.achr
+        rec.global_fraction = imm.achr * (1.0 - steroid_early_worsening(ip, imm, to_day))
         rec.blocked = block_fraction(ip, imm, ab_eff)
         self.c(Endplate).fold_damage = imm.fold_damage

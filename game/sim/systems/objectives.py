@@ -18,7 +18,7 @@ from game.sim.components import (Bath, CalciumEntry, Cleft, Clock, Contractile, 
 from game.sim.events import CrisisEvent, TaskEvent
 from game.sim.catchup import up_to_date
 from game.sim.kinetics import martin
-from game.sim.laws import na_available, release_probability
+from game.sim.laws import na_available, needed_mV, release_probability
 from game.sim.systems._access import System, single
 
 CAPACITY_EVERY_S = 2.0
@@ -37,7 +37,7 @@ def capacity(model: Model, t_s: float) -> float:
     q = np.interp(rec.functional(), model.table.achr, v_col)
     sustained = ep.residual_mV
     epp = martin(pools.rrp * p * q, mem.ach_reversal_mV - mem.resting_potential_mV - sustained)
-    needed = ep.gap_mV * (1.0 + mem.fold_na_gap_gain * ep.fold_damage * ep.fold_scale) / np.maximum(na_available(mem, sustained), 1e-3)
+    needed = needed_mV(mem, ep.gap_mV, ep.fold_damage, ep.fold_scale) / np.maximum(na_available(mem, sustained), 1e-3)
     return float(((epp + sustained) >= needed) @ single(Contractile).weight)
 
 

@@ -18,6 +18,7 @@ from game.sim.systems._access import System
 
 MIN_RECEPTORS = 0.05            # receptor fraction floor in the per-receptor exposure
 MAX_STEP_DESENSITISATION = 0.5  # at most half the available receptors desensitise in one impulse
+REPETITIVE_BELOW_ACTIVITY = 0.5  # EPC decay per fibre is needed for repetitive firing only when AChE is well blocked
 
 
 def recover_to(rec: Receptors, tau_s: float, t_s: float) -> None:
@@ -47,6 +48,19 @@ class ReceptorSystem(System):
         self._activity: float | None = None
         self._columns: tuple = ()
         self._table = None
+        self._exposure_key: tuple | None = None
+        self._exposure: np.ndarray | None = None
+
+    def exposure_per_quantum(self, rec: Receptors, mem, activity: float) -> np.ndarray:
+        """Share of each fibre's receptors desensitised per quantum: ∝ lingering ACh / receptors^x (the
+        junction's receptors, desensitised ones included). Cached while receptors and AChE stay the same."""
+        key = (rec.global_fraction, rec.blocked, activity, id(rec.fiber_scale))
+        if key != self._exposure_key:
+            lingering = 1.0 + mem.desensitisation_lingering_gain * (1.0 - activity) ** mem.desensitisation_lingering_exponent
+            per_receptor = np.maximum(rec.fiber_scale * (rec.global_fraction * (1.0 - rec.blocked)), MIN_RECEPTORS)
+            self._exposure = mem.desensitisation_per_quantum * lingering / per_receptor ** mem.desensitisation_receptor_exponent
+            self._exposure_key = key
+        return self._exposure
 
     def process(self, dt_s: float) -> None:
         impulses = self.c(Nerve).impulses
@@ -58,7 +72,8 @@ class ReceptorSystem(System):
         grid = model.table.achr
         grid_list = self._grid_list = getattr(self, "_grid_list", None) or list(grid)
         f = model.params.focus_fiber
-        history = self.c(History).enabled
+        hist = self.c(History)
+        history = hist.enabled and hist.detail
         reported = history or self.c(Inbox).impulse_events
         for r in impulses:
             recover_to(rec, mem.desensitisation_tau_s, r.t_s)
@@ -74,14 +89,12 @@ class ReceptorSystem(System):
             if reported:
                 r.focus_tau_ms = interp1(a[f], grid_list, tau_col)
                 r.focus_open_peak = interp1(a[f], grid_list, open_col)
-            if history:
+            if history or r.ache_activity < REPETITIVE_BELOW_ACTIVITY:
                 r.tau_ms = np.interp(a, grid, tau_col)
             # ACh per receptor: the same quanta spread over fewer receptors expose each one more, and ACh
             # that AChE does not clear lingers: both desensitise more (greater at MG end plates, §6)
-            lingering = 1.0 + mem.desensitisation_lingering_gain * (1.0 - r.ache_activity) ** mem.desensitisation_lingering_exponent
-            exposure = r.quanta * (mem.desensitisation_per_quantum * lingering)
-            per_receptor = np.maximum(a, MIN_RECEPTORS)
-            per_receptor = (np.sqrt(per_receptor) if mem.desensitisation_receptor_exponent == 0.5
-                            else per_receptor ** mem.desensitisation_receptor_exponent)
-            rec.available *= 1.0 - np.minimum(exposure / per_receptor, MAX_STEP_DESENSITISATION)
+            d = r.quanta * self.exposure_per_quantum(rec, mem, r.ache_activity)
+            np.minimum(d, MAX_STEP_DESENSITISATION, out=d)
+            np.subtract(1.0, d, out=d)
+            rec.available *= d
             rec.any_desensitised = True

@@ -1,11 +1,13 @@
 """Release: quantal exocytosis from each fibre's readily releasable pool (RRP), and its refilling.
 
-Evoked: quanta ~ Binomial(RRP, p) per fibre per impulse. Between impulses the RRP refills toward its
-capacity (faster with activity-driven mobilisation, slower as the reserve that supplies it runs low; the
-capacity enlarged by post-tetanic potentiation), drawing on a shared reserve store that is slowly
-restored (minutes): the store is what post-activation exhaustion runs down. Spontaneous release
-(MEPPs) is drawn for the focus junction only (the population's pools are not affected by it).
-Reads: Nerve.impulses, VesiclePools, CalciumEntry.potentiation, Model. Writes: ImpulseRecord.quanta, VesiclePools,
+Evoked: quanta ~ Binomial(RRP·g, p) per fibre per impulse (g: post-tetanic potentiation primes more sites,
+ImpulseRecord.release_gain; the pool is spent in proportion). Between impulses the empty sites refill:
+slowly (τ of seconds) and, after each impulse, quickly by a Ca2+-dependent step (tens of ms), so that
+refilling keeps pace with the firing rate; both slow down as the supply from the shared reserve store runs
+low. The store is drained by refilling and restored over minutes; the supply follows it with a lag, which
+is what post-activation exhaustion runs down. Spontaneous release (MEPPs) is drawn for the focus junction
+only (the population's pools are not affected by it).
+Reads: Nerve.impulses, VesiclePools, Model. Writes: ImpulseRecord.quanta, VesiclePools,
 VesiclePools.spontaneous_s (this step's MEPP times at the focus junction).
 """
 from __future__ import annotations
@@ -14,22 +16,33 @@ import math
 
 import numpy as np
 
-from game.sim.components import CalciumEntry, Clock, Model, Nerve, VesiclePools
+from game.sim.laws import relay as lag
+from game.sim.components import Clock, Model, Nerve, VesiclePools
 from game.sim.systems._access import System, single
 
 MEPP_MAX_STEP_S = 1.0
-NORMAL_APPROX_MIN_QUANTA = 20.0
+NORMAL_APPROX_MIN_QUANTA = 3.0    # fibres expecting fewer quanta than this get the exact binomial draw
 
 
 def draw_quanta(rng: np.random.Generator, rrp: np.ndarray, p: float, normals: "NormalBuffer") -> np.ndarray:
-    """Quanta released per fibre: Binomial(RRP, p). Where every fibre expects many quanta and few are left
-    behind, the normal approximation with the same mean and variance is used (several times faster; the
-    difference is far below the fibre-to-fibre spread)."""
+    """Quanta released per fibre: Binomial(RRP, p). Fibres that expect many quanta use the normal
+    approximation with the same mean and variance (much faster; the difference is far below the
+    fibre-to-fibre spread); the few that expect fewer get the exact binomial draw."""
     mean = rrp * p
-    if p < 0.5 and mean.min() >= NORMAL_APPROX_MIN_QUANTA:
-        k = np.rint(mean + np.sqrt(mean * (1.0 - p)) * normals.next(rng, len(rrp)))
-        np.maximum(k, 0.0, out=k)
-        return np.minimum(k, rrp, out=k)
+    if p < 0.5:
+        lowest = float(mean.min())
+        n_small = int(np.count_nonzero(mean < NORMAL_APPROX_MIN_QUANTA)) if lowest < NORMAL_APPROX_MIN_QUANTA else 0
+        if n_small * 4 < len(rrp):
+            k = np.sqrt(mean * (1.0 - p))
+            k *= normals.next(rng, len(rrp))
+            k += mean
+            np.rint(k, out=k)
+            np.maximum(k, 0.0, out=k)
+            np.minimum(k, rrp, out=k)
+            if n_small:
+                small = mean < NORMAL_APPROX_MIN_QUANTA
+                k[small] = rng.binomial(rrp[small].astype(np.int64), p)
+            return k
     return rng.binomial(rrp.astype(np.int64), p).astype(float)
 
 
@@ -45,31 +58,47 @@ class NormalBuffer:
 
     def next(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if self.rows is None or self.i >= len(self.rows) or self.rows.shape[1] != n:
-            self.rows = rng.standard_normal((self.BLOCK, n))
+            self.rows = rng.standard_normal((self.BLOCK, n), dtype=np.float32)
             self.i = 0
         row = self.rows[self.i]
         self.i += 1
         return row
 
 
-def refill_to(pools: VesiclePools, pre, t_s: float, potentiation: float) -> None:
+def refill_to(pools: VesiclePools, pre, t_s: float) -> None:
+    """Exact refilling of the RRP from pools.t_s to t_s (no impulse inside).
+
+    Rate of refilling of the empty sites: (1/τ)·(1 + M(t)) + B(t), times reserve^x; M (slow mobilisation)
+    and B (Ca2+-dependent refilling after each impulse) decay exponentially meanwhile, so the integral is
+    exact. The reserve store supplies what refills and recovers over minutes."""
     dt = t_s - pools.t_s
     if dt <= 0:
         return
-    # the pool refills toward its capacity, scaled by the reserve left and enlarged by potentiation;
-    # the reserve recovers toward full and refilling draws on it
-    # (potentiation is masked while the nerve fires fast: it shows once the impulses pause)
-    quiet = 1.0 - math.exp(-(t_s - pools.last_impulse_s) / pre.potentiation_unmask_tau_s)
-    target = pools.rrp_capacity * (pools.reserve * (1.0 + potentiation * quiet))
-    # exact integral of the refill rate (1 + M(t))·S/τ, M decaying exponentially meanwhile
-    rate_integral = dt + pools.mobilisation * pre.mobilisation_tau_s * (1.0 - math.exp(-dt / pre.mobilisation_tau_s))
-    e = math.exp(-rate_integral * pools.reserve ** pre.refill_reserve_exponent / pre.refill_tau_s)
-    gap = target - pools.rrp
-    pools.rrp = target - gap * e
-    drawn = max(0.0, float(gap.sum()) * (1.0 - e) / len(gap))
-    pools.reserve = max(0.0, pools.reserve - drawn / pre.reserve_quanta)
-    pools.reserve = 1.0 - (1.0 - pools.reserve) * math.exp(-dt / pre.reserve_recovery_tau_s)
-    pools.mobilisation *= math.exp(-dt / pre.mobilisation_tau_s)
+    integral = dt
+    if pools.mobilisation:
+        integral += pools.mobilisation * pre.mobilisation_tau_s * (1.0 - math.exp(-dt / pre.mobilisation_tau_s))
+        pools.mobilisation *= math.exp(-dt / pre.mobilisation_tau_s)
+    integral /= pre.refill_tau_s
+    if pools.boost:
+        decay = math.exp(-dt / pre.refill_fast_tau_s)
+        integral += pools.boost * pre.refill_fast_tau_s * (1.0 - decay)
+        pools.boost = pools.boost * decay if pools.boost * decay > 1e-9 else 0.0
+    if pools.supply < 1.0:
+        integral *= pools.supply ** pre.refill_reserve_exponent
+    e = math.exp(-integral)
+    gap = pools.rrp_capacity - pools.rrp
+    pools.rrp = pools.rrp_capacity - gap * e
+    if pools.draining:
+        drawn = float(gap.sum()) * (1.0 - e) / len(gap)
+        # the store recovers over minutes; the supply to the RRP follows it with a lag (recycled vesicles
+        # being refilled with ACh), so its deficit is deepest a few minutes after an effort
+        r0 = 1.0 - max(0.0, pools.reserve - drawn / pre.reserve_quanta)
+        s0 = 1.0 - pools.supply
+        pools.reserve = 1.0 - r0 * math.exp(-dt / pre.reserve_recovery_tau_s)
+        pools.supply = 1.0 - s0 * math.exp(-dt / pre.supply_lag_tau_s) - lag(r0, pre.reserve_recovery_tau_s, pre.supply_lag_tau_s, dt)
+        if pools.reserve > 1.0 - 1e-7 and pools.supply > 1.0 - 1e-7 and float(gap.sum()) * e < 1e-6 * len(gap):
+            pools.reserve = pools.supply = 1.0
+            pools.draining = False
     pools.t_s = t_s
 
 
@@ -79,13 +108,19 @@ class ReleaseSystem(System):
         model = self.c(Model)
         pre = model.params.presynaptic
         rng = model.rng_release
-        ptp = self.c(CalciumEntry).potentiation
+        boost = pre.refill_per_impulse / pre.refill_fast_tau_s
         for r in self.c(Nerve).impulses:
-            refill_to(pools, pre, r.t_s, ptp)
-            k = draw_quanta(rng, pools.rrp, r.p_release, pools.normals)
-            pools.rrp = pools.rrp - k
+            refill_to(pools, pre, r.t_s)
+            if r.release_gain == 1.0:
+                k = draw_quanta(rng, pools.rrp, r.p_release, pools.normals)
+                pools.rrp = pools.rrp - k
+            else:   # potentiation: more primed sites, the pool spent in proportion
+                k = draw_quanta(rng, pools.rrp * r.release_gain, r.p_release, pools.normals)
+                pools.rrp = pools.rrp - k / r.release_gain
             pools.last_impulse_s = r.t_s
+            pools.draining = True
             r.quanta = k
+            pools.boost += boost * (1.0 + pools.mobilisation)
             pools.mobilisation += pre.mobilisation_per_impulse * (pre.mobilisation_max - pools.mobilisation)
         t0 = self.c(Clock).t_s
         # spontaneous quanta at the focus junction (only for steps short enough for anyone to watch them)

@@ -55,16 +55,18 @@ class ReportSystem(System):
                         failed_stage=failed_stage(r, f, float(r.achr[f])),
                     ))
                 if history.enabled:
-                    history.rows.append({
-                        "t_s": r.t_s, "pulse": r.pulse, "quantal_content": qc, "epp_mV": epp,
-                        "fibers_fired_fraction": frac, "cmap": r.cmap_mV, "force": r.force,
-                        "epp_median_mV": float(np.median(r.epp_mV)),
-                        "safety_factor": r.epp_mV / (r.needed_mV if r.sustained_mV is None else (r.needed_mV - r.sustained_mV).clip(min=1e-6)),
-                        "tau_ms_mean": float(r.tau_ms.mean()), "q_lin_mean_mV": float(r.q_lin_mV.mean()),
-                        "sustained_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.mean()),
-                        "sustained_max_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.max()),
-                        "na_available_mean": 1.0 if r.na_available is None else float(r.na_available.mean()),
-                    })
+                    row = {"t_s": r.t_s, "pulse": r.pulse, "quantal_content": qc, "epp_mV": epp,
+                           "fibers_fired_fraction": frac, "cmap": r.cmap_mV, "force": r.force,
+                           "repetitive_fraction": r.repetitive_fraction}
+                    if history.detail:
+                        row.update({
+                            "safety_factor": r.epp_mV / (r.needed_mV if r.sustained_mV is None else (r.needed_mV - r.sustained_mV).clip(min=1e-6)),
+                            "tau_ms_mean": float(r.tau_ms.sum()) * inv_n, "q_lin_mean_mV": float(r.q_lin_mV.sum()) * inv_n,
+                            "sustained_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.sum()) * inv_n,
+                            "sustained_max_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.max()),
+                            "na_available_mean": 1.0 if r.na_available is None else float(r.na_available.sum()) * inv_n,
+                        })
+                    history.rows.append(row)
             nerve.last = nerve.impulses[-1]
             nerve.impulses = []
         events = self.c(Inbox).events
