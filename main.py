@@ -1,4 +1,5 @@
 """Endplate entry point: everything lives in game.cli."""
 from game.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # the class server's replay workers import this module again (spawn)
+    raise SystemExit(main())

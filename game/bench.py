@@ -11,6 +11,7 @@ import json
 import sys
 import time
 
+from game import jsonsafe
 from game.sim import intents as it
 from game.sim.spec import WorldSpec
 from game.sim.world import Sim
@@ -61,7 +62,7 @@ def run_bench(args: argparse.Namespace, out=None) -> int:
         from game.app.bench import frame_bench
         result["frames"] = frame_bench(particles=args.particles, frames=args.frames)
     if args.json:
-        json.dump(result, out, indent=2)
+        jsonsafe.dump(result, out, indent=2)
         out.write("\n")
     else:
         m = result["model"]

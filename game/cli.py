@@ -6,13 +6,15 @@
     endplate validate PATH...        check level files
     endplate check-level PATH...     a bot plays levels headless: winnable? how hard?
     endplate bench                   model and frame timings
+    endplate report CSV              teachers: the results saved on this computer (game/report.py)
+    endplate where                   the data folder (game/report.py)
 
 Errors a user can cause print one line naming what was wrong and what was expected, and exit 2.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import math
 import os
 import sys
@@ -20,9 +22,26 @@ from typing import Sequence
 
 EXIT_USAGE = 2
 
+# Command groups that live beside the code they drive. Each module has `register(sub)`, which adds its
+# subparsers to `sub` and returns {command name: handler(args) -> exit code}. Add one line per group.
+COMMAND_MODULES: tuple[str, ...] = (
+    "game.levels.pack_cli",
+    "game.report",
+    "game.editor.commands",
+    "game.classroom.cli",
+)
+
 
 class CliError(Exception):
     """A problem with what the user asked for: printed as one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a wrong or missing option prints ONE line (no usage block) and exits 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: {message.splitlines()[0] if message else 'bad arguments'} "
+                              f"(see: {self.prog} --help)\n")
 
 
 def _number(low: float, high: float, what: str, kind: type = float, low_open: bool = False):
@@ -43,10 +62,35 @@ def _number(low: float, high: float, what: str, kind: type = float, low_open: bo
 
 _fraction = _number(0.0, 1.0, "a fraction")
 _concentration = _number(0.0, 20.0, "a concentration in mM")
+_temperature = _number(28.0, 40.0, "a muscle temperature in °C")
 
 
-def _positive(kind: type, upper: float = math.inf):
+def _positive(kind: type, upper: float):
     return _number(0, upper, f"a positive {'whole number' if kind is int else 'number'}", kind, low_open=True)
+
+
+def _seed(text: str) -> int:
+    """The one seed rule of every command (game.sim.limits): a whole number from 1 to 2^31 - 1."""
+    from game.sim.limits import SEED_MAX, SEED_MIN
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not SEED_MIN <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"expected a whole number from {SEED_MIN} to {SEED_MAX}, got {text!r}")
+    return value
+
+
+def _fibers() -> object:
+    from game.sim.limits import FIBERS_MAX, FIBERS_MIN
+
+    return _number(FIBERS_MIN, FIBERS_MAX, "a whole number of fibres", int)
+
+
+def add_seed(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=_seed, default=1, metavar="N",
+                        help="random seed, a whole number from 1 to 2147483647 (default 1); the same seed gives the same run")
 
 
 def _ca_levels(text: str) -> list[float]:
@@ -54,8 +98,8 @@ def _ca_levels(text: str) -> list[float]:
         levels = [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated concentrations in mM, e.g. 0.2,0.3,0.4, got {text!r}") from None
-    if len(levels) < 2 or any(not (0.0 < v <= 20.0) for v in levels):
-        raise argparse.ArgumentTypeError(f"expected at least two concentrations above 0 and up to 20 mM, got {text!r}")
+    if not 2 <= len(levels) <= 20 or any(not (0.0 < v <= 20.0) for v in levels):
+        raise argparse.ArgumentTypeError(f"expected 2 to 20 concentrations above 0 and up to 20 mM, got {text!r}")
     return levels
 
 
@@ -63,60 +107,98 @@ def build_parser() -> argparse.ArgumentParser:
     from game.sim.experiments import LAB_FIBERS, PROTOCOLS
     from game.sim.spec import CONDITIONS, DRUGS, MUSCLE_GROUPS
 
-    p = argparse.ArgumentParser(prog="endplate", description="Endplate: the neuromuscular junction and myasthenia gravis, as a game and a simulation.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    p = Parser(prog="endplate", description="Endplate: the neuromuscular junction and myasthenia gravis, as a game and a simulation.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser,
+                             help="one of the commands below (none: the game)")
 
-    play = sub.add_parser("play", help="play one level (LEVEL is a level file)")
-    play.add_argument("level", metavar="LEVEL", help="a level file, e.g. levels/04-ptosis.toml")
-    play.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    play = sub.add_parser("play", help="play one level (LEVEL is a level file), or a class's levels (--class)")
+    play.add_argument("level", metavar="LEVEL", nargs="?", default=None,
+                      help="a level file, e.g. levels/04-ptosis.toml (not with --class)")
+    add_seed(play)
     play.add_argument("--headless", action="store_true", help="run without a window (dummy video driver)")
-    play.add_argument("--seconds", type=_positive(float, 86400.0), default=None, help="stop after this many seconds of play")
-    play.add_argument("--screenshot", metavar="PNG", help="save a screenshot when the run ends")
-    play.add_argument("--record", metavar="JSONL", help="record the player's intents to a replay file")
+    play.add_argument("--seconds", type=_number(0.02, 3600.0, "a number of seconds"), default=None,
+                      help="stop after this many seconds of play (up to 3600; headless default 10)")
+    play.add_argument("--screenshot", metavar="PNG", help="save a screenshot (PNG) when the run ends (never overwritten without --force)")
+    play.add_argument("--record", metavar="JSONL", help="record the player's moves to a replay file (never overwritten without --force)")
+    play.add_argument("--replay", metavar="JSONL", help="play back a replay file recorded with --record (headless or in a window)")
+    play.add_argument("--force", action="store_true", help="replace existing --record / --screenshot files")
     play.add_argument("--fire", choices=("none", "single", "train"), default="none",
                       help="headless only: fire the nerve (one impulse each second, or a held train) while running")
+    play.add_argument("--class", dest="class_url", metavar="URL", help="join a class server and play its levels in order")
+    play.add_argument("--code", help="with --class: the session's join code")
+    play.add_argument("--nickname", help="with --class: your nickname (1-24 characters)")
+    play.add_argument("--quiz", default="skip", metavar="SPEC",
+                      help="with --class --headless: answer the quizzes: skip, right, wrong or e.g. pre:wrong,post:right")
 
     ex = sub.add_parser("experiment", help="run a lab protocol on the model")
     ex.add_argument("protocol", choices=PROTOCOLS, metavar="PROTOCOL", help="one of: " + ", ".join(PROTOCOLS))
-    ex.add_argument("--json", action="store_true", help="print one JSON object")
-    ex.add_argument("--seed", type=int, default=1)
+    ex.add_argument("--json", action="store_true", help="print one JSON object (undefined values are null)")
+    add_seed(ex)
     ex.add_argument("--condition", choices=CONDITIONS, default="healthy", metavar="NAME", help="one of: " + ", ".join(CONDITIONS))
     ex.add_argument("--muscle", choices=MUSCLE_GROUPS, default="limb", metavar="GROUP", help="one of: " + ", ".join(MUSCLE_GROUPS))
-    ex.add_argument("--fibers", type=_positive(int, 5000), default=LAB_FIBERS, help=f"fibres in the muscle (default {LAB_FIBERS})")
-    ex.add_argument("--achr-fraction", type=_positive(float, 1.5), default=None, help="functional AChR relative to healthy (0–1.5)")
+    ex.add_argument("--fibers", type=_fibers(), default=LAB_FIBERS, help=f"fibres in the muscle (1–5000, default {LAB_FIBERS})")
+    ex.add_argument("--achr-fraction", type=_number(0.01, 1.5, "a fraction"), default=None,
+                    help="functional AChR relative to healthy (0.01–1.5; default: the condition's)")
     ex.add_argument("--ache-inhibition", type=_fraction, default=0.0, help="fraction of AChE activity blocked directly (0–1)")
     ex.add_argument("--ca", type=_concentration, default=2.0, help="bath Ca2+ in mM (default 2)")
     ex.add_argument("--mg", type=_concentration, default=1.0, help="bath Mg2+ in mM (default 1)")
-    ex.add_argument("--frequency", type=_positive(float, 200.0), default=3.0, help="rns: stimulation rate in Hz (default 3)")
-    ex.add_argument("--pulses", type=_positive(int, 10000), default=10, help="rns: number of stimuli (default 10)")
+    ex.add_argument("--frequency", type=_number(0.1, 100.0, "a rate in Hz"), default=3.0,
+                    help="rns: stimulation rate in Hz (0.1–100, default 3)")
+    ex.add_argument("--pulses", type=_number(1, 10000, "a whole number of stimuli", int), default=10,
+                    help="rns: number of stimuli (1–10000, default 10)")
     ex.add_argument("--ca-levels", type=_ca_levels, default=None, help="calcium: comma-separated [Ca2+] in mM (default 0.2,0.3,0.4,0.5)")
-    ex.add_argument("--exercise-s", type=_positive(float, 600.0), default=45.0, help="exercise: seconds of maximal activity (default 45)")
+    ex.add_argument("--exercise-s", type=_number(1.0, 600.0, "a number of seconds"), default=45.0,
+                    help="exercise: seconds of maximal activity (1–600, default 45)")
     ex.add_argument("--drug", choices=DRUGS, default="pyridostigmine", metavar="DRUG", help="dose: one of: " + ", ".join(DRUGS))
-    ex.add_argument("--dose-mg", type=_positive(float, 1000.0), default=60.0, help="dose: amount in mg (default 60)")
-    ex.add_argument("--hours", type=_positive(float, 72.0), default=6.0, help="dose: hours to follow (default 6)")
+    ex.add_argument("--dose-mg", type=_number(0.01, 1000.0, "a dose in mg"), default=None,
+                    help="dose: amount in mg, up to the drug's largest dose (default: a usual dose of that drug, "
+                         + ", ".join(f"{d} {_usual(d):g}" for d in DRUGS) + ")")
+    ex.add_argument("--hours", type=_number(0.1, 72.0, "a number of hours"), default=6.0,
+                    help="dose: hours to follow (0.1–72, default 6)")
     ex.add_argument("--treatment", choices=("none", "plex", "ivig", "steroids", "thymectomy"), default="none", metavar="T",
                     help="immune: none, plex, ivig, steroids or thymectomy")
-    ex.add_argument("--weeks", type=_positive(float, 520.0), default=12.0, help="immune: weeks to follow (default 12)")
+    ex.add_argument("--weeks", type=_number(0.1, 104.0, "a number of weeks"), default=12.0,
+                    help="immune: weeks to follow (0.1–104, default 12)")
+    # issue 7 part B: bath agents and temperature
+    ex.add_argument("--curare", type=_fraction, default=0.0, help="fraction of AChRs occupied by curare, a competitive blocker (0–1)")
+    ex.add_argument("--botulinum", type=_fraction, default=0.0, help="fraction of release sites disabled by botulinum toxin (0–1)")
+    ex.add_argument("--organophosphate", type=_fraction, default=0.0,
+                    help="fraction of AChE destroyed by an irreversible inhibitor (0–1; returns only as new enzyme is made)")
+    ex.add_argument("--temperature-c", type=_temperature, default=None, help="muscle temperature in °C (28–40; default 35)")
+    ex.add_argument("--effort-s", type=_positive(float, 60.0), default=10.0, help="increment: seconds of maximal effort (default 10)")
 
     val = sub.add_parser("validate", help="check level files (exit 0 when all are valid, 2 otherwise)")
     val.add_argument("paths", nargs="+", metavar="PATH", help="level files or folders")
 
     chk = sub.add_parser("check-level", help="a bot plays levels headless and reports whether they can be won")
     chk.add_argument("paths", nargs="+", metavar="PATH", help="level files or folders")
-    chk.add_argument("--seed", type=int, default=1)
-    chk.add_argument("--json", action="store_true")
-
-    rep = sub.add_parser("report", help="teachers: export the results saved on this computer as a CSV file")
-    rep.add_argument("out", metavar="CSV", help="the file to write, e.g. class-7B.csv (never overwritten)")
-    rep.add_argument("--class-code", default=None, help="only this class (default: everyone on this computer)")
+    add_seed(chk)
+    chk.add_argument("--json", action="store_true", help="print one JSON array with an object per level")
+    chk.add_argument("--player", choices=("bot", "idle", "never-treat", "never-rest", "careless"), default="bot",
+                     help="who plays: the bot (default), idle (no input), or a bot that never treats, never "
+                          "rests, or doses carelessly")
+    chk.add_argument("--record", metavar="JSONL", default=None,
+                     help="with one level: write the player's moves to this new replay file")
 
     bench = sub.add_parser("bench", help="measure model throughput and frame times")
-    bench.add_argument("--particles", type=_positive(int, 1_000_000), default=50_000, help="ACh particles in flight in the lens")
-    bench.add_argument("--frames", type=_positive(int, 100_000), default=300, help="frames to time")
-    bench.add_argument("--fibers", type=_positive(int, 100_000), default=200, help="fibres for the model throughput run")
+    bench.add_argument("--particles", type=_positive(int, 1_000_000), default=50_000,
+                       help="ACh particles in flight in the lens (up to 1000000, default 50000)")
+    bench.add_argument("--frames", type=_positive(int, 100_000), default=300, help="frames to time (up to 100000, default 300)")
+    bench.add_argument("--fibers", type=_fibers(), default=200, help="fibres for the model throughput run (1–5000, default 200)")
     bench.add_argument("--model-only", action="store_true", help="skip the frame benchmark")
-    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+
+    handlers: dict[str, object] = {}
+    for name in COMMAND_MODULES:
+        handlers.update(importlib.import_module(name).register(sub))
+    p.set_defaults(_handlers=handlers)
     return p
+
+
+def _usual(drug: str) -> float:
+    from game.sim.params import USUAL_DOSE_mg
+
+    return USUAL_DOSE_mg[drug]
 
 
 def _setup(args: argparse.Namespace):
@@ -124,7 +206,9 @@ def _setup(args: argparse.Namespace):
     from game.sim.spec import WorldSpec
 
     spec = WorldSpec(condition=args.condition, muscle_group=args.muscle, n_fibers=args.fibers,
-                     achr_fraction=args.achr_fraction, ca_mM=args.ca, mg_mM=args.mg, ache_inhibition=args.ache_inhibition)
+                     achr_fraction=args.achr_fraction, ca_mM=args.ca, mg_mM=args.mg, ache_inhibition=args.ache_inhibition,
+                     curare_occupancy=args.curare, botulinum_fraction=args.botulinum,
+                     organophosphate_fraction=args.organophosphate, temperature_c=args.temperature_c)
     return Setup(spec=spec, seed=args.seed)
 
 
@@ -133,6 +217,14 @@ def run_experiment(args: argparse.Namespace, out=None) -> int:
     from game.sim import experiments as ex
 
     setup = _setup(args)
+    if args.protocol == "dose":
+        from game.sim.params import DEFAULT
+
+        if args.dose_mg is None:
+            args.dose_mg = _usual(args.drug)
+        largest = DEFAULT.pharmacology.drugs[args.drug].max_dose_mg
+        if args.dose_mg > largest:
+            raise CliError(f"--dose-mg: expected at most {largest:g} mg for {args.drug}, got {args.dose_mg:g}")
     try:
         match args.protocol:
             case "rns":
@@ -149,32 +241,21 @@ def run_experiment(args: argparse.Namespace, out=None) -> int:
                 result = ex.dose(setup, args.drug, args.dose_mg, args.hours)
             case "immune":
                 result = ex.immune(setup, args.treatment, args.weeks)
+            case "increment":
+                result = ex.increment(setup, effort_s=args.effort_s)
+            case "ice-pack":
+                result = ex.ice_pack(setup)
     except ValueError as err:
         raise CliError(str(err)) from None
     result["condition"] = args.condition
     result["seed"] = args.seed
     if args.json:
-        json.dump(result, out, indent=2)
+        from game.jsonsafe import dump
+
+        dump(result, out, indent=2)
         out.write("\n")
     else:
         out.write(format_result(result))
-    return 0
-
-
-def run_report(args: argparse.Namespace, out=None) -> int:
-    """Write every attempt saved on this computer (one class, if given) to a CSV file for a spreadsheet."""
-    from game.store import Store, StoreError
-
-    out = out or sys.stdout
-    with Store.open() as store:
-        for warning in store.warnings:
-            print(f"endplate: {warning}", file=sys.stderr)
-        try:
-            rows = store.export_results_csv(args.out, args.class_code)
-        except (StoreError, OSError) as err:
-            raise CliError(str(err)) from None
-    who = f"class {args.class_code}" if args.class_code else "all players"
-    out.write(f"{rows} attempts ({who}) written to {args.out}\n")
     return 0
 
 
@@ -185,7 +266,8 @@ def format_result(result: dict) -> str:
     for k, v in result.items():
         if k in tables or k in ("protocol", "condition", "seed"):
             continue
-        lines.append(f"  {k}: {v:.4g}" if isinstance(v, float) else f"  {k}: {v}")
+        lines.append(f"  {k}: {v:.4g}" if isinstance(v, float) and math.isfinite(v) else
+                     f"  {k}: {'undefined' if isinstance(v, float) else v}")
     for name, rows in tables.items():
         cols = list(rows[0])
         lines.append(f"  {name}:")
@@ -198,28 +280,39 @@ def format_result(result: dict) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     try:
         match args.command:
             case None:
-                from game.app.main import run_game
+                from game.app.main import no_display, run_game
+                if problem := no_display():
+                    raise CliError(problem)
                 return run_game()
+            case "play" if args.class_url is not None or args.code or args.nickname:
+                from game.app.main import run_class_play
+                return run_class_play(args)
             case "play":
                 from game.app.main import run_play
+                if args.level is None:
+                    raise CliError("play: expected a LEVEL file, or --class URL --code CODE --nickname NAME")
                 return run_play(args)
             case "experiment":
                 return run_experiment(args)
             case "validate":
-                from game.content.validate import run_validate
+                from game.levels.validate import run_validate
                 return run_validate(args.paths, out=sys.stdout)
             case "check-level":
-                from game.content.bot import run_check_level
-                return run_check_level(args.paths, seed=args.seed, as_json=args.json)
+                from game.rules.bot import run_check_level
+                return run_check_level(args.paths, seed=args.seed, as_json=args.json, player=args.player,
+                                       record=args.record)
             case "bench":
                 from game.bench import run_bench
                 return run_bench(args)
-            case "report":
-                return run_report(args)
+            case name if name in args._handlers:
+                return args._handlers[name](args)
     except CliError as err:
         print(f"endplate: {err}", file=sys.stderr)
         return EXIT_USAGE

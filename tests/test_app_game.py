@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 from game.app.app import App  # noqa: E402
 from game.app.context import AppContext  # noqa: E402
 from game.app.scene import Push  # noqa: E402
-from game.content import LEVELS_DIR, load_level  # noqa: E402
+from game.levels import LEVELS_DIR, load_level  # noqa: E402
 from game.sim.events import DrugEvent, ImpulseEvent  # noqa: E402
 from game.store import Store  # noqa: E402
 from game.view.input import key_event  # noqa: E402
@@ -145,8 +145,11 @@ def test_a_level_played_to_its_end_reaches_the_debrief_and_quiz(ctx, tmp_path):
     assert app.top.name == "debrief"
     summary = app.top.summary
     assert summary.finished and summary.won and summary.tasks[0].met_fraction > 0.5
-    best = ctx.store.best(ctx.profile.id, "tiny")
-    assert best is not None and best.won
+    attempts = ctx.store.attempts(ctx.profile.id, "tiny")
+    assert len(attempts) == 1 and attempts[0].won
+    row = ctx.store._db.execute("SELECT level_kind, level_sha256, seed FROM results").fetchone()
+    assert row[0] == "custom" and len(row[1]) == 64 and row[2] == 1
+    assert ctx.store.best(ctx.profile.id, "tiny") is None     # a custom level is no campaign progress
     run(app, 3, {0: tap("return")})                        # first item: the quiz
     assert app.top.name == "quiz"
     quiz = app.top

@@ -9,7 +9,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from game.cli import main  # noqa: E402
-from game.content import LEVELS_DIR  # noqa: E402
+from game.levels import LEVELS_DIR  # noqa: E402
 
 
 def test_headless_play_writes_a_screenshot_and_a_recording(tmp_path, monkeypatch, capsys):
@@ -21,7 +21,8 @@ def test_headless_play_writes_a_screenshot_and_a_recording(tmp_path, monkeypatch
     pygame.init()
     img = pygame.image.load(str(png))
     assert img.get_size() == (1280, 720)
-    lines = [json.loads(x) for x in rec.read_text(encoding="utf-8").splitlines()]
+    head, *lines = [json.loads(x) for x in rec.read_text(encoding="utf-8").splitlines()]
+    assert head["endplate_replay"] == 1 and head["level_id"] == "lab" and head["seed"] == 3
     assert [x["kind"] for x in lines] == ["fire", "fire"]          # at 0.25 s and 1.25 s
     assert all(x["t_s"] >= 0 for x in lines)
     assert str(png) in capsys.readouterr().out
@@ -32,7 +33,7 @@ def test_headless_train_holds_the_key(tmp_path, monkeypatch):
     rec = tmp_path / "r.jsonl"
     assert main(["play", str(LEVELS_DIR / "lab.toml"), "--headless", "--seconds", "0.5", "--fire", "train",
                  "--record", str(rec)]) == 0
-    kinds = [json.loads(x)["kind"] for x in rec.read_text(encoding="utf-8").splitlines()]
+    kinds = [json.loads(x)["kind"] for x in rec.read_text(encoding="utf-8").splitlines()[1:]]
     assert kinds[0] == "train_start"
 
 

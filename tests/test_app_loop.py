@@ -95,3 +95,24 @@ def test_lens_clock_follows_pause_speed_and_budget():
     lc.request_step()
     assert lc.advance(1 / 60, 0.5, paused=True, cap_ms=0.0025) > 0.0                       # step while paused
     assert math.isfinite(lc.last_rate)
+
+
+def test_scene_modules_do_not_import_each_other():
+    """Scenes change by name through game.app.router; no scene module imports another scene module."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "game" / "app" / "scenes"
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("game.app.scenes"):
+                raise AssertionError(f"{path.name} imports {node.module}: use game.app.router.make instead")
+
+
+def test_router_knows_every_scene():
+    from game.app.router import SCENES, scene_class
+    from game.app.scene import Scene
+
+    for name in SCENES:
+        assert issubclass(scene_class(name), Scene), name

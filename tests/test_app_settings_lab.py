@@ -81,7 +81,7 @@ def test_settings_apply_at_once_and_persist(ctx, tmp_path):
 
 def test_window_size_setting_resizes_and_relayouts(ctx):
     from game.app.scenes.play import PlayScene
-    from game.content import LEVELS_DIR, load_level
+    from game.levels import LEVELS_DIR, load_level
 
     play = PlayScene(ctx, load_level(LEVELS_DIR / "lab.toml"))
     app = App(ctx, play)

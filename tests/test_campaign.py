@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from game.content import LEVELS_DIR, load_level, load_levels
-from game.content.bot import BotOptions, CheckResult, check_level, play
-from game.content.debrief import answer_key, check_answer, debrief
-from game.content.schema import TOPICS
+from game.levels import LEVELS_DIR, load_level, load_levels
+from game.rules.bot import BotOptions, CheckResult, check_level, play
+from game.rules.debrief import answer_key, check_answer, debrief
+from game.levels.schema import TOPICS
 from game.sim.spec import MUSCLE_GROUPS
 
 CAMPAIGN_FILES = sorted(LEVELS_DIR.glob("[0-9][0-9]-*.toml"))
@@ -29,9 +29,10 @@ def checks(campaign) -> dict[str, CheckResult]:
     return {level.id: check_level(level, seed=1) for level in campaign}
 
 
-def test_ten_levels_numbered_in_order(campaign) -> None:
-    assert len(campaign) == 10
-    assert [lv.order for lv in campaign] == list(range(1, 11))
+def test_twelve_levels_numbered_in_order(campaign) -> None:
+    # ten MG levels, then the contrast chapter: Lambert-Eaton (11) and the ice-pack test (12)
+    assert len(campaign) == 12
+    assert [lv.order for lv in campaign] == list(range(1, 13))
     for path, level in zip(CAMPAIGN_FILES, campaign):
         assert path.name.startswith(f"{level.order:02d}-")
     levels, problems = load_levels()
@@ -44,6 +45,18 @@ def test_every_level_is_winnable_by_the_bot(checks) -> None:
     assert not lost
     for r in checks.values():
         assert r.stars >= 1 and 0.0 <= r.difficulty < 1.0 and r.wall_s < 10.0
+
+
+def test_the_bots_debriefs_name_only_the_treatments_it_gave(campaign, checks) -> None:
+    words = {"pyridostigmine": "pyridostigmine", "neostigmine": "neostigmine", "edrophonium": "edrophonium",
+             "plex": "plasma exchange", "ivig": "ivig", "steroids": "steroid", "thymectomy": "thym",
+             "ventilation": "ventilator"}
+    for lv in campaign:
+        r = checks[lv.id]
+        given = {d["kind"] for d in r.doses}
+        for t in lv.treatments:
+            if t.kind not in given and t.kind in words:
+                assert not [x for x in r.debrief["happened"] if words[t.kind] in x.lower()], (lv.id, t.kind)
 
 
 def test_difficulty_rises_along_the_campaign(campaign, checks) -> None:
@@ -121,7 +134,7 @@ def test_debriefs_are_drawn_from_the_run(campaign) -> None:
 
 # --- the lesson is in the mechanic: skipping it loses ---------------------------------------------------
 
-@pytest.mark.parametrize("order", [3, 4, 7, 9, 10])
+@pytest.mark.parametrize("order", [3, 4, 7, 9, 10, 11, 12])
 def test_a_bot_that_never_treats_loses_where_treatment_is_the_lesson(campaign, order: int) -> None:
     lv = campaign[order - 1]
     summary, _ = play(lv, 1, BotOptions(treat=False))
@@ -146,3 +159,21 @@ def test_the_crisis_level_needs_the_ventilator_or_fast_treatment(campaign, check
     crisis = campaign[8]
     assert not check_level(crisis.model_copy(update={"treatments": [t for t in crisis.treatments
                                                                      if t.kind == "ventilation"]})).winnable
+
+
+# --- the contrast chapter (issue 7 part B) ----------------------------------------------------------------
+
+def test_the_contrast_chapter_meets_lems_and_the_ice_pack(campaign) -> None:
+    lems, ice = campaign[10], campaign[11]
+    assert lems.patient.condition == "lems" and {t.kind for t in lems.treatments} >= {"dap", "pyridostigmine"}
+    assert ice.patient.condition == "mg-ocular" and ice.muscle_group == "eyelid"
+    assert [t.kind for t in ice.treatments] == ["ice-pack"]
+    # the clinic quiz: healthy, MG and LEMS told apart by their nerve tests
+    matches = [q for q in lems.quiz if q.kind == "match"]
+    assert matches and {p.right for p in matches[0].pairs} >= {"Healthy", "Myasthenia gravis", "Lambert-Eaton"}
+
+
+def test_lems_needs_dap_not_pyridostigmine(campaign) -> None:
+    lems = campaign[10]
+    only_pyridostigmine = lems.model_copy(update={"treatments": [t for t in lems.treatments if t.kind != "dap"]})
+    assert not check_level(only_pyridostigmine).winnable

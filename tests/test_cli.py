@@ -68,7 +68,7 @@ def test_report_writes_a_class_csv_and_never_overwrites(tmp_path, monkeypatch, c
         store.record_result(q.id, "healthy-junction", 50, 1, True, 100.0, {})
     out = tmp_path / "7b.csv"
     code, text, _ = run(["report", str(out), "--class-code", "7B"], capsys)
-    assert code == 0 and "1 attempts" in text
+    assert code == 0 and "1 attempt (class 7B)" in text
     content = out.read_text(encoding="utf-8-sig")
     assert "Ada" in content and "Ben" not in content
     code, _, err = run(["report", str(out)], capsys)

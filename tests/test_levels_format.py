@@ -14,7 +14,7 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from game.content import (
+from game.levels import (
     LEVELS_DIR,
     SCHEMA_PATH,
     Level,
@@ -28,8 +28,8 @@ from game.content import (
     run_validate,
     save_level,
 )
-from game.content.reference import DOCS_PATH, generated_part, reference_markdown
-from game.content.validate import schema_text
+from game.levels.reference import DOCS_PATH, generated_part, reference_markdown
+from game.levels.validate import schema_text
 from game.sim.spec import DRUGS, DemandTask, WorldSpec
 from game.sim.world import check_spec
 
@@ -150,8 +150,8 @@ def test_to_world_spec_carries_patient_bath_and_demand() -> None:
     pytest.param("dose_mg = 60.0\nmax_doses", "dose_mg = nan\nmax_doses",
                  "treatments.0.dose_mg: should be a finite number (not nan or inf) (got nan)", id="nan"),
     pytest.param('condition = "mg-ocular"', 'condition = "mg"',
-                 'patient.condition: should be "healthy", "mg-ocular", "mg-moderate" or "mg-severe" '
-                 '(got "mg")', id="bad-enum"),
+                 'patient.condition: should be "healthy", "mg-ocular", "mg-moderate", "mg-severe", "lems" or '
+                 '"mg-musk" (got "mg")', id="bad-enum"),
     pytest.param('kind = "hold"', 'kind = "nap"',
                  'demand.3.kind: should be "blink", "read", "gaze", "chew", "swallow", "speak", "climb", '
                  '"breathe", "hold" or "lift" (got "nap")', id="bad-task-kind"),
@@ -358,12 +358,12 @@ def test_save_into_a_missing_folder_is_a_level_error(tmp_path: Path) -> None:
 
 def test_schema_file_is_up_to_date() -> None:
     assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), (
-        "run: uv run python -m game.content --write-schema")
+        "run: uv run python -m game.levels --write-schema")
 
 
 def test_docs_field_reference_is_up_to_date() -> None:
     assert generated_part(DOCS_PATH) == reference_markdown(), (
-        "run: uv run python -m game.content --write-schema")
+        "run: uv run python -m game.levels --write-schema")
 
 
 def _objects(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from game.content import LEVELS_DIR, level_to_toml, load_level
-from game.content.bot import run_check_level
-from game.content.debrief import answer_key, check_answer, debrief
-from game.content.schema import ChoiceQuestion, MatchQuestion, OrderQuestion
-from game.content.scoring import score, score_parts, stars
-from game.content.session import Action, LevelRun, MISSED_BELOW
+from game.levels import LEVELS_DIR, level_to_toml, load_level
+from game.rules.bot import run_check_level
+from game.rules.debrief import answer_key, check_answer, debrief
+from game.levels.schema import ChoiceQuestion, MatchQuestion, OrderQuestion
+from game.rules.scoring import score, score_parts, stars
+from game.rules.session import Action, LevelRun, MISSED_BELOW
 
 HEALTHY = LEVELS_DIR / "01-healthy-junction.toml"
 POOL = LEVELS_DIR / "02-vesicle-pool.toml"
@@ -277,20 +277,29 @@ def test_quiet_stretches_take_long_steps() -> None:
 def test_score_is_the_weighted_mean_of_its_parts(run_of) -> None:
     run = run_of(PTOSIS)
     base = run.summary()
-    s = replace(base, demand_met=0.8, max_side_effects=0.2, treatment_cost=30.0, won=True)
-    assert score_parts(s) == {"demand": 0.8, "crises": 1.0, "side": 0.8, "cost": 0.7}
+    s = replace(base, demand_met=0.8, max_side_effects=0.2, treatment_cost=30.0, won=True, single_impulses=3)
+    # every part other than the demand counts in proportion to the demand met
+    assert score_parts(s) == pytest.approx({"demand": 0.8, "crises": 0.8, "side": 0.64, "cost": 0.56})
     sc = run.level.scoring  # weights 1, 1, 0.5, 0.5
-    assert score(sc, s) == pytest.approx(100 * (0.8 + 1.0 + 0.5 * 0.8 + 0.5 * 0.7) / 3.0, abs=0.05)
+    assert score(sc, s) == pytest.approx(100 * 0.8 * (1.0 + 1.0 + 0.5 * 0.8 + 0.5 * 0.7) / 3.0, abs=0.05)
     assert stars(sc, 95.0, won=True) == 3 and stars(sc, 75.0, won=True) == 1
     assert stars(sc, 95.0, won=False) == 0 and stars(sc, 10.0, won=True) == 0
     crisis = replace(s, crises=base.crises + (type("C", (), {})(),))
-    assert score_parts(crisis)["crises"] == 0.5
+    assert score_parts(crisis)["crises"] == pytest.approx(0.4)
+    # nothing done: nothing scored, however much the patient managed alone
+    idle = replace(s, single_impulses=0)
+    assert score_parts(idle) == {"demand": 0.0, "crises": 0.0, "side": 0.0, "cost": 0.0}
+    assert score(sc, idle) == 0.0
+    # no demand met: no credit for avoiding crises, side effects or cost
+    assert score(sc, replace(s, demand_met=0.0)) == 0.0
 
 
 # --- debrief and quiz ----------------------------------------------------------------------------------
 
 def test_debrief_explains_the_run_then_gives_the_level_text(run_of) -> None:
-    run = run_of(PTOSIS, impulse_events=True)
+    # a weaker eyelid than the level's (a healthy-like junction now keeps up with a 35 Hz train, issue 7)
+    weak = load_level(PTOSIS).patient.model_copy(update={"achr_fraction": 0.2})
+    run = run_of(PTOSIS, impulse_events=True, patient=weak)
     run.advance(100.0)
     run.act(Action("train_start", 35.0))
     run.advance(60.0)

@@ -350,7 +350,9 @@ def test_unreadable_autosave_is_ignored_with_warning(store: Store, db_path: Path
     with _raw(db_path) as conn:
         conn.execute("INSERT INTO autosaves VALUES (?, 'L1', '2020-01-01T00:00:00+00:00', '[1, 2')", (pid,))
     assert store.load_autosave(pid) is None
-    assert "Autosave" in store.warnings[-1]
+    assert "autosave" in store.warnings[-1] and "set aside" in store.warnings[-1]
+    kept = store._db.execute("SELECT value FROM meta WHERE key LIKE 'autosave-set-aside:%'").fetchone()
+    assert kept is not None and "[1, 2" in kept[0]          # kept for rescue, out of the slot
 
 
 # --------------------------------------------------------------------------- CSV report
@@ -373,9 +375,13 @@ def test_csv_export(store: Store, tmp_path: Path) -> None:
     assert tuple(rows[0]) == CSV_COLUMNS
     body = {r[0]: r for r in rows[1:]}
     assert body["Ada ✓"][1:3] == ["7B", "L1"]
-    assert datetime.fromisoformat(body["Ada ✓"][3]) == at
-    assert body["Ada ✓"][4:] == ["900", "3", "1", "61.25"]
+    col = {name: i for i, name in enumerate(CSV_COLUMNS)}
+    assert datetime.fromisoformat(body["Ada ✓"][col["attempted_at"]]) == at
+    assert datetime.fromisoformat(body["Ada ✓"][col["attempted_at_utc"]]) == at
+    assert [body["Ada ✓"][col[c]] for c in ("score", "stars", "won", "duration_s")] == ["900", "3", "1", "61.25"]
     assert "'=HYPERLINK(1)" in body  # not a formula in the spreadsheet
+    assert '"Ada ✓"' in raw.decode("utf-8-sig")  # every text cell quoted
+    assert oct(out.stat().st_mode & 0o777) == oct(0o644)
 
     with pytest.raises(StoreError, match="already exists"):
         store.export_results_csv(out)
@@ -416,13 +422,19 @@ def test_truncated_database_is_moved_aside(db_path: Path) -> None:
         _assert_moved_aside(s, db_path, original, "damaged")
 
 
-def test_newer_schema_is_moved_aside(db_path: Path) -> None:
+def test_newer_schema_is_left_untouched(db_path: Path) -> None:
+    from game.store import NewerFormatError
+
     _make_real_db(db_path, attempts=1)
     with _raw(db_path) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
     original = db_path.read_bytes()
-    with Store.open(db_path) as s:
-        _assert_moved_aside(s, db_path, original, "newer version")
+    with pytest.raises(NewerFormatError, match=f"newer Endplate \\(format {SCHEMA_VERSION + 5}"):
+        Store.open(db_path)
+    with Store.open(db_path, read_only=True) as s:          # reports can still read it
+        assert [p.nickname for p in s.list_profiles()] == ["Filler"]
+    assert db_path.read_bytes() == original
+    assert not [p for p in db_path.parent.iterdir() if ".corrupt-" in p.name]
 
 
 def test_foreign_sqlite_file_is_moved_aside(db_path: Path) -> None:

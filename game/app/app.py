@@ -113,6 +113,8 @@ class App:
             self.running = False
             return False
         self.apply(self.top.update(frame_s))
+        if self.ctx.class_sync is not None:     # class results: sent in the background, never waited for
+            self.ctx.class_sync.tick(frame_s)
         if not self.running or self.top is None:
             return False
         self.draw()

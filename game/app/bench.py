@@ -36,7 +36,7 @@ def frame_bench(particles: int = 50_000, frames: int = 300, level: str | None = 
     pygame.init()
     from game.app.context import AppContext
     from game.app.scenes.play import PlayScene
-    from game.content import LEVELS_DIR, load_level
+    from game.levels import LEVELS_DIR, load_level
     from game.sim.events import ImpulseEvent
     from game.store import Store
     from game.app.lens_player import Junction, Replay

@@ -10,11 +10,12 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pygame
 
-from game.content import Level, Problem, load_levels
-from game.content.loader import LEVELS_DIR
+from game.levels import Level, Problem, load_levels
+from game.levels.loader import LEVELS_DIR
 from game.store import Profile, Settings, Store, StoreError
 from game.view import text as tx
 from game.view.audio import Audio
@@ -98,7 +99,10 @@ class AppContext:
     headless: bool = False
     seed: int = 1
     messages: list[str] = field(default_factory=list)    # warnings to show once (damaged save file...)
+    save_problems: list[str] = field(default_factory=list)   # results or autosaves that could not be saved
     bindings: Bindings = field(default_factory=Bindings)
+    class_run: Any = None          # the class joined in this run of the game (game.netclient.classrun.ClassRun)
+    class_sync: Any = None         # sends the class outbox in the background (game.netclient.outbox.ClassSync)
 
     @classmethod
     def create(cls, *, headless: bool = False, store: Store | None = None, levels_dir: Path | str | None = None,
@@ -199,12 +203,20 @@ class AppContext:
         self.apply_settings(self.store.load_settings(profile.id))
         return None
 
+    @property
+    def saving(self) -> bool:
+        """False when progress is not being saved (no usable save file, or a save failed): the play screen
+        says so."""
+        return self.store.persistent and not self.save_problems
+
     def export_dir(self) -> Path:
         """Where the lab writes its CSV files (`<user data dir>/exports`)."""
         from game.store import data_dir
         return data_dir() / "exports"
 
     def close(self) -> None:
+        if self.class_sync is not None:
+            self.class_sync.close()
         self.audio.close()
         self.store.close()
 

@@ -59,6 +59,8 @@ LENS_SUBSTEP_MS = DEFAULT.lens.substep_ms   # the particle model's internal step
 LENS_WORK_PER_FRAME = 60_000    # particle-substeps a frame may cost: heavy moments play slower, never stall
 LENS_FIXED_COST = 10_000        # receptor kinetics cost about as much as this many particles per substep (lens bench)
 LENS_SINGLE_STEP_S = 0.1        # one press of "step" shows what 0.1 s of play would
+REPLAY_HOLD_S = 4.0             # seconds of play a replay keeps the lens before a newer impulse may take over
+                                # (about the wall time of its transmission steps 1-5 at game speed 1)
 
 
 def _clamp_frame(frame_s: float, max_frame_s: float = 0.25) -> float:
@@ -203,16 +205,31 @@ class LensPlayer:
         self.opened = False
         self.twitched = False
         self.events: list[str] = []           # sounds for the view: "vesicle", "receptor", "twitch"
+        self.shown_s = 0.0                    # seconds of play the current replay has been on the lens
+        self.skipped = 0                      # impulses not replayed because newer ones came (this replay)
+        self.skipped_total = 0
+        self._pending_skipped = 0
 
     # -- feeding ------------------------------------------------------------------------------------------
     def on_impulse(self, ev: ImpulseEvent, junction: Junction) -> None:
-        """A new impulse happened at the focus junction: show it now if the lens is free, else next."""
+        """A new impulse happened at the focus junction. The lens shows it at once when it is free, showing a
+        spontaneous quantum, or past the transmission steps of the impulse it shows (the contraction's tail).
+        While it is in the middle of an impulse's transmission (held at most REPLAY_HOLD_S of play), the newest
+        impulse waits and replaces any older one waiting; those replaced are counted as skipped."""
         self.junction = junction
         rp = Replay(ev, junction)
-        if self.busy() and not self.current.mepp:
-            self.pending = rp
-        else:
+        if self._may_interrupt():
             self._start(rp)
+            return
+        if self.pending is not None:
+            self._pending_skipped += 1
+        self.pending = rp
+
+    def _may_interrupt(self) -> bool:
+        cur = self.current
+        if cur is None or cur.mepp or not self.busy():
+            return True
+        return self.shown_s >= REPLAY_HOLD_S or self.step_index() >= 6
 
     def on_mepp(self, ev: MeppEvent, junction: Junction) -> None:
         self.junction = junction
@@ -227,6 +244,7 @@ class LensPlayer:
         if self.last is None:
             return False
         self.pending = None
+        self._pending_skipped = 0
         self._start(Replay(self.last.event, self.last.junction))
         return True
 
@@ -240,7 +258,12 @@ class LensPlayer:
                                     j.desensitised, bool(ev.focus_fired), float(ev.focus_epp_mV),
                                     float(ev.focus_needed_mV))
             self.last = rp
+        if not rp.mepp:
+            self.skipped = self._pending_skipped
+            self.skipped_total += self._pending_skipped
+            self._pending_skipped = 0
         self.current = rp
+        self.shown_s = 0.0
         self.clock.reset()
         self._t_ms = float(self.lens.t_ms)
         self.opened = False
@@ -296,6 +319,8 @@ class LensPlayer:
         if self.current is None:
             self.clock.advance(frame_s, 0.0, True, 0.0)
             return 0.0
+        if not paused:
+            self.shown_s += max(0.0, frame_s) * speed
         rate = self.rate() * speed * (0.6 if self.reduced_motion else 1.0)
         run = self.clock.advance(frame_s, rate, paused, self.work_cap_ms())
         if run > 0:
@@ -313,7 +338,7 @@ class LensPlayer:
                     and self.t_ms >= self.current.t_cross_ms:
                 self.twitched = True
                 self.events.append("twitch")
-        if not self.busy() and self.pending is not None:
+        if self.pending is not None and self._may_interrupt():
             rp, self.pending = self.pending, None
             self._start(rp)
         return run
@@ -398,8 +423,8 @@ class LensPlayer:
     def step_index(self) -> int:
         """Which of the six CHAIN_STEPS is happening now (1..6; 0 = nothing yet)."""
         rp = self.current
-        if rp is None:
-            return 0
+        if rp is None or rp.mepp:
+            return 0                # a spontaneous quantum is no impulse: no step of the chain is ticked
         ph = self.lens.phase
         if rp.t_cross_ms is not None and self.t_ms >= rp.t_cross_ms:
             ap, sr, _ = self.muscle()

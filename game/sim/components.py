@@ -97,6 +97,11 @@ class Nerve:
 class Bath:
     ca_mM: float = 2.0
     mg_mM: float = 1.0
+    # temperature (issue 7 part B): the muscle's temperature now, its usual one, and an ice pack on it
+    temperature_c: float = 35.0
+    baseline_c: float = 35.0
+    ice_on_until_s: float | None = None    # ice pack on the muscle until this model time
+    table_c: float = 35.0                  # temperature of the quantal table in use (Model.table)
 
 
 @dataclass(slots=True)
@@ -110,6 +115,9 @@ class CalciumEntry:
     potentiation: float = 0.0      # post-tetanic potentiation derived from the load
     last_impulse_s: float = -1e9   # time of the latest impulse (potentiation is masked just after one)
     dap_effect: float = 0.0        # 0..1, set by pharmacology
+    lems_fast: float = 0.0         # LEMS: residual Ca2+ (fast, tens of ms), relative to one impulse's entry
+    lems_slow: float = 0.0         # LEMS: slow residual Ca2+ (augmentation, seconds)
+    lems_t_s: float = 0.0          # model time up to which the two LEMS residuals have been decayed
 
 
 @dataclass(slots=True)
@@ -136,6 +144,8 @@ class Cleft:
     bath_block: float = 0.0        # direct block (lab bath inhibitor)
     drug_block: float = 0.0        # block by drugs (pharmacology)
     activity: float = 1.0
+    junction_fraction: float = 1.0     # AChE laid down at the junction relative to healthy (anti-MuSK < 1)
+    irreversible_block: float = 0.0    # share destroyed by an organophosphate (returns only by synthesis)
 
 
 @dataclass(slots=True)
@@ -148,9 +158,10 @@ class Receptors:
     blocked: float = 0.0           # share of receptors with an antibody on the ACh site
     available: np.ndarray | None = None    # 1 − desensitised share, per fibre
     any_desensitised: bool = False
+    bath_blocked: float = 0.0      # share occupied by a competitive blocker in the bath (curare)
 
     def functional(self) -> np.ndarray:
-        scale = self.global_fraction * (1.0 - self.blocked)
+        scale = self.global_fraction * (1.0 - self.blocked) * (1.0 - self.bath_blocked)
         return self.fiber_scale * scale * self.available if self.any_desensitised else self.fiber_scale * scale
 
 

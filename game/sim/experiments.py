@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from game.sim import intents as it
-from game.sim.components import Cleft, Endplate, Model, Receptors
+from game.sim.components import Bath, Cleft, Endplate, Model, Receptors
 from game.sim.events import MeppEvent, RefusedEvent
 from game.sim.kinetics import martin
 from game.sim.params import DEFAULT, Params
@@ -229,3 +229,69 @@ def immune(setup: Setup, treatment: str = "none", weeks: float = 12.0, samples_p
             series.append({"t_days": (sim.t_s - t0) / day, "antibody": r.antibody,
                            "achr_fraction": r.achr_fraction, "strength": strength(sim) / base})
     return {"protocol": "immune", "treatment": treatment, "weeks": weeks, "series": series}
+
+
+# --- issue 7 part B: the Lambert–Eaton work-up and the ice-pack test ------------------------------------
+
+PROTOCOLS = PROTOCOLS + ("increment", "ice-pack")
+POST_EFFORT_SHOCK_S = 1.0          # the single shock right after the effort (within seconds, Oh et al. 2005)
+
+
+def increment(setup: Setup, effort_s: float = 10.0, effort_hz: float = 25.0, frequency_hz: float = 50.0,
+              pulses: int = 100) -> dict:
+    """Lambert–Eaton work-up: a single shock at rest, a second one right after `effort_s` of maximal
+    voluntary effort (increment in percent of the rest CMAP); and, in a fresh preparation, a fast train
+    (50 Hz) from rest: the largest CMAP within 1 s and 2 s against the first (increment in percent)."""
+    with _sim(setup) as sim:
+        sim.run(1.0, STEP_S)
+        rest = _train(sim, 1.0, 1)[0]["cmap"]
+        sim.run(5.0, STEP_S)
+        _train(sim, effort_hz, int(round(effort_s * effort_hz)))
+        sim.run(POST_EFFORT_SHOCK_S - 0.1, STEP_S)
+        post = _train(sim, 1.0, 1)[0]["cmap"]
+    train = rns(setup, frequency_hz, pulses)
+    cmaps = [r["cmap"] for r in train["responses"]]
+
+    def rise(seconds: float) -> float:
+        n = max(1, min(len(cmaps), int(round(seconds * frequency_hz))))
+        return 100.0 * (max(cmaps[:n]) / cmaps[0] - 1.0) if cmaps and cmaps[0] > 0 else 0.0
+
+    return {"protocol": "increment", "rest_cmap": rest, "post_effort_cmap": post,
+            "post_effort_increment_percent": 100.0 * (post / rest - 1.0) if rest > 0 else 0.0,
+            "effort_s": effort_s, "effort_hz": effort_hz, "frequency_hz": frequency_hz,
+            "train_cmaps": cmaps, "increment_1s_percent": rise(1.0), "increment_2s_percent": rise(2.0)}
+
+
+def ice_pack(setup: Setup, frequency_hz: float = 3.0, pulses: int = 10, force_hz: float = 20.0) -> dict:
+    """The ice-pack test: a 3 Hz train and a 2 s effort (the lid held up) before, right after 2 minutes of ice
+    on the muscle and 10 minutes later. Reports the decrement, first CMAP, mean force and temperature."""
+    out = []
+    with _sim(setup) as sim:
+        sim.run(1.0, STEP_S)
+
+        def record(label: str) -> None:
+            rows = _train(sim, frequency_hz, pulses)
+            t_c = sim.get(Bath).temperature_c
+            probe_force = strength_at(sim, force_hz)
+            out.append({"label": label, "t_s": round(sim.t_s, 3), "temperature_c": round(t_c, 2),
+                        "decrement_percent": decrement_percent([r["cmap"] for r in rows]),
+                        "cmap_first": rows[0]["cmap"], "force": probe_force})
+
+        record("before")
+        sim.run(10.0, STEP_S)
+        _submit_checked(sim, it.StartTreatment("ice-pack"))
+        sim.run(sim.get(Model).params.contrast.ice_pack_application_s, 0.5)
+        record("ice")
+        sim.run(600.0, 0.5)
+        record("after-10-min")
+    return {"protocol": "ice-pack", "trains": out}
+
+
+def strength_at(sim: Sim, hz: float, seconds: float = 2.0) -> float:
+    """Mean force of a `seconds` long train at `hz` run on a copy of the model."""
+    probe = sim.clone()
+    try:
+        rows = _train(probe, hz, int(hz * seconds))
+        return float(np.mean([r["force"] for r in rows])) if rows else 0.0
+    finally:
+        probe.close()

@@ -55,7 +55,7 @@ class Presynaptic:
                                              # once post-tetanic potentiation has gone [§7 F]
     mepp_rate_per_s: float = 1.0             # [§1] ~0.1–several per s, ~1/s mammal [GK]
     mepp_size_cv: float = 0.3                # [GK] quantal size spread
-    dap_ca_entry_gain: float = 0.6           # [§9/game design] 3,4-DAP widens the terminal AP: Ca entry ×(1+gain·effect)
+    dap_ca_entry_gain: float = 1.5           # [§9/game design] 3,4-DAP widens the terminal AP: Ca entry ×(1+gain·effect); raised from 0.6 (issue 7 part B) so 20 mg raises the LEMS resting CMAP 2–3× (McEvoy et al. 1989) [F]; tuned
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +160,12 @@ NEOSTIGMINE = Drug(absorption_half_life_min=3.0, elimination_half_life_min=35.0,
 DAP = Drug(absorption_half_life_min=20.0, elimination_half_life_min=120.0, lag_min=10.0,
            ec50_mg=10.0, max_dose_mg=40.0)
 
+# A usual single dose of each drug (the `experiment dose` default when no --dose-mg is given).
+# [§9] pyridostigmine 60 mg PO; extended release 180 mg; edrophonium 2 mg IV test dose; neostigmine 0.5 mg IV
+# (≈ 60 mg PO pyridostigmine) [F]; 3,4-DAP 10 mg PO [GK].
+USUAL_DOSE_mg = MappingProxyType({"pyridostigmine": 60.0, "pyridostigmine-er": 180.0, "edrophonium": 2.0,
+                                  "neostigmine": 0.5, "dap": 10.0})
+
 
 @dataclass(frozen=True, slots=True)
 class Pharmacology:
@@ -228,6 +234,10 @@ class Condition:
     mechanism_complement: float = 0.4
     mechanism_modulation: float = 0.5
     release_gain: float = 1.0                # quantal content relative to healthy (MG: normal or increased [§6 GK])
+    # Contrast conditions (issue 7 part B; 1.0 / None = as in AChR MG):
+    ca_channel_fraction: float = 1.0         # Ca2+ entry per impulse relative to healthy (LEMS < 1)
+    junction_ache_fraction: float = 1.0      # share of junctional AChE left (anti-MuSK: ColQ anchoring impaired)
+    achr_target_by_group: MappingProxyType | None = None   # per muscle group functional AChR (anti-MuSK)
 
 
 CONDITIONS = MappingProxyType({
@@ -306,12 +316,74 @@ class Params:
     immune: Immune = field(default_factory=Immune)
     clinical: Clinical = field(default_factory=Clinical)
     lens: LensParams = field(default_factory=LensParams)
+    contrast: "Contrast" = field(default_factory=lambda: Contrast())   # issue 7 part B (end of this file)
     focus_fiber: int = 0                     # the junction the lens and the oscilloscope show
 
 
-DEFAULT = Params()
 
 
 def with_changes(params: Params, **sections: dict) -> Params:
     """A copy of `params` with some fields of some sections replaced: with_changes(p, membrane={...})."""
     return replace(params, **{name: replace(getattr(params, name), **chg) for name, chg in sections.items()})
+
+
+# ======================================================================================================
+# Contrast conditions and lab agents (issue 7, part B): Lambert–Eaton, anti-MuSK MG, curare, botulinum
+# toxin, an irreversible AChE inhibitor (organophosphate) and temperature (the ice-pack test).
+# Sources: [LEMS] Lambert & Elmqvist 1971 (Ann NY Acad Sci 183:183); Fukunaga et al. 1983 (Muscle Nerve
+# 6:467, active-zone particles reduced); Oh et al. 2005 (Muscle Nerve 32:515, ≥60% post-exercise increment);
+# AAEM (Tim et al. 2000, ≥100% increment). [MuSK] Evoli et al. 2003 (Brain 126:2304); Punga et al. 2006
+# (Neurology 66:1740, hypersensitivity to AChE inhibitors); Kawakami et al. 2011 (Neurology 77:1819, MuSK
+# antibodies keep ColQ, the anchor of AChE, from MuSK). [curare] Paton & Waud 1967 (J Physiol 191:59).
+# [botulinum] Kao, Drachman & Price 1976 (Science 193:1256). [temperature] Anderson & Stevens 1973
+# (J Physiol 235:655, channel lifetime Q10 ~2–3); Borenstein & Desmedt 1975 (Arch Neurol 32:152, cooling
+# improves MG transmission); Sethi et al. 1987 (Neurology 37:1383) and Golnik et al. 1999 (Ophthalmology
+# 106:1282): ice-pack test, 2 min of ice on the lid, ptosis improves in ~80% of ocular MG.
+# ======================================================================================================
+
+@dataclass(frozen=True, slots=True)
+class Contrast:
+    # Lambert–Eaton: fewer Ca2+ channels, so the residual Ca2+ of earlier impulses is a large share of each
+    # impulse's Ca2+ and, inside the 4th-power law, raises release several-fold during fast trains.
+    lems_residual_fast_per_impulse: float = 0.12   # tuned: Ca2+ left per impulse, relative to one impulse's entry
+    lems_residual_fast_tau_s: float = 0.06         # [GK] residual Ca2+ clears in tens of ms (as facilitation)
+    lems_residual_slow_per_impulse: float = 0.001  # tuned: augmentation, builds over a second of 50 Hz [LEMS F]
+    lems_residual_slow_max: float = 2.5            # tuned: the slow residual saturates
+    lems_residual_slow_tau_s: float = 7.0          # [GK] augmentation decays with τ ≈ 7 s (Magleby & Zengel 1976)
+    # Irreversible AChE inhibitor (organophosphate): the enzyme is lost, not occupied; activity returns only
+    # as new AChE is made and laid down at the junction.
+    ache_resynthesis_half_life_days: float = 5.0   # [GK] junctional AChE returns over days to weeks after organophosphates; tuned
+    # Temperature: rates scale as Q10^((T − T_ref)/10).
+    reference_temperature_c: float = 35.0          # [GK] the model's rates are for ~35 °C (channel open time row)
+    ache_q10: float = 2.0                          # [GK] enzyme Q10 ~2 (Q10 of AChE hydrolysis 1.5–2.5); tuned
+    channel_q10: float = 2.1                       # [§1 F] open time 1.0 ms at 23 °C, 0.3 ms at 39 °C (Anderson & Stevens 1973)
+    temperature_min_c: float = 28.0
+    temperature_max_c: float = 40.0
+    temperature_table_step_c: float = 1.0          # quantal tables are computed at this temperature spacing
+    # Ice-pack test on the eyelid
+    ice_pack_lid_c: float = 28.0                   # [F Sethi 1987/Golnik 1999: 2 min of ice cools the lid by ~5–8 °C]; tuned
+    ice_pack_cooling_tau_s: float = 40.0           # tuned: the lid cools over the first minute of ice
+    ice_pack_application_s: float = 120.0          # [F] the test applies ice for 2 minutes
+    ice_pack_rewarming_tau_s: float = 120.0        # [F] the improvement fades within a few minutes of removing the ice; tuned
+
+
+def _by_group(**values: float) -> MappingProxyType:
+    return MappingProxyType(values)
+
+
+CONTRAST_CONDITIONS = MappingProxyType({
+    # [LEMS] antibodies remove P/Q-type channels: Ca2+ entry per impulse falls (active-zone particles −40–50%,
+    # Fukunaga 1983); 47% tuned so that the resting CMAP is 10–40% of healthy
+    "lems": Condition("lems", achr_target=1.0, mg=False, ca_channel_fraction=0.47),
+    # [MuSK] IgG4 (no complement): receptors lost mostly in bulbar, neck and breathing muscles, the eyes and
+    # limbs less; junctional AChE reduced (ColQ anchoring, proposed), so AChE inhibitors add little and
+    # cause excess ACh sooner. Receptor loss by dispersal of the clusters (modelled as "modulation").
+    "mg-musk": Condition("mg-musk", achr_target=0.34, mg=True, mechanism_block=0.0, mechanism_complement=0.0,
+                         mechanism_modulation=1.0, junction_ache_fraction=0.35,
+                         achr_target_by_group=_by_group(eyelid=0.55, extraocular=0.6, bulbar=0.22, limb=0.6,
+                                                        respiratory=0.24)),
+})
+CONDITIONS = MappingProxyType({**CONDITIONS, **CONTRAST_CONDITIONS})
+
+# built last: Params needs the Contrast section defined above
+DEFAULT = Params()

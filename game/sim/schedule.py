@@ -20,12 +20,14 @@ from game.sim.systems.objectives import ObjectivesSystem
 from game.sim.systems.pharmacology import PharmacologySystem
 from game.sim.systems.receptors import ReceptorSystem
 from game.sim.systems.release import ReleaseSystem
+from game.sim.systems.temperature import TemperatureSystem
 from game.sim.systems.report import ReportSystem
 
 SCHEDULE: tuple[tuple[type[esper.Processor], str], ...] = (
     (IntakeSystem, "player and protocol intents take effect before anything is computed"),
     (PharmacologySystem, "slow modulators first: drug levels (minutes) set AChE and release for this step"),
     (ImmuneSystem, "slow modulators first: antibodies (days) set receptor number and fold damage"),
+    (TemperatureSystem, "slow modulators first: muscle temperature (ice pack) sets the quantal table for this step"),
     (NerveSystem, "the cascade starts: which impulses arrive in this step, at exact times"),
     (CalciumSystem, "Ca2+ entry sets each impulse's release probability"),
     (ReleaseSystem, "quanta leave the readily releasable pool"),

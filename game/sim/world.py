@@ -14,12 +14,12 @@ import esper
 import numpy as np
 
 from game.sim import schedule
+from game.sim.limits import FIBERS_MAX, FIBERS_MIN
 from game.sim.catchup import LAZY, bring_up_to_date, up_to_date
 from game.sim.components import (Bath, CalciumEntry, Cleft, Clock, Contractile, Drugs, Endplate, History, Immunity,
                                  Inbox, Model, Nerve, Objectives, Receptors, Sarcolemma, VesiclePools)
 from game.sim.events import Readout
-from game.sim.kinetics import quantal_table
-from game.sim.params import CONDITIONS, DEFAULT, MUSCLE_GROUPS, Params
+from game.sim.params import CONDITIONS, DEFAULT, MUSCLE_GROUPS, Params, with_changes
 from game.sim.spec import CONDITIONS as CONDITION_NAMES
 from game.sim.spec import MUSCLE_GROUPS as GROUP_NAMES
 from game.sim.spec import WorldSpec
@@ -27,6 +27,7 @@ from game.sim.systems import immune
 from game.sim.systems._access import single
 from game.sim.systems.release import NormalBuffer
 from game.sim.systems.pharmacology import drug_state
+from game.sim.systems.temperature import table_at, table_temperature
 
 _world_ids = itertools.count(1)
 FIBER_SIZE_CV = 0.3
@@ -45,8 +46,8 @@ def check_spec(spec: WorldSpec) -> None:
         raise bad("condition", "one of " + ", ".join(CONDITION_NAMES), spec.condition)
     if spec.muscle_group not in GROUP_NAMES:
         raise bad("muscle_group", "one of " + ", ".join(GROUP_NAMES), spec.muscle_group)
-    if not (1 <= spec.n_fibers <= 5000):
-        raise bad("n_fibers", "a whole number from 1 to 5000", spec.n_fibers)
+    if not (FIBERS_MIN <= spec.n_fibers <= FIBERS_MAX):
+        raise bad("n_fibers", f"a whole number from {FIBERS_MIN} to {FIBERS_MAX}", spec.n_fibers)
     if spec.achr_fraction is not None and not (0.0 < spec.achr_fraction <= 1.5):
         raise bad("achr_fraction", "a fraction above 0 and at most 1.5", spec.achr_fraction)
     if spec.antibody_titre is not None and not (0.0 <= spec.antibody_titre <= 20.0):
@@ -57,6 +58,15 @@ def check_spec(spec: WorldSpec) -> None:
             raise bad(name, "a concentration from 0 to 20 mM", v)
     if not (0.0 <= spec.ache_inhibition <= 1.0):
         raise bad("ache_inhibition", "a fraction from 0 to 1", spec.ache_inhibition)
+    # lab agents and temperature (issue 7 part B)
+    for name in ("curare_occupancy", "botulinum_fraction", "organophosphate_fraction"):
+        v = getattr(spec, name)
+        if not (0.0 <= v <= 1.0):
+            raise bad(name, "a fraction from 0 to 1", v)
+    c = DEFAULT.contrast
+    if spec.temperature_c is not None and not (c.temperature_min_c <= spec.temperature_c <= c.temperature_max_c):
+        raise bad("temperature_c", f"a muscle temperature from {c.temperature_min_c:g} to {c.temperature_max_c:g} °C",
+                  spec.temperature_c)
 
 
 def _lognormal(rng: np.random.Generator, mean: float, cv: float, n: int) -> np.ndarray:
@@ -74,7 +84,10 @@ def _immunity(spec: WorldSpec, params: Params) -> tuple[Immunity, float]:
     imm = Immunity(block_share=shares[0] / total, complement_share=shares[1] / total, modulation_share=shares[2] / total)
     ip = params.immune
     reference = cond if cond.mg else CONDITIONS["mg-moderate"]
-    titre0 = immune.titre_for_functional_achr(ip, imm, reference.achr_target)
+    target = reference.achr_target
+    if reference.achr_target_by_group is not None:   # anti-MuSK: the loss differs between muscles
+        target = reference.achr_target_by_group.get(spec.muscle_group, target)
+    titre0 = immune.titre_for_functional_achr(ip, imm, target)
     if spec.antibody_titre is not None:
         ab = titre0 * spec.antibody_titre
     elif spec.achr_fraction is not None:
@@ -105,6 +118,10 @@ def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history:
     imm, block = _immunity(spec, params)
 
     capacity = _lognormal(rng_fibers, pre.rrp_sites_mean * group.release_scale * cond.release_gain, pre.rrp_sites_cv, n)
+    if spec.botulinum_fraction > 0.0:   # botulinum toxin: disabled sites release neither evoked nor spontaneous quanta
+        capacity = capacity * (1.0 - spec.botulinum_fraction)
+        params = with_changes(params, presynaptic={"mepp_rate_per_s": pre.mepp_rate_per_s * (1.0 - spec.botulinum_fraction)})
+    temperature_c = params.contrast.reference_temperature_c if spec.temperature_c is None else spec.temperature_c
     damaged = cond.mg or (spec.achr_fraction is not None and spec.achr_fraction < 0.9)
     fiber_scale = _lognormal(rng_fibers, 1.0, mem.achr_fiber_cv_mg if damaged else mem.achr_fiber_cv_healthy, n)
     gap = np.clip(rng_fibers.normal(mem.threshold_gap_mean_mV, mem.threshold_gap_sd_mV, n), 0.5 * mem.threshold_gap_mean_mV, None)
@@ -112,17 +129,23 @@ def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history:
     weight = size / size.sum()
 
     esper.create_entity(
-        Model(params=params, table=quantal_table(params.quantum, params.membrane), condition=cond,
+        Model(params=params, table=table_at(params, temperature_c), condition=cond,
               muscle_group=group, rng_release=np.random.default_rng(seeds[1]),
               rng_mepp=np.random.default_rng(seeds[2]), n_fibers=n),
         Clock(), Inbox(impulse_events=impulse_events), History(enabled=history),
     )
     esper.create_entity(Nerve())
-    esper.create_entity(Bath(spec.ca_mM, spec.mg_mM), CalciumEntry(),
+    t_table = table_temperature(params.contrast, temperature_c)
+    esper.create_entity(Bath(spec.ca_mM, spec.mg_mM, temperature_c=temperature_c, baseline_c=temperature_c, table_c=t_table),
+                        CalciumEntry(),
                         VesiclePools(t_s=0.0, rrp=capacity.copy(), rrp_capacity=capacity, normals=NormalBuffer()))
-    esper.create_entity(Cleft(bath_block=spec.ache_inhibition, activity=1.0 - spec.ache_inhibition))
+    junction_ache = cond.junction_ache_fraction
+    esper.create_entity(Cleft(bath_block=spec.ache_inhibition, junction_fraction=junction_ache,
+                              irreversible_block=spec.organophosphate_fraction,
+                              activity=(1.0 - spec.ache_inhibition) * junction_ache * (1.0 - spec.organophosphate_fraction)))
     esper.create_entity(
-        Receptors(t_s=0.0, fiber_scale=fiber_scale, global_fraction=imm.achr, blocked=block, available=np.ones(n)),
+        Receptors(t_s=0.0, fiber_scale=fiber_scale, global_fraction=imm.achr, blocked=block, available=np.ones(n),
+                  bath_blocked=spec.curare_occupancy),
         Endplate(t_s=0.0, gap_mV=gap, fold_damage=imm.fold_damage, fold_scale=np.clip(2.0 - fiber_scale, 0.2, 2.0),
                  residual_mV=np.zeros(n)),
     )

@@ -21,7 +21,7 @@ from game.store.db import (
     data_dir,
     default_db_path,
 )
-from game.store.errors import StoreError
+from game.store.errors import NewerFormatError, StoreError, StoreUnavailable
 from game.store.records import (
     Attempt,
     Best,
@@ -37,6 +37,7 @@ __all__ = [
     "DB_FILENAME",
     "DEFAULT_KEY_BINDINGS",
     "ENV_DATA_DIR",
+    "NewerFormatError",
     "PALETTES",
     "SCHEMA_VERSION",
     "Attempt",
@@ -45,6 +46,7 @@ __all__ = [
     "Settings",
     "Store",
     "StoreError",
+    "StoreUnavailable",
     "data_dir",
     "default_db_path",
     "normalize_class_code",

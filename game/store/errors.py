@@ -12,8 +12,16 @@ from a typing mistake.
 
 from __future__ import annotations
 
-__all__ = ["StoreError"]
+__all__ = ["NewerFormatError", "StoreError", "StoreUnavailable"]
 
 
 class StoreError(ValueError):
     """Invalid input or a refused operation; the message is meant for humans."""
+
+
+class NewerFormatError(StoreError):
+    """The save file was made by a newer Endplate; it is left untouched."""
+
+
+class StoreUnavailable(StoreError):
+    """The save file cannot be used (and the caller asked for no in-memory fallback)."""

@@ -59,6 +59,38 @@ MIGRATIONS: list[tuple[str, ...]] = [
             value  TEXT NOT NULL
         )""",
     ),
+    # 2: what a result was played on (level text hash, campaign/custom/modified/pack, seed, the moves), the quiz
+    # answers of an attempt, and the outbox of results waiting for a class server.
+    (
+        "ALTER TABLE results ADD COLUMN level_sha256 TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE results ADD COLUMN level_kind TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE results ADD COLUMN pack_id TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE results ADD COLUMN seed INTEGER",
+        "ALTER TABLE results ADD COLUMN moves TEXT NOT NULL DEFAULT ''",
+        """CREATE TABLE quiz_answers (
+            id           INTEGER PRIMARY KEY,
+            result_id    INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+            question     INTEGER NOT NULL,
+            kind         TEXT NOT NULL,
+            prompt       TEXT NOT NULL,
+            answer       TEXT NOT NULL,
+            expected     TEXT NOT NULL,
+            correct      INTEGER NOT NULL CHECK (correct IN (0, 1)),
+            answered_at  TEXT NOT NULL,
+            time_s       REAL NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX quiz_answers_by_result ON quiz_answers (result_id)",
+        """CREATE TABLE outbox (
+            uuid        TEXT PRIMARY KEY,
+            kind        TEXT NOT NULL,
+            server_url  TEXT NOT NULL,
+            payload     TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            sent_at     TEXT,
+            tries       INTEGER NOT NULL DEFAULT 0,
+            last_error  TEXT NOT NULL DEFAULT ''
+        )""",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -66,9 +98,16 @@ SCHEMA_VERSION = len(MIGRATIONS)
 EXPECTED_COLUMNS: dict[str, frozenset[str]] = {
     "profiles": frozenset({"id", "nickname", "class_code", "created_at"}),
     "results": frozenset(
-        {"id", "profile_id", "level_id", "attempted_at", "score", "stars", "won", "duration_s", "details"}
+        {"id", "profile_id", "level_id", "attempted_at", "score", "stars", "won", "duration_s", "details",
+         "level_sha256", "level_kind", "pack_id", "seed", "moves"}
     ),
     "settings": frozenset({"profile_id", "data"}),
     "autosaves": frozenset({"profile_id", "level_id", "saved_at", "payload"}),
     "meta": frozenset({"key", "value"}),
+    "quiz_answers": frozenset(
+        {"id", "result_id", "question", "kind", "prompt", "answer", "expected", "correct", "answered_at", "time_s"}
+    ),
+    "outbox": frozenset(
+        {"uuid", "kind", "server_url", "payload", "created_at", "sent_at", "tries", "last_error"}
+    ),
 }

@@ -83,6 +83,13 @@ class Form:
         self.message_level = "info"
 
     # -- layout ----------------------------------------------------------------------------------------
+    def needed_height(self, rows: int | None = None, row_h: int = ROW_H) -> int:
+        """Height the form needs to show `rows` items (all by default) with its title and help lines."""
+        n = len(self.items) if rows is None else rows
+        row_h = max(row_h, tx.line_height(22) + 14)
+        title_h = tx.line_height(34) + 16 if self.title else 0
+        return title_h + n * row_h + tx.line_height(18) * 2 + 16 + 20
+
     def layout(self, area: pygame.Rect, row_h: int = ROW_H) -> None:
         row_h = max(row_h, tx.line_height(22) + 14)
         w = min(self.width, area.w - 20)
@@ -271,6 +278,7 @@ class Form:
             focused = i == self.focus
             hovered = i == self.hover
             r = it.rect
+            tx.note_panel(r, surface)
             if it.kind != "info":
                 fill = mix(pal.panel, pal.accent, 0.22 if focused else (0.1 if hovered else 0.04))
                 pygame.draw.rect(surface, fill, r, border_radius=6)
@@ -280,8 +288,8 @@ class Form:
                     pygame.draw.polygon(surface, pal.highlight, [(r.x + 6, r.centery - 6), (r.x + 14, r.centery),
                                                                  (r.x + 6, r.centery + 6)])
             col = pal[it.accent] if it.accent else (pal.text if it.enabled else pal.text_dim)
-            tx.draw_text(surface, it.label, (r.x + 22, r.centery), 22, col, anchor="midleft", shadow=False)
             right = r.right - 12
+            limit = right                       # the label ends before what is drawn on the right
             if it.kind == "slider":
                 bar = self._slider_bar(it)
                 pygame.draw.rect(surface, mix(pal.panel, pal.background, 0.5), bar, border_radius=5)
@@ -290,6 +298,7 @@ class Form:
                 pygame.draw.rect(surface, pal.accent, fill_r, border_radius=5)
                 pygame.draw.circle(surface, pal.text, (bar.x + bar.w * f, bar.centery), 8)
                 tx.draw_text(surface, it.value_text(), (right, r.centery), 20, pal.text, anchor="midright", shadow=False)
+                limit = bar.x - 12
             elif it.kind == "toggle":
                 box = pygame.Rect(0, 0, 22, 22)
                 box.midright = (right, r.centery)
@@ -298,11 +307,13 @@ class Form:
                 if it.value:
                     pygame.draw.lines(surface, pal.panel, False, [(box.x + 4, box.centery), (box.x + 9, box.bottom - 5),
                                                                   (box.right - 4, box.y + 5)], 3)
-                tx.draw_text(surface, it.value_text(), (box.left - 10, r.centery), 20, pal.text_dim, anchor="midright",
-                             shadow=False)
+                vr = tx.draw_text(surface, it.value_text(), (box.left - 10, r.centery), 20, pal.text_dim,
+                                  anchor="midright", shadow=False)
+                limit = vr.left - 12
             elif it.kind == "choice":
                 t = it.value_text()
                 tr = tx.draw_text(surface, t, (right - 18, r.centery), 20, pal.text, anchor="midright", shadow=False)
+                limit = tr.left - 24
                 for sx, d in ((tr.left - 12, -1), (right - 8, 1)):
                     pygame.draw.polygon(surface, pal.text_dim, [(sx + 4 * d, r.centery), (sx - 4 * d, r.centery - 6),
                                                                 (sx - 4 * d, r.centery + 6)])
@@ -315,11 +326,13 @@ class Form:
                 pygame.draw.rect(surface, mix(pal.panel, pal.background, 0.4), cap, border_radius=5)
                 pygame.draw.rect(surface, pal.warn if capturing else pal.text_dim, cap, 1, border_radius=5)
                 tx.draw_text(surface, t, cap.center, 20, pal.warn if capturing else pal.text, anchor="center", shadow=False)
+                limit = cap.left - 12
             elif it.kind == "text":
                 box = pygame.Rect(0, 0, min(300, r.w // 2), r.h - 8)
                 box.midright = (right, r.centery)
                 pygame.draw.rect(surface, mix(pal.panel, pal.background, 0.5), box, border_radius=5)
                 pygame.draw.rect(surface, pal.highlight if focused else pal.text_dim, box, 1, border_radius=5)
+                limit = box.left - 12
                 shown = it.value_text() or it.placeholder
                 tcol = pal.text if it.value else pal.text_dim
                 tr = tx.draw_text(surface, shown, (box.x + 8, box.centery), 20, tcol, anchor="midleft", shadow=False)
@@ -329,7 +342,12 @@ class Form:
             if it.detail:
                 dx = right if it.kind == "button" else right - 200
                 if it.kind in ("button", "info"):
-                    tx.draw_text(surface, it.detail, (dx, r.centery), 19, pal.text_dim, anchor="midright", shadow=False)
+                    lw = tx.text_size(it.label, 22)[0]
+                    dr = tx.draw_text(surface, it.detail, (dx, r.centery), 19, pal.text_dim, anchor="midright",
+                                      shadow=False, max_w=max(40, dx - (r.x + 22 + lw + 16)))
+                    limit = min(limit, dr.left - 12)
+            tx.draw_text(surface, it.label, (r.x + 22, r.centery), 22, col, anchor="midleft", shadow=False,
+                         max_w=max(20, limit - (r.x + 22)))
         # scroll marks
         if self.scroll > 0:
             tx.draw_text(surface, "more above", (self.rect.right - 16, self.rect.y + 8), 15, pal.text_dim,

@@ -46,9 +46,12 @@ def play_layout(size: Sequence[int]) -> dict[str, pygame.Rect]:
     m = max(4, int(round(8 * min(w / 1280, h / 720))))
     right_w = max(260, int(w * 0.33))
     left_w = w - right_w - 3 * m
-    lens = pygame.Rect(m, m, left_w, int(h * 0.56))
+    lens_all = pygame.Rect(m, m, left_w, int(h * 0.56))
+    cap_h = tx.line_height(17) + tx.line_height(16) + 8
+    lens = pygame.Rect(m, m, left_w, lens_all.h - cap_h)
+    caption = pygame.Rect(m, lens.bottom, left_w, cap_h)
     chain_h = max(44, tx.line_height(17) * 2 + 22)
-    chain = pygame.Rect(m, lens.bottom + m // 2 + 2, left_w, chain_h)
+    chain = pygame.Rect(m, lens_all.bottom + m // 2 + 2, left_w, chain_h)
     by = chain.bottom + m
     bh = h - by - m
     scope = pygame.Rect(m, by, (left_w - m) // 2, bh)
@@ -61,7 +64,7 @@ def play_layout(size: Sequence[int]) -> dict[str, pygame.Rect]:
     gauges = pygame.Rect(patient.right + m // 2, top2, right_w - patient.w - m // 2, ph)
     log = pygame.Rect(rx, patient.bottom + m - 2, right_w, max(80, int(h * 0.215)))
     controls = pygame.Rect(rx, log.bottom + m - 2, right_w, h - log.bottom - 2 * m + 2)
-    return {"lens": lens, "chain": chain, "scope": scope, "force": force, "clock": clock, "patient": patient,
+    return {"lens": lens, "caption": caption, "chain": chain, "scope": scope, "force": force, "clock": clock, "patient": patient,
             "gauges": gauges, "log": log, "controls": controls}
 
 
@@ -110,6 +113,7 @@ class Hud:
         self.scope = Oscilloscope("End-plate potential (lens fibre)", "mV", "ms", y_range=(-95.0, 40.0),
                                   t_range=(0.0, 20.0), y_step=20.0)
         self.strip = StripChart("Force and demand", "% of maximum", window_s=STRIP_WINDOW_S)
+        self.strip.auto_y = True
         self.clock = ModelClock("Model time")
         self.rrp = Gauge("Readily releasable pool", "%", warn=0.45, danger=0.25, low_is_bad=True)
         self.ache = Gauge("AChE inhibition", "%", warn=0.6, danger=0.85)
@@ -171,10 +175,9 @@ class Hud:
         else:
             label = ""
         if label:
-            size = tx.fit_size(label, P.w - 12, 16, 11)
-            tx.draw_text(surface, label, (P.x + 6, P.y + tx.line_height(15) + 8), size,
+            tx.draw_text(surface, label, (P.x + 6, self.strip.legend_bottom + 3), 16,
                          pal.demand if task else pal.text_dim, anchor="topleft", outline=True,
-                         shadow_colour=pal.panel)
+                         shadow_colour=pal.panel, max_w=P.w - 12)
 
     def draw_scope(self, surface, rect, pal, t_ms: np.ndarray, v_mV: np.ndarray, rest: float, threshold: float,
                    cursor_t: float | None = None, note: str | None = None, fired: bool = False) -> pygame.Rect:
@@ -241,18 +244,21 @@ class Hud:
             pygame.draw.rect(surface, pal.text_dim if row.enabled else pal.grid, cap, 1, border_radius=4)
             tx.draw_text(surface, row.key, cap.center, 15, pal.text if row.enabled else pal.text_dim, anchor="center",
                          shadow=False)
+            tx.note_panel(cap, surface)
             x = cap.right + 8
             col = pal.text if row.enabled else pal.text_dim
-            nr = tx.draw_text(surface, row.name, (x, r.centery), 17, col, anchor="midleft", shadow=False)
-            if row.detail:
-                nr = tx.draw_text(surface, row.detail, (nr.right + 6, r.centery), 15, pal.text_dim, anchor="midleft",
-                                  shadow=False)
+            right = r.right - 6
             if row.status:
-                room = r.right - 6 - (nr.right + 10)
-                size = tx.fit_size(row.status, max(20, room), 15, 11)
                 status_col = pal.ok if row.status.startswith("ready") else (pal.warn if row.enabled else pal.text_dim)
-                tx.draw_text(surface, row.status, (r.right - 6, r.centery), size, status_col, anchor="midright",
-                             shadow=False)
+                sw = min(tx.text_size(row.status, 15)[0], max(0, (right - x) // 3))
+                sr = tx.draw_text(surface, row.status, (right, r.centery), 15, status_col, anchor="midright",
+                                  shadow=False, max_w=sw)
+                right = sr.left - 10
+            nr = tx.draw_text(surface, row.name, (x, r.centery), 17, col, anchor="midleft", shadow=False,
+                              max_w=max(0, right - x))
+            if row.detail and right - (nr.right + 6) > tx.text_size("acts...", 15)[0]:
+                tx.draw_text(surface, row.detail, (nr.right + 6, r.centery), 15, pal.text_dim, anchor="midleft",
+                             shadow=False, max_w=right - (nr.right + 6))
             y += lh
 
     def draw_log(self, surface, rect, pal) -> None:
@@ -266,6 +272,7 @@ class Hud:
         box = pygame.Rect(rect.x, rect.y, w, min(max(h, 40), rect.h))
         pygame.draw.rect(surface, mix(pal.panel, pal.accent, 0.12), box, border_radius=8)
         pygame.draw.rect(surface, pal.accent, box, 2, border_radius=8)
+        tx.note_panel(box, surface)
         y = tx.draw_text(surface, title, (box.x + 12, box.y + 6), 19, pal.accent, shadow=False).bottom + 2
         for ln in lines:
             if y + tx.line_height(18) > box.bottom - 2:

@@ -41,6 +41,7 @@ CHAIN_STEPS: tuple[tuple[str, str], ...] = (
     ("Muscle AP", "The end-plate potential reaches threshold: a muscle action potential runs along the fibre."),
     ("Contraction", "The AP goes down the T-tubules, the SR releases Ca2+ and cross-bridges pull."),
 )
+CHAIN_SHORT = ("Impulse", "Ca2+ in", "ACh out", "Receptors", "Muscle AP", "Twitch")   # for narrow chips
 
 
 def lens_slowdown(rate_ms_per_s: float) -> float:
@@ -553,10 +554,13 @@ def draw_chain(surface: pygame.Surface, rect: pygame.Rect, player: Any, pal: Pal
         pygame.draw.rect(surface, fill, r, border_radius=r.h // 2)
         edge = {"now": pal.highlight, "broken": pal.danger}.get(state, pal.panel_edge)
         pygame.draw.rect(surface, edge, r, 2 if state in ("now", "broken") else 1, border_radius=r.h // 2)
+        tx.note_panel(r, surface)
         label = f"{i} {name}"
-        size = tx.fit_size(label, r.w - 24, 17, 11)
+        if tx.text_size(label, 17)[0] > r.w - 26:
+            label = f"{i} {CHAIN_SHORT[i - 1]}"
         col = pal.text if state in ("now", "done", "broken") else pal.text_dim
-        tx.draw_text(surface, label, (r.x + 20, r.centery), size, col, anchor="midleft", shadow=False)
+        tx.draw_text(surface, label, (r.x + 20, r.centery), 17, col, anchor="midleft", shadow=False,
+                     max_w=r.w - 26)
         cx, cy = r.x + 10, r.centery
         if state == "done":
             pygame.draw.lines(surface, pal.ok, False, [(cx - 4, cy), (cx - 1, cy + 4), (cx + 5, cy - 4)], 2)
@@ -594,29 +598,30 @@ def draw_chain(surface: pygame.Surface, rect: pygame.Rect, player: Any, pal: Pal
 
 def draw_lens_caption(surface: pygame.Surface, rect: pygame.Rect, player: Any, pal: Palette, speed: float,
                       paused: bool) -> None:
-    """Top-left of the lens: what is replayed, the lens clock and its slow-motion factor."""
+    """The strip under the lens: what is replayed (and how many impulses were skipped to show the newest), the
+    lens clock and its slow-motion factor; "V: replay" on the right. Never over the art."""
+    pygame.draw.rect(surface, pal.panel, rect)
+    tx.note_panel(rect, surface)
     rp = player.current
     if rp is None:
         title = "Cascade lens: one junction, close up"
     elif rp.mepp:
-        title = "A spontaneous quantum (one vesicle, no impulse)"
+        title = "A spontaneous quantum: one vesicle, no impulse"
     else:
-        title = f"Replaying impulse {rp.event.pulse} at one junction"
+        title = f"Impulse {rp.event.pulse} at one junction"
+        if player.skipped:
+            title += f" (the newest: {player.skipped} faster ones skipped)"
     slow = lens_slowdown(player.shown_rate())
-    clock = f"t = {player.t_ms:5.2f} ms after the impulse" if rp is not None else ""
+    clock = f"t = {player.t_ms:5.2f} ms after the impulse" if rp is not None and not rp.mepp else ""
     factor = "paused" if paused else (f"slow motion x1/{slow:,.0f}" if math.isfinite(slow) else "")
     del speed
     line2 = "   ".join(s for s in (clock, factor) if s)
-    size = 17
-    w = max(tx.text_size(title, size)[0], tx.text_size(line2, size - 1)[0]) + 16
-    h = tx.line_height(size) + (tx.line_height(size - 1) if line2 else 0) + 8
-    box = pygame.Rect(rect.x + 6, rect.bottom - h - 6, min(w, rect.w - 12), h)
-    shade = pygame.Surface(box.size, pygame.SRCALPHA)
-    pygame.draw.rect(shade, (*pal.panel[:3], 215), shade.get_rect(), border_radius=6)
-    surface.blit(shade, box)
-    r = tx.draw_text(surface, title, (box.x + 8, box.y + 4), size, pal.text, shadow=False)
-    if line2:
-        tx.draw_text(surface, line2, (box.x + 8, r.bottom), size - 1, pal.text_dim, shadow=False)
+    x = rect.x + 8
+    right = rect.right - 8
     if player.last is not None:
-        tx.draw_text(surface, "V: replay", (box.right + 10, box.bottom - 4), 15, pal.text_dim, anchor="bottomleft",
-                     outline=True, shadow_colour=pal.background)
+        vr = tx.draw_text(surface, "V: replay", (right, rect.centery), 15, pal.text_dim, anchor="midright",
+                          shadow=False)
+        right = vr.left - 12
+    r = tx.draw_text(surface, title, (x, rect.y + 3), 17, pal.text, shadow=False, max_w=right - x)
+    if line2:
+        tx.draw_text(surface, line2, (x, r.bottom + 1), 16, pal.text_dim, shadow=False, max_w=right - x)

@@ -344,3 +344,17 @@ PRESETS: dict[str, dict[str, float | str | None]] = {
 
 def draw_preset(surface: pygame.Surface, rect: pygame.Rect, name: str, palette: Palette | None = None) -> pygame.Rect:
     return draw_patient(surface, rect, palette, **PRESETS[name])  # type: ignore[arg-type]
+
+
+def briefing_pose(muscle_group: str, condition: str) -> dict:
+    """The patient's look on the briefing card: the weakness the level is about (none when healthy)."""
+    if condition == "healthy":
+        return {}
+    return {"eyelid": dict(eyelid_open=0.55), "extraocular": dict(eye_misalignment=0.5),
+            "bulbar": dict(jaw_open=0.3), "respiratory": dict(breath_depth=0.3, distress=0.3),
+            "limb": dict(limb_lift=0.3)}.get(muscle_group, {})
+
+
+def appearance_of(patient) -> dict:
+    """draw_patient keywords for a level's patient (age, sex and looks from the level file)."""
+    return {}

@@ -1,19 +1,26 @@
-"""Text for the view: the default font at a global text scale, cached, with shadow/outline, wrapping and
+"""Text for the view: one bundled font at a global text scale, cached, with shadow/outline, wrapping and
 leader-line labels.
 
-Sizes are given in "design pixels" for a 1280x720 screen at text scale 1.0 and are passed to
-``pygame.font.Font(None, size)`` (the default font that ships with pygame-ce, so nothing is downloaded).
-Readable sizes at 1280x720: 18 (small print), 22 (body), 26 (headings), 34 (titles).
+Sizes are given in "design pixels" for a 1280x720 screen at text scale 1.0 (the sizes the drawing code has
+always used). The font is Noto Sans, which ships inside pygame_gui (a dependency, so nothing is downloaded):
+it is hinted for screens, kerns its pairs ("let", "twitch") and draws "%", arrows, superscripts and the
+micro sign clearly at small sizes. A design size maps to an em size of ``EM_PER_DESIGN`` of it, never below
+``MIN_PX`` pixels, so no text is ever smaller than that.
 
-The text scale (0.75..2.0, a player setting) multiplies every size. Fonts and rendered strings are cached;
-changing the scale clears the caches.
+Rendered lines are cropped to the part glyphs use (from just above the tallest letters to just below the
+descenders), so line boxes are tight and the boxes other code measures are the boxes drawn.
 
-The default font lacks a few glyphs (superscript plus, arrows, check marks); :func:`safe_text` replaces
-them with plain equivalents so nothing shows as a box.
+The text scale (0.75..2.0, a player setting times the window's share of 1280x720) multiplies every size.
+Fonts, rendered strings and wrapped paragraphs are cached; changing the scale clears the caches.
+
+:func:`start_recording` makes every drawn line and every panel be recorded (the layout test uses this to
+check that text stays inside its panel and that no two lines overlap).
 """
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
+from importlib import resources
 from typing import Sequence
 
 import pygame
@@ -28,32 +35,52 @@ BODY = 22
 HEADING = 26
 TITLE = 34
 
+EM_PER_DESIGN = 0.7     # design size 22 -> 15 px em: about the width of the old default font at 22
+MIN_PX = 11             # no text is drawn with an em below this
+TOP_EM = 0.93           # a rendered line keeps this much above the baseline ...
+BOTTOM_EM = 0.27        # ... and this much below it
+
 _scale = 1.0
 _fonts: dict[tuple[int, bool], pygame.font.Font] = {}
 _renders: "OrderedDict[tuple, pygame.Surface]" = OrderedDict()
+_wraps: "OrderedDict[tuple, list[str]]" = OrderedDict()
 _RENDER_CACHE_MAX = 768
+_WRAP_CACHE_MAX = 512
 
 _GLYPH_FALLBACK = {
-    "\u207a": "+",   # superscript plus
-    "\u207b": "-",   # superscript minus
-    "\u00b3": "3",
-    "\u2192": "->",
-    "\u2190": "<-",
-    "\u2191": "^",
-    "\u2193": "v",
-    "\u2713": "v",
-    "\u2714": "v",
-    "\u26a0": "!",
-    "\u2009": " ",
-    "\u202f": " ",
+    "\u2192": "->", "\u2190": "<-", "\u2191": "^", "\u2193": "v", "\u2713": "v", "\u2714": "v",
+    "\u26a0": "!", "\u2248": "~", "\u2264": "<=", "\u2265": ">=", "\u00b1": "+/-", "\u25b6": ">",
+    "\u207a": "+", "\u207b": "-", "\u00b3": "3", "\u2212": "-",
 }
+_has_glyph: dict[str, bool] = {}
+
+
+def _font_file(bold: bool) -> str | None:
+    try:
+        path = resources.files("pygame_gui.data") / ("NotoSans-Bold.ttf" if bold else "NotoSans-Regular.ttf")
+        if path.is_file():
+            return str(path)
+    except (ModuleNotFoundError, FileNotFoundError):
+        pass
+    return None                # pygame-ce's own default font
+
+
+def _drawable(ch: str) -> bool:
+    """True when the font has a glyph for `ch` (not the empty box it draws for unknown characters)."""
+    known = _has_glyph.get(ch)
+    if known is None:
+        font = get_font(BODY)
+        box = font.metrics("\uffff")
+        known = font.metrics(ch) != box
+        _has_glyph[ch] = known
+    return known
 
 
 def safe_text(text: str) -> str:
-    """Replace characters the default font cannot draw with plain equivalents."""
+    """Replace characters the font cannot draw with plain equivalents."""
     if text.isascii():
         return text
-    return "".join(_GLYPH_FALLBACK.get(ch, ch) for ch in text)
+    return "".join(ch if ch.isascii() or _drawable(ch) else _GLYPH_FALLBACK.get(ch, "?") for ch in text)
 
 
 def set_text_scale(scale: float) -> float:
@@ -73,16 +100,109 @@ def get_text_scale() -> float:
 def clear_cache() -> None:
     _fonts.clear()
     _renders.clear()
+    _wraps.clear()
 
 
+# --- recording (for the layout test) ------------------------------------------------------------------------
+
+@dataclass
+class TextBox:
+    rect: pygame.Rect          # the ink of the line (where its glyphs are)
+    text: str
+    px: int                    # em size in pixels
+    order: int                 # drawing order (shared with panels)
+    covered: bool = False      # a panel was drawn over it later
+    clipped: bool = False      # part of it fell outside the surface's clip area
+
+
+@dataclass
+class Recording:
+    texts: list[TextBox]
+    panels: list[tuple[int, pygame.Rect]]     # (drawing order, rect)
+    n: int = 0
+
+    def next(self) -> int:
+        self.n += 1
+        return self.n
+
+    def problems(self, screen: pygame.Rect, min_px: int = MIN_PX, slack: int = 1) -> list[str]:
+        """What is wrong with the layout recorded: text below `min_px`, off the screen, outside the panel it
+        starts in, or overlapping other text (boxes may touch by `slack` px)."""
+        out: list[str] = []
+        shown = [t for t in self.texts if not t.covered]
+        for t in shown:
+            if t.px < min_px:
+                out.append(f"{t.text!r} is {t.px} px (< {min_px})")
+            if t.clipped:
+                out.append(f"{t.text!r} {tuple(t.rect)} is clipped")
+                continue
+            if not screen.contains(t.rect):
+                out.append(f"{t.text!r} {tuple(t.rect)} runs off the screen")
+                continue
+            owner = None
+            for order, p in self.panels:
+                if order < t.order and p.collidepoint(t.rect.center):
+                    owner = p
+            if owner is not None and not owner.inflate(2 * slack, 2 * slack).contains(t.rect):
+                out.append(f"{t.text!r} {tuple(t.rect)} sticks out of its panel {tuple(owner)}")
+        for i, a in enumerate(shown):
+            ra = a.rect.inflate(-2 * slack, -2 * slack)
+            for b in shown[i + 1:]:
+                if ra.colliderect(b.rect.inflate(-2 * slack, -2 * slack)):
+                    out.append(f"{a.text!r} {tuple(a.rect)} overlaps {b.text!r} {tuple(b.rect)}")
+        return out
+
+
+_recording: Recording | None = None
+
+
+def start_recording() -> Recording:
+    """Record every line drawn and every panel from now on (until :func:`stop_recording`)."""
+    global _recording
+    _recording = Recording([], [])
+    return _recording
+
+
+def stop_recording() -> Recording | None:
+    global _recording
+    rec, _recording = _recording, None
+    return rec
+
+
+def note_panel(rect: pygame.Rect, surface: pygame.Surface | None = None) -> None:
+    """A panel (an opaque box) was drawn at `rect` (on `surface`, which may be a subsurface): text drawn
+    before under it is hidden now, and text drawn in it later must stay inside it."""
+    if _recording is None:
+        return
+    r = pygame.Rect(rect)
+    if surface is not None:
+        r.move_ip(surface.get_abs_offset())
+    for t in _recording.texts:
+        if not t.covered and r.colliderect(t.rect):
+            t.covered = True
+    _recording.panels.append((_recording.next(), r))
+
+
+def _record(target: pygame.Surface, surf: pygame.Surface, rect: pygame.Rect, text: str, size: float) -> None:
+    ink = surf.get_bounding_rect(min_alpha=40)
+    if ink.w == 0 or ink.h == 0:
+        return
+    ink = ink.move(rect.x, rect.y)
+    off = target.get_abs_offset()
+    clip = target.get_clip()
+    clipped = not clip.contains(ink)
+    _recording.texts.append(TextBox(ink.move(off), text, scaled(size), _recording.next(), clipped=clipped))
+
+
+# --- fonts --------------------------------------------------------------------------------------------------
 
 def scaled(size: float) -> int:
-    """Pixel size actually used for a design size at the current text scale."""
-    return max(6, int(round(size * _scale)))
+    """Em size in pixels actually used for a design size at the current text scale (never below MIN_PX)."""
+    return max(MIN_PX, int(round(size * _scale * EM_PER_DESIGN)))
 
 
 def get_font(size: float, bold: bool = False) -> pygame.font.Font:
-    """The default font at `size` design px (times the text scale), cached."""
+    """The font at `size` design px (times the text scale), cached."""
     if not pygame.font.get_init():
         pygame.font.init()
     px = scaled(size)
@@ -95,18 +215,32 @@ def get_font(size: float, bold: bool = False) -> pygame.font.Font:
             clear_cache()
             font = None
     if font is None:
-        font = pygame.font.Font(None, px)
-        font.set_bold(bool(bold))
+        path = _font_file(bool(bold))
+        if path is None:
+            font = pygame.font.Font(None, int(round(px / 0.6875)))
+            font.set_bold(bool(bold))
+        else:
+            font = pygame.font.Font(path, px)
         _fonts[key] = font
     return font
 
 
+def _crop(font: pygame.font.Font, px: int) -> tuple[int, int]:
+    """(top, height) of the band of a rendered line that glyphs use."""
+    asc = font.get_ascent()
+    top = max(0, asc - int(round(TOP_EM * px)))
+    bottom = min(font.get_height(), asc + int(round(BOTTOM_EM * px)) + 1)
+    return top, max(1, bottom - top)
+
+
 def line_height(size: float, bold: bool = False) -> int:
-    return get_font(size, bold).get_linesize()
+    """Height of one line's box (the cropped rendering)."""
+    return _crop(get_font(size, bold), scaled(size))[1]
 
 
 def text_size(text: str, size: float, bold: bool = False) -> tuple[int, int]:
-    return get_font(size, bold).size(safe_text(text))
+    font = get_font(size, bold)
+    return font.size(safe_text(text))[0], line_height(size, bold)
 
 
 def render(text: str, size: float, colour: Sequence[int], bold: bool = False) -> pygame.Surface:
@@ -116,7 +250,11 @@ def render(text: str, size: float, colour: Sequence[int], bold: bool = False) ->
     if surf is not None:
         _renders.move_to_end(key)
         return surf
-    surf = get_font(size, bold).render(safe_text(text), True, tuple(colour[:3]))
+    font = get_font(size, bold)
+    full = font.render(safe_text(text), True, tuple(colour[:3]))
+    top, h = _crop(font, scaled(size))
+    h = min(h, full.get_height() - top)
+    surf = full.subsurface(pygame.Rect(0, top, full.get_width(), max(1, h))).copy()
     if len(colour) > 3 and colour[3] < 255:
         surf.set_alpha(int(colour[3]))
     _renders[key] = surf
@@ -133,12 +271,16 @@ def _anchored(rect: pygame.Rect, pos: Sequence[float], anchor: str) -> pygame.Re
 def draw_text(surface: pygame.Surface, text: str, pos: Sequence[float], size: float = BODY,
               colour: Sequence[int] = (235, 235, 235), *, anchor: str = "topleft", bold: bool = False,
               shadow: bool = True, outline: bool = False, shadow_colour: Sequence[int] = (0, 0, 0),
-              alpha: int = 255) -> pygame.Rect:
+              alpha: int = 255, max_w: int | None = None) -> pygame.Rect:
     """Draw `text` with its `anchor` (a pygame.Rect attribute: topleft, center, midright...) at `pos`.
+
+    With `max_w`, text wider than that is shortened with "...".
 
     `shadow` adds a 1-px drop shadow; `outline` a 1-px outline all round (for text over busy art).
     Returns the rect covered by the main text.
     """
+    if max_w is not None:
+        text = ellipsize(text, size, max_w, bold)
     if not text:
         return pygame.Rect(int(pos[0]), int(pos[1]), 0, 0)
     main = render(text, size, colour, bold)
@@ -158,6 +300,8 @@ def draw_text(surface: pygame.Surface, text: str, pos: Sequence[float], size: fl
         main = main.copy()
         main.set_alpha(alpha)
     surface.blit(main, rect)
+    if _recording is not None:
+        _record(surface, main, rect, text, size)
     return rect
 
 
@@ -168,30 +312,67 @@ def prose(text: str) -> str:
     return "\n".join(p for p in paragraphs if p)
 
 
+def _cut_to_width(font: pygame.font.Font, word: str, width: int) -> int:
+    """Most leading characters of `word` that fit in `width` px (at least 1): a binary search, so a pasted
+    2000-character URL costs a few dozen measurements, not thousands."""
+    lo, hi = 1, len(word)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if font.size(word[:mid])[0] <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def wrap_lines(text: str, size: float, width: int, bold: bool = False) -> list[str]:
-    """Split `text` into lines that fit `width` px (explicit newlines are kept; long words are cut)."""
+    """Split `text` into lines that fit `width` px (explicit newlines are kept; words longer than a line are
+    broken). Cached by (text, size, width, bold): drawing the same paragraph every frame costs nothing."""
+    key = (text, scaled(size), int(width), bool(bold))
+    hit = _wraps.get(key)
+    if hit is not None:
+        _wraps.move_to_end(key)
+        return hit
     font = get_font(size, bold)
+    width = max(1, int(width))
     out: list[str] = []
     for para in safe_text(text).split("\n"):
-        words = para.split(" ")
         line = ""
-        for word in words:
+        for word in para.split(" "):
             trial = word if not line else line + " " + word
             if font.size(trial)[0] <= width:
                 line = trial
                 continue
             if line:
                 out.append(line)
-            # cut words longer than the width
-            while font.size(word)[0] > width and len(word) > 1:
-                cut = len(word)
-                while cut > 1 and font.size(word[:cut])[0] > width:
-                    cut -= 1
+            while len(word) > 1 and font.size(word)[0] > width:
+                cut = _cut_to_width(font, word, width)
                 out.append(word[:cut])
                 word = word[cut:]
             line = word
         out.append(line)
+    _wraps[key] = out
+    if len(_wraps) > _WRAP_CACHE_MAX:
+        _wraps.popitem(last=False)
     return out
+
+
+def ellipsize(text: str, size: float, width: int, bold: bool = False) -> str:
+    """`text`, shortened with "..." if needed so that it fits `width` px."""
+    font = get_font(size, bold)
+    t = safe_text(text)
+    if font.size(t)[0] <= width:
+        return text
+    if font.size("...")[0] > width:
+        return ""
+    lo, hi = 0, len(t)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if font.size(t[:mid].rstrip() + "...")[0] <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return t[:lo].rstrip() + "..."
 
 
 def draw_wrapped(surface: pygame.Surface, text: str, rect: pygame.Rect, size: float = BODY,
@@ -204,16 +385,12 @@ def draw_wrapped(surface: pygame.Surface, text: str, rect: pygame.Rect, size: fl
         return 0
     lines = wrap_lines(text, size, rect.w, bold)
     step = max(1, int(round(line_height(size, bold) * line_spacing)))
-    fh = get_font(size, bold).get_height()
+    fh = line_height(size, bold)
     max_lines = max(0, (rect.h - fh) // step + 1) if rect.h >= fh else 0
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         if lines:
-            last = lines[-1]
-            font = get_font(size, bold)
-            while last and font.size(last + "...")[0] > rect.w:
-                last = last[:-1]
-            lines[-1] = last.rstrip() + "..."
+            lines[-1] = ellipsize(lines[-1].rstrip() + "...", size, rect.w, bold)
     y = rect.y
     for ln in lines:
         if align == "center":

@@ -46,6 +46,7 @@ def draw_panel(surface: pygame.Surface, rect: pygame.Rect, palette: Palette | No
     else:
         pygame.draw.rect(surface, pal.panel, rect, border_radius=rad)
     pygame.draw.rect(surface, pal.panel_edge, rect, 1, border_radius=rad)
+    tx.note_panel(rect)
     pad = max(2, min(10, rect.w // 30, rect.h // 8))
     inner = rect.inflate(-2 * pad, -2 * pad)
     if title and rect.h >= 28:
@@ -107,6 +108,35 @@ def format_duration(seconds: float) -> str:
     return f"{format_number(w, 2)} weeks"
 
 
+def format_clock(seconds: float) -> str:
+    """A model time or span as the game clock shows it, without rounding: 0:02:00, 0:52:30, 3 d 4:05:06
+    (whole days as "3 days")."""
+    if not math.isfinite(seconds):
+        return "-:--:--"
+    total = int(round(abs(seconds)))
+    days, rem = divmod(total, 86400)
+    h, rem = divmod(rem, 3600)
+    m, sec = divmod(rem, 60)
+    sign = "\u2212" if seconds < 0 and total else ""
+    if days and not rem:
+        return f"{sign}{days} day" + ("" if days == 1 else "s")
+    body = f"{h}:{m:02d}:{sec:02d}"
+    return sign + (f"{days} d {body}" if days else body)
+
+
+def format_span(seconds: float) -> str:
+    """A duration in one unit when it is a whole number of that unit (30 s, 5 min, 2 h, 3 days), else as the
+    clock shows it (0:52:30): never rounded."""
+    s = abs(seconds)
+    for unit, name in ((86400, "days"), (3600, "h"), (60, "min"), (1, "s")):
+        if s >= unit and abs(s / unit - round(s / unit)) < 1e-9:
+            n = int(round(s / unit))
+            return f"{n} {'day' if name == 'days' and n == 1 else name}"
+    if s < 1:
+        return f"{format_number(s * 1000, 3)} ms"
+    return format_clock(seconds)
+
+
 def format_speed(speed: float, paused: bool = False) -> str:
     """The speed factor in words: "paused", "x0.01 slow motion", "x1 real time", "x60 fast (1 min per s)"."""
     if paused or speed <= 0:
@@ -128,6 +158,16 @@ def _nice_step(span: float, target: int) -> float:
         if raw <= m * mag:
             return m * mag
     return 10 * mag
+
+
+def _nice_time_step(span_s: float, target: int) -> float:
+    """A tick step in round units of time (1, 2, 5, 10, 15, 30 s; 1, 2, 5, 10, 15, 30 min; hours; days)."""
+    raw = span_s / max(1, target)
+    for c in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900,
+              1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 1209600, 2419200):
+        if c >= raw:
+            return float(c)
+    return _nice_step(span_s, target)
 
 
 def _ticks(lo: float, hi: float, step: float) -> list[float]:
@@ -272,9 +312,10 @@ class Oscilloscope:
 
         # grid + axes
         pygame.draw.rect(surface, mix(pal.panel, pal.background, 0.5), P)
-        ystep = self.y_step or _nice_step(y1 - y0, max(2, P.h // 40))
-        tstep = self.t_step or _nice_step(t1 - t0, max(2, P.w // 70))
+        tx.note_panel(P, surface)
         small = 16
+        ystep = self.y_step or _nice_step(y1 - y0, max(2, min(P.h // 40, P.h // (2 * tx.line_height(small)))))
+        tstep = self.t_step or _nice_step(t1 - t0, max(2, min(P.w // 70, P.w // (5 * tx.line_height(small)))))
         for v in _ticks(y0, y1, ystep):
             y = float(sy(v))
             pygame.draw.line(surface, pal.grid, (P.x, y), (P.right - 1, y), 1)
@@ -317,7 +358,8 @@ class Oscilloscope:
             _draw_polyline(surface, pal[tr.role], list(zip(xs.tolist(), ys.tolist())), lw, dash)
         surface.set_clip(old_clip)
 
-        # labels for the reference lines, at the right end inside the plot
+        # labels for the reference lines, at the right end inside the plot (rest at the left if they would meet)
+        placed: list[pygame.Rect] = []
         for val, role, name in ((threshold, "threshold", "threshold"), (rest, "text_dim", "rest")):
             if val is None or not (y0 <= val <= y1):
                 continue
@@ -330,15 +372,29 @@ class Oscilloscope:
                 box.top = int(y) + 3
             if box.bottom > P.bottom - 1:
                 box.bottom = int(y) - 2
+            if any(box.colliderect(o) for o in placed):
+                box.x = P.x + 3
+                if any(box.colliderect(o) for o in placed):
+                    continue
+            placed.append(box)
             pygame.draw.rect(surface, mix(pal.panel, pal.background, 0.5), box, border_radius=3)
+            tx.note_panel(box, surface)
             tx.draw_text(surface, label, box.center, 15, pal[role], anchor="center", shadow=False)
+        self.label_boxes = placed
         # legend in the title row (right-aligned); each sample shows the trace's dash pattern
         legend_bottom = _draw_legend(surface, rect, P, [(tr.label, pal[tr.role], lw,
                                          tr.dash if tr.dash is not None else TRACE_DASHES[i % len(TRACE_DASHES)])
                                         for i, tr in enumerate(tr_list) if tr.label], pal, self.title, self.units)
         if note:
-            tx.draw_text(surface, note, (P.x + 6, P.bottom - 4), 15, pal.text_dim, anchor="bottomleft", outline=True,
-                         shadow_colour=pal.panel)
+            # the hint sits at the top of the plot, under the legend, clear of the reference labels
+            nr = pygame.Rect(P.x + 6, legend_bottom + 4, P.w - 12, P.h)
+            lines = tx.wrap_lines(note, 15, nr.w)
+            for ln in lines:
+                box = pygame.Rect(nr.x, nr.y, tx.text_size(ln, 15)[0], tx.line_height(15))
+                if box.bottom > P.bottom - 2 or any(box.colliderect(o) for o in placed):
+                    break
+                tx.draw_text(surface, ln, box.topleft, 15, pal.text_dim, outline=True, shadow_colour=pal.panel)
+                nr.y += tx.line_height(15) + 1
         # measuring cursor
         if cursor_t is not None and t0 <= cursor_t <= t1:
             x = float(sx(cursor_t))
@@ -384,7 +440,10 @@ def _draw_legend(surface: pygame.Surface, rect: pygame.Rect, P: pygame.Rect,
         y = rect.y + pad + tx.line_height(20) / 2
     else:
         x, y = P.x + 6, P.y + 4 + tx.line_height(size) / 2
+    row_h = tx.line_height(size) + 2
     for (lbl, col, w, dash), wd_ in zip(items, widths):
+        if inside and x > P.x + 6 and x + wd_ > P.right - 4:      # wrap to the next row inside the plot
+            x, y = P.x + 6, y + row_h
         if dash == "hatch":
             box = pygame.Rect(int(x), int(y - 6), sample, 12)
             pygame.draw.rect(surface, mix(col, pal.panel, 0.6), box)
@@ -392,7 +451,7 @@ def _draw_legend(surface: pygame.Surface, rect: pygame.Rect, P: pygame.Rect,
         else:
             _legend_sample(surface, col, x, y, sample, w, dash)
         tx.draw_text(surface, lbl, (x + sample + 6, y), size, pal.text, anchor="midleft", outline=True,
-                     shadow_colour=pal.panel)
+                     shadow_colour=pal.panel, max_w=max(0, int(P.right - 4 - (x + sample + 6))) if inside else None)
         x += wd_ + 14
     return int(y + tx.line_height(size) / 2 + 2) if inside else P.y
 
@@ -442,6 +501,8 @@ class StripChart:
         self.units = units
         self.window_s = window_s
         self.y_range = y_range
+        self.auto_y = False            # scale the y axis to the demands and the force shown
+        self.legend_bottom = 0         # lowest y the legend used inside the plot (after a draw)
         self.display_scale = display_scale
         self.band = band
 
@@ -475,20 +536,27 @@ class StripChart:
         def sy(v):
             return P.bottom - (np.clip(np.asarray(v, dtype=float), y0 - 0.05, y1 + 0.05) - y0) / (y1 - y0) * P.h
 
+        if self.auto_y:
+            # the scale follows what is shown: small demands (2-3%) stay visible, a full twitch still fits
+            seen = float(np.max(f_arr[t_arr >= t0])) if n and (t_arr >= t0).any() else 0.0
+            dm = float(np.max(np.asarray(demand, dtype=float))) if demand is not None and len(demand) else 0.0
+            top = max(0.05, dm * 1.5, seen * 1.1)
+            y0, y1 = 0.0, next((c for c in (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0) if c >= top - 1e-9), 1.0)
         pygame.draw.rect(surface, mix(pal.panel, pal.background, 0.5), P)
+        tx.note_panel(P, surface)
         small = 16
-        for v in _ticks(y0, y1, _nice_step((y1 - y0), max(2, P.h // 36))):
+        for v in _ticks(y0, y1, _nice_step((y1 - y0), max(2, min(P.h // 36, P.h // (2 * tx.line_height(small)))))):
             y = float(sy(v))
             pygame.draw.line(surface, pal.grid, (P.x, y), (P.right - 1, y), 1)
             tx.draw_text(surface, format_number(v * self.display_scale), (P.x - 5, y), small, pal.text_dim,
                          anchor="midright", shadow=False)
-        step = _nice_step(win, max(2, P.w // 90))
+        step = _nice_time_step(win, max(2, min(P.w // 90, P.w // (6 * tx.line_height(small)))))
         # ticks at "now - k*step", labelled relative to now
         k = 0
         while k * step <= win + 1e-9 and k < 50:
             x = float(sx(t_now - k * step))
             pygame.draw.line(surface, pal.grid, (x, P.y), (x, P.bottom - 1), 1)
-            label = "now" if k == 0 else "\u2212" + format_duration(k * step)
+            label = "now" if k == 0 else "\u2212" + format_span(k * step)
             tx.draw_text(surface, label, (x, P.bottom + 3), small, pal.text_dim,
                          anchor="topright" if k == 0 else "midtop", shadow=False)
             k += 1
@@ -557,7 +625,7 @@ class StripChart:
         items = [("force", pal.force, pal.line_width + 1, ())]
         if steps:
             items += [("demand", pal.demand, pal.line_width, DASHES["demand"]), ("short of demand", pal.danger, 1, "hatch")]
-        _draw_legend(surface, rect, P, items, pal, self.title, self.units)
+        self.legend_bottom = _draw_legend(surface, rect, P, items, pal, self.title, self.units)
         # current value, top right
         if n:
             # the current value as a tag at the end of the trace
@@ -622,6 +690,7 @@ class Gauge:
             if rect.w > 2 and rect.h > 2:
                 pygame.draw.rect(surface, pal.panel, rect, border_radius=rad)
                 pygame.draw.rect(surface, pal.panel_edge, rect, 1, border_radius=rad)
+                tx.note_panel(rect, surface)
             inner = rect.inflate(-2 * pad - 4, -2 * pad)
         else:
             inner = rect
@@ -633,22 +702,28 @@ class Gauge:
         size = 18 if inner.h >= 40 else max(12, min(18, inner.h * 0.58))
         lh = tx.line_height(size)
         shown = value * self.display_scale if math.isfinite(value) else float("nan")
-        value_txt = f"{format_number(shown, self.digits)}{(' ' + self.units) if self.units and self.units != '%' else self.units}"
+        value_txt = f"{format_number(shown, self.digits)}{(' ' + self.units) if self.units and not self.units.startswith('%') else self.units}"
         vr = tx.draw_text(surface, value_txt, (inner.right, inner.y), size, pal.text, anchor="topright", shadow=False)
         state_word = {"ok": "", "warn": "LOW" if self.low_is_bad else "HIGH",
                       "danger": ("VERY LOW" if self.low_is_bad else "VERY HIGH")}[lvl]
         icon_w = 0
         if state_word:
-            sw = tx.draw_text(surface, state_word, (vr.left - 8, inner.y), size * 0.85, col, anchor="topright",
-                              shadow=False)
-            icon_w = vr.right - sw.left + 8
-            _status_icon(surface, lvl, (sw.left - 11, inner.y + lh * 0.45), max(5, lh * 0.38), pal)
-            icon_w += 24
-        title_size = tx.fit_size(self.title, max(20, inner.w - (vr.w + icon_w) - 10), size, 10)
-        tx.draw_text(surface, self.title, (inner.x, inner.y), title_size, pal.text_dim, shadow=False)
+            word_w = tx.text_size(state_word, size * 0.85)[0]
+            if inner.w - vr.w - word_w - 40 < tx.text_size(self.title, size)[0]:
+                state_word = ""                     # no room: the icon and the colour say it
+            x = vr.left - 8
+            if state_word:
+                sw = tx.draw_text(surface, state_word, (x, inner.y), size * 0.85, col, anchor="topright",
+                                  shadow=False)
+                x = sw.left
+            _status_icon(surface, lvl, (x - 11, inner.y + lh * 0.45), max(5, lh * 0.38), pal)
+            icon_w = vr.right - x + 8 + 24
+        tx.draw_text(surface, self.title, (inner.x, inner.y), size, pal.text_dim, shadow=False,
+                     max_w=max(0, inner.w - (vr.w + icon_w) - 4))
         # bar
-        bar_h = max(4, min(16, inner.h - lh - 8))
-        bar = pygame.Rect(inner.x, inner.y + lh + 2, inner.w, bar_h)
+        gap = 8 if marker is not None else 3       # room for the marker's triangle under the title
+        bar_h = max(4, min(16, inner.h - lh - gap - 6))
+        bar = pygame.Rect(inner.x, inner.y + lh + gap, inner.w, bar_h)
         if bar.bottom > inner.bottom + 4:
             bar.bottom = inner.bottom + 4
         rad = bar_h // 2
@@ -684,7 +759,7 @@ class Gauge:
             mx = vx(marker)
             pygame.draw.polygon(surface, pal.text, [(mx, bar.y - 1), (mx - 4, bar.y - 6), (mx + 4, bar.y - 6)])
         if note and inner.bottom - bar.bottom >= tx.line_height(14):
-            tx.draw_text(surface, note, (inner.x, bar.bottom + 2), 14, pal.text_dim, shadow=False)
+            tx.draw_text(surface, note, (inner.x, bar.bottom + 2), 14, pal.text_dim, shadow=False, max_w=inner.w)
         return bar
 
 
@@ -718,6 +793,7 @@ class ModelClock:
 
     def __init__(self, title: str = "Model time") -> None:
         self.title = title
+        self.free = pygame.Rect(0, 0, 0, 0)      # the part of the panel right of the numbers (after a draw)
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, t_s: float, speed: float = 1.0,
              palette: Palette | None = None, *, paused: bool = False) -> pygame.Rect:
@@ -742,13 +818,22 @@ class ModelClock:
             pygame.draw.polygon(surface, col, [(cx - icon * 0.3, cy - icon * 0.45), (cx + icon * 0.45, cy),
                                                (cx - icon * 0.3, cy + icon * 0.45)])
         text_x = inner.x + icon * 1.4
-        big = tx.fit_size("0:00:00.000", max(10, inner.right - text_x), min(34, inner.h * 0.55), 12)
-        r = tx.draw_text(surface, format_model_time(t_s), (text_x, inner.y), big, pal.text, shadow=False)
         sp = format_speed(speed, paused)
-        small = tx.fit_size(sp, max(10, inner.right - text_x), 18, 10)
-        tx.draw_text(surface, sp, (text_x, r.bottom + 1), small, col if state != "real" else pal.text_dim, shadow=False)
-        if self.title and r.right + 12 + tx.text_size(self.title, 15)[0] <= inner.right:
-            tx.draw_text(surface, self.title, (inner.right, inner.y + 2), 15, pal.text_dim, anchor="topright", shadow=False)
+        small = 18
+        while small > 10 and tx.line_height(small) > inner.h * 0.42:
+            small -= 1
+        big = tx.fit_size("0:00:00.000", max(10, inner.right - text_x), 34, 12)
+        while big > 12 and tx.line_height(big) + tx.line_height(small) + 1 > inner.h:
+            big -= 1
+        top = inner.y + max(0, (inner.h - tx.line_height(big) - tx.line_height(small) - 1) // 2)
+        r = tx.draw_text(surface, format_model_time(t_s), (text_x, top), big, pal.text, shadow=False)
+        sr = tx.draw_text(surface, sp, (text_x, r.bottom + 1), small, col if state != "real" else pal.text_dim,
+                          shadow=False, max_w=int(inner.right - text_x))
+        self.free = pygame.Rect(max(r.right, sr.right) + 12, inner.y, inner.right - max(r.right, sr.right) - 12,
+                                inner.h)
+        if self.title and self.free.w >= tx.text_size(self.title, 15)[0]:
+            tx.draw_text(surface, self.title, (inner.right, inner.y + 2), 15, pal.text_dim, anchor="topright",
+                         shadow=False)
         return inner
 
 
@@ -922,3 +1007,18 @@ class Chip:
             tx.draw_text(surface, self.key_hint, (rect.right - rad // 2 - 6, rect.centery), self.size * 0.85,
                          pal.text_dim, anchor="midright", shadow=False)
         return rect
+
+def draw_stars(surface: pygame.Surface, centre: tuple[float, float], n: int, size: float, pal, total: int = 3) -> None:
+    """`n` filled stars out of `total` (hollow ones are outlines: not colour alone)."""
+    cx, cy = centre
+    gap = size * 2.3
+    x0 = cx - gap * (total - 1) / 2
+    for i in range(total):
+        pts = []
+        for k in range(10):
+            r = size if k % 2 == 0 else size * 0.45
+            a = -math.pi / 2 + k * math.pi / 5
+            pts.append((x0 + i * gap + r * math.cos(a), cy + r * math.sin(a)))
+        if i < n:
+            pygame.draw.polygon(surface, pal.warn, pts)
+        pygame.draw.polygon(surface, pal.text if i < n else pal.text_dim, pts, 2)

@@ -1,7 +1,8 @@
-"""After a level: the debrief (score, stars, what happened and why) and the quiz.
+"""After a level: the debrief (score, stars, what happened, what could have helped, the lesson) and the quiz.
 
 The result is recorded in the store once, when the debrief opens (a "Guest" profile is made if nobody
-signed in, so that levels unlock in order on a shared computer too).
+signed in, so that levels unlock in order on a shared computer too). Quiz answers are kept with that
+attempt, one row per answered question.
 """
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import random
 
 import pygame
 
+from game.app.router import make
 from game.app.scene import Pop, Push, Replace, Reset, Scene
-from game.content.debrief import check_answer, debrief
-from game.app.scenes.campaign import draw_stars
+from game.rules.debrief import answer_record, answer_text, check_answer, report, right_answer
+from game.view.widgets import draw_stars
 from game.ui.widgets import Form, Item
 from game.view import text as tx
 from game.view.widgets import draw_panel
@@ -19,30 +21,49 @@ from game.view.widgets import draw_panel
 GUEST = "Guest"
 
 
-def _debrief_lines(level, summary, log) -> list[str]:
-    return list(debrief(level, summary, log))
-
-
 def check(question, answer) -> bool:
     """Is `answer` right? (the explanation comes from the question itself)"""
     return check_answer(question, answer)[0]
+
+
+def _bullets(surface, lines, inner: pygame.Rect, size: float, colour, mark_colour) -> int:
+    """Lines as a bulleted list inside `inner`, top down, as many as fit; returns the y below the last."""
+    y = inner.y
+    for line in lines:
+        if y > inner.bottom - tx.line_height(size):
+            break
+        tx.draw_text(surface, "-", (inner.x, y), size, mark_colour, shadow=False)
+        y += tx.draw_wrapped(surface, line, pygame.Rect(inner.x + 16, y, inner.w - 16, inner.bottom - y), size,
+                             colour) + 6
+    return y
+
+
+def _needed(lines, width: int, size: float) -> int:
+    """Height in px a bulleted panel needs for `lines` at `width` (title and padding included)."""
+    step = max(1, int(round(tx.line_height(size) * 1.15)))
+    body = sum(len(tx.wrap_lines(line, size, max(10, width - 40))) * step + 6 for line in lines)
+    return body + tx.line_height(20) + 26
 
 
 class DebriefScene(Scene):
     name = "debrief"
 
     def __init__(self, ctx, level, summary, log, wall_s: float = 0.0, *, level_path: str | None = None,
-                 seed: int = 1) -> None:
+                 seed: int = 1, moves: list | None = None, class_level=None) -> None:
         super().__init__(ctx)
+        self.moves = list(moves or [])
+        self.class_level = class_level          # a level of a joined class (game/netclient), or None
         self.level = level
         self.summary = summary
         self.log = log
         self.wall_s = wall_s
         self.level_path = level_path
         self.seed = seed
-        self.lines = _debrief_lines(level, summary, log)
+        self.report = report(level, summary, log)
+        self.lines = self.report.lines()
         self.recorded = False
         self.record_error = ""
+        self.result_id: int | None = None
         self.form = Form(self._items(), "", width=380)
 
     def _next_level(self):
@@ -53,22 +74,36 @@ class DebriefScene(Scene):
         return None
 
     def _items(self) -> list[Item]:
-        from game.app.scenes.campaign import BriefingScene, LevelListScene
-        from game.app.scenes.menu import MenuScene
-        from game.app.scenes.play import PlayScene
-
+        if self.class_level is not None:
+            return self._class_items()
         items = []
         if self.level.quiz:
-            items.append(Item("Take the quiz", on_activate=lambda: Push(QuizScene(self.ctx, self.level)),
+            items.append(Item("Take the quiz", on_activate=lambda: Push(QuizScene(self.ctx, self.level,
+                                                                                   result_id=self.result_id)),
                               help=f"{len(self.level.quiz)} short questions on this level's idea."))
         nxt = self._next_level()
         if nxt is not None and self.summary.won:
-            items.append(Item(f"Next: {nxt.title}", on_activate=lambda: Replace(BriefingScene(self.ctx, nxt)),
+            items.append(Item(f"Next: {nxt.title}", on_activate=lambda: Replace(make("briefing", self.ctx, nxt)),
                               help=nxt.concept))
         items.append(Item("Play again", on_activate=lambda: Replace(
-            PlayScene(self.ctx, self.level, self.seed, level_path=self.level_path)), help="Try this level again."))
-        items.append(Item("Levels", on_activate=lambda: Reset(MenuScene(self.ctx)) if self.level_path else
-                          Replace(LevelListScene(self.ctx)), help="Back to the level list."))
+            make("play", self.ctx, self.level, self.seed, level_path=self.level_path)), help="Try this level again."))
+        items.append(Item("Levels", on_activate=lambda: Reset(make("menu", self.ctx)) if self.level_path else
+                          Replace(make("levels", self.ctx)), help="Back to the level list."))
+        return items
+
+    def _class_items(self) -> list[Item]:
+        """In a class: the level's quiz (quiz mode after-level; answers go to the server), play again, back."""
+        from game.app import classplay
+
+        items = []
+        run = self.ctx.class_run
+        if run is not None and run.quiz_mode == "after-level" and self.level.quiz:
+            items.append(Item("Take the quiz", on_activate=lambda: Push(classplay.level_quiz(self.ctx, self.level)),
+                              help=f"{len(self.level.quiz)} short questions; your answers go to your teacher."))
+        items.append(Item("Play again", on_activate=lambda: Replace(
+            make("play", self.ctx, self.level, self.seed, class_level=self.class_level)),
+            help="Try this level again (every attempt is sent)."))
+        items.append(Item("Back to the class", on_activate=lambda: Pop(), help="The session's levels and results."))
         return items
 
     def enter(self) -> None:
@@ -81,14 +116,25 @@ class DebriefScene(Scene):
         if ctx.profile is None:
             return
         s = self.summary
+        from game.levels.campaign import level_kind, source_sha256
+        from game.levels.packs import pack_of
+
+        pack_id = pack_of(self.level_path)
         try:
-            ctx.store.record_result(ctx.profile.id, self.level.id, score=int(round(s.score)), stars=int(s.stars),
-                                    won=bool(s.won), duration_s=float(self.wall_s),
-                                    details={"outcome": s.outcome, "reason": s.reason, "demand_met": s.demand_met,
-                                             "seed": s.seed, "model_s": s.duration_model_s})
+            attempt = ctx.store.record_result(
+                ctx.profile.id, self.level.id, score=int(round(s.score)), stars=int(s.stars), won=bool(s.won),
+                duration_s=float(self.wall_s),
+                details={"outcome": s.outcome, "reason": s.reason, "demand_met": s.demand_met, "seed": s.seed,
+                         "model_s": s.duration_model_s},
+                level_sha256=source_sha256(self.level), level_kind=level_kind(self.level, pack_id), pack_id=pack_id,
+                seed=int(s.seed) if int(s.seed) >= 1 else None, moves=self.moves)
+            self.result_id = attempt.id
             ctx.store.clear_autosave(ctx.profile.id)
         except Exception as err:       # the debrief must show even if saving fails
             self.record_error = f"Your result could not be saved: {err}"
+            ctx.save_problems.append(f"the result could not be saved ({err})")
+        if not ctx.store.persistent and not self.record_error:
+            self.record_error = "Progress is not being saved on this computer (see the notes in the menu)."
 
     def resize(self, size) -> None:
         w, h = size
@@ -97,8 +143,7 @@ class DebriefScene(Scene):
     def handle(self, event):
         r = self.form.handle(event)
         if r == "back":
-            from game.app.scenes.menu import MenuScene
-            return Reset(MenuScene(self.ctx))
+            return Pop() if self.class_level is not None else Reset(make("menu", self.ctx))
         return r
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -106,24 +151,31 @@ class DebriefScene(Scene):
         w, h = surface.get_size()
         surface.fill(pal.background)
         s = self.summary
+        d = self.report
         won = s.won
         title = ("Level complete: " if won else "Level lost: ") + self.level.title
         tx.draw_text(surface, title, (30, 18), 36, pal.ok if won else pal.danger, bold=True)
         draw_stars(surface, (150, 110), s.stars, 26, pal)
         tx.draw_text(surface, f"Score {s.score:.0f} / 100", (280, 96), 30, pal.text, shadow=False)
-        tx.draw_text(surface, s.reason, (280, 130), 19, pal.text_dim, shadow=False)
-        why = pygame.Rect(30, 170, int(w * 0.55), h - 190)
-        inner = draw_panel(surface, why, pal, "What happened, and why")
-        y = inner.y
-        for line in self.lines:
-            if y > inner.bottom - tx.line_height(18):
-                break
-            tx.draw_text(surface, "-", (inner.x, y), 18, pal.accent, shadow=False)
-            y += tx.draw_wrapped(surface, line, pygame.Rect(inner.x + 16, y, inner.w - 16, inner.bottom - y), 18,
-                                 pal.text) + 6
-        rem = pygame.Rect(why.right + 20, 170, w - why.right - 50, h - 190 - 270)
-        inner = draw_panel(surface, rem, pal, "Remember")
-        tx.draw_wrapped(surface, tx.prose(self.level.debrief), inner, 18, pal.text)
+        tx.draw_text(surface, d.verdict, (280, 130), 19, pal.text_dim, shadow=False)
+        left = pygame.Rect(30, 170, int(w * 0.55), h - 190)
+        gap = 10
+        score_h = min(left.h // 3, _needed(d.score, left.w, 17)) if d.score else 0
+        advice_h = min(left.h // 3, _needed(d.advice, left.w, 17)) if d.advice else 0
+        happened_h = left.h - score_h - advice_h - gap * ((score_h > 0) + (advice_h > 0))
+        box = pygame.Rect(left.x, left.y, left.w, happened_h)
+        inner = draw_panel(surface, box, pal, "What happened")
+        _bullets(surface, d.happened or ("Nothing to report.",), inner, 18, pal.text, pal.accent)
+        for title, lines, height in (("What could have helped", d.advice, advice_h), ("Your score", d.score, score_h)):
+            if height:
+                box = pygame.Rect(left.x, box.bottom + gap, left.w, height)
+                _bullets(surface, lines, draw_panel(surface, box, pal, title), 17, pal.text, pal.accent)
+        right_x = left.right + 20
+        form_top = self.form.rect.top if self.form.rect.h > 0 and self.form.rect.top > 200 else h - 270
+        right = pygame.Rect(right_x, 170, w - right_x - 30, form_top - 10 - 170)
+        if right.h > 40:
+            inner = draw_panel(surface, right, pal, "Remember")
+            tx.draw_wrapped(surface, "\n".join(d.lesson), inner, 17, pal.text)
         if self.record_error:
             tx.draw_text(surface, self.record_error, (30, h - 6), 15, pal.warn, anchor="bottomleft", shadow=False)
         elif self.ctx.profile is not None:
@@ -137,18 +189,26 @@ class QuizScene(Scene):
 
     name = "quiz"
 
-    def __init__(self, ctx, level, seed: int = 0) -> None:
+    def __init__(self, ctx, level, seed: int = 0, *, result_id: int | None = None, questions=None, on_answer=None,
+                 reveal: bool = True, title: str = "") -> None:
         super().__init__(ctx)
         self.level = level
-        self.questions = list(level.quiz)
+        self.questions = list(level.quiz if questions is None else questions)
+        self.on_answer = on_answer      # called (position, question, answer, right or None) for each answer
+        self.reveal = reveal            # False (a class's pre/post quiz): no right/wrong shown, straight on
+        self.title = title
         self.index = 0
         self.rng = random.Random(seed or 12345)
         self.correct = 0
         self.size = (1280, 720)
+        self.result_id = result_id        # the attempt the answers are kept with (None: not kept)
+        self.records: list[dict] = []     # one per answered question (see game.rules.debrief.answer_record)
+        self.save_error = ""
         self._setup()
 
     def _setup(self) -> None:
         self.checked: bool | None = None
+        self.shown_s = 0.0                # time this question has been on screen
         self.focus = 0
         self.held: int | None = None
         self.rects: list[pygame.Rect] = []
@@ -190,10 +250,46 @@ class QuizScene(Scene):
     def submit(self) -> None:
         if not self.complete():
             return
-        self.checked = check(self.q, self.answer())
+        if not self.reveal:
+            if self.on_answer is not None:
+                self.on_answer(self.index, self.q, self.answer(), None)
+            self.next()
+            return
+        record = answer_record(self.q, self.index, self.answer(), self.shown_s)
+        self.records.append(record)
+        self.checked = record["correct"]
+        if self.on_answer is not None:
+            self.on_answer(self.index, self.q, self.answer(), self.checked)
         if self.checked:
             self.correct += 1
             self.ctx.audio.play("success")
+        self._keep(record)
+
+    def _keep(self, record: dict) -> None:
+        store = getattr(self.ctx, "store", None)
+        if self.result_id is None or store is None:
+            return
+        try:
+            store.record_quiz_answers(self.result_id, [record])
+        except Exception as err:         # the quiz goes on even if saving fails
+            self.save_error = f"Your answers could not be saved: {err}"
+
+    def update(self, frame_s: float):
+        if self.q is not None and self.checked is None:
+            self.shown_s += max(0.0, frame_s)
+        return None
+
+    def cycle(self, row: int, step: int) -> None:
+        """Match questions: move a row to the next right item that no other row holds (each fits one row)."""
+        n = len(self.rights)
+        taken = {k for i, k in enumerate(self.picks) if i != row and k is not None}
+        cur = self.picks[row]
+        start = (-1 if step > 0 else 0) if cur is None else cur
+        for j in range(1, n + 1):
+            k = (start + step * j) % n
+            if k not in taken:
+                self.picks[row] = k
+                return
 
     def next(self):
         self.index += 1
@@ -230,10 +326,7 @@ class QuizScene(Scene):
                 else:
                     self.focus = (self.focus + d) % n
             elif k in (pygame.K_LEFT, pygame.K_RIGHT) and q.kind == "match":
-                d = -1 if k == pygame.K_LEFT else 1
-                cur = self.picks[self.focus]
-                self.picks[self.focus] = (0 if d > 0 else len(self.rights) - 1) if cur is None else \
-                    (cur + d) % len(self.rights)
+                self.cycle(self.focus, -1 if k == pygame.K_LEFT else 1)
             elif pygame.K_1 <= k <= pygame.K_9 and q.kind == "choice" and k - pygame.K_1 < n:
                 self.choice = self.focus = k - pygame.K_1
             elif k == pygame.K_SPACE:
@@ -242,8 +335,7 @@ class QuizScene(Scene):
                 elif q.kind == "choice":
                     self.choice = self.focus
                 elif q.kind == "match":
-                    cur = self.picks[self.focus]
-                    self.picks[self.focus] = 0 if cur is None else (cur + 1) % len(self.rights)
+                    self.cycle(self.focus, 1)
             elif k in (pygame.K_RETURN, pygame.K_KP_ENTER):
                 if q.kind == "choice" and self.choice is None:
                     self.choice = self.focus
@@ -269,8 +361,7 @@ class QuizScene(Scene):
                             self.order[self.held], self.order[i] = self.order[i], self.order[self.held]
                             self.held = None
                     elif q.kind == "match":
-                        cur = self.picks[i]
-                        self.picks[i] = 0 if cur is None else (cur + 1) % len(self.rights)
+                        self.cycle(i, 1)
         return None
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -279,13 +370,16 @@ class QuizScene(Scene):
         surface.fill(pal.background)
         q = self.q
         if q is None:
-            tx.draw_text(surface, f"Quiz done: {self.correct} of {len(self.questions)} right", (w // 2, h // 2 - 20), 34,
-                         pal.text, anchor="center")
-            tx.draw_text(surface, "Any key: back", (w // 2, h // 2 + 30), 19, pal.text_dim, anchor="center",
-                         shadow=False)
+            if not self.reveal:
+                tx.draw_text(surface, f"Quiz done: {len(self.questions)} answers saved", (w // 2, h // 2 - 20), 34,
+                             pal.text, anchor="center")
+                tx.draw_text(surface, "Any key: back", (w // 2, h // 2 + 30), 19, pal.text_dim, anchor="center",
+                             shadow=False)
+                return
+            self.draw_review(surface)
             return
-        tx.draw_text(surface, f"Question {self.index + 1} of {len(self.questions)}", (30, 20), 20, pal.text_dim,
-                     shadow=False)
+        tx.draw_text(surface, f"{self.title + ': ' if self.title else ''}Question {self.index + 1} of "
+                     f"{len(self.questions)}", (30, 20), 20, pal.text_dim, shadow=False)
         used = tx.draw_wrapped(surface, q.question, pygame.Rect(30, 50, w - 60, 90), 28, pal.text)
         top = 50 + used + 20
         hint = {"order": "Up/Down: choose an item; Space: pick it up, then Up/Down moves it; Enter: check. "
@@ -334,19 +428,46 @@ class QuizScene(Scene):
             self.button = pygame.Rect(w - 260, y, 200, 44)
             ok = self.complete()
             pygame.draw.rect(surface, pal.accent if ok else pal.panel, self.button, border_radius=8)
-            tx.draw_text(surface, "Check (Enter)", self.button.center, 21, pal.panel if ok else pal.text_dim,
+            tx.draw_text(surface, "Check (Enter)" if self.reveal else "Next (Enter)", self.button.center, 21, pal.panel if ok else pal.text_dim,
                          anchor="center", shadow=False)
         else:
             word = "Right!" if self.checked else "Not quite."
             col = pal.ok if self.checked else pal.danger
             r = tx.draw_text(surface, word, (60, y), 28, col, shadow=False)
-            expl = getattr(q, "explanation", None) or ""
-            if not self.checked:
-                if q.kind == "order":
-                    expl = "Right order: " + " -> ".join(q.items) + ". " + expl
-                elif q.kind == "choice":
-                    expl = f"The answer: {q.options[q.answer_index]}. " + expl
-                else:
-                    expl = "Pairs: " + "; ".join(f"{p.left} -> {p.right}" for p in q.pairs) + ". " + expl
-            tx.draw_wrapped(surface, expl, pygame.Rect(60, r.bottom + 4, w - 120, h - r.bottom - 40), 19, pal.text)
+            lines = [] if self.checked else [right_answer(q)]
+            if getattr(q, "explanation", None):
+                lines.append(" ".join(q.explanation.split()))
+            tx.draw_wrapped(surface, "\n".join(lines), pygame.Rect(60, r.bottom + 4, w - 120, h - r.bottom - 40), 19,
+                            pal.text)
             tx.draw_text(surface, "Enter: next", (w - 60, h - 34), 18, pal.text_dim, anchor="bottomright", shadow=False)
+
+    def review_lines(self) -> list[tuple[bool, str]]:
+        """The end screen: for each question, right or wrong, and the right answer when it was wrong (the
+        last answer given to each question counts)."""
+        last = {r["question"]: r for r in self.records}
+        out = []
+        for i, q in enumerate(self.questions):
+            r = last.get(i)
+            if r is None:
+                out.append((False, f"{i + 1}. {q.question} Not answered. {right_answer(q)}"))
+            elif r["correct"]:
+                out.append((True, f"{i + 1}. {q.question} Right."))
+            else:
+                out.append((False, f"{i + 1}. {q.question} Wrong: {answer_text(q, r['answer'])}. {right_answer(q)}"))
+        return out
+
+    def draw_review(self, surface: pygame.Surface) -> None:
+        pal = self.ctx.palette
+        w, h = surface.get_size()
+        tx.draw_text(surface, f"Quiz done: {self.correct} of {len(self.questions)} right", (30, 20), 30,
+                     pal.text, bold=True)
+        y = 20 + tx.line_height(30, True) + 14
+        for ok, line in self.review_lines():
+            if y > h - 60 - tx.line_height(18):
+                break
+            tx.draw_text(surface, "+" if ok else "x", (30, y), 18, pal.ok if ok else pal.danger, shadow=False)
+            y += tx.draw_wrapped(surface, line, pygame.Rect(52, y, w - 90, h - 60 - y), 18,
+                                 pal.text if ok else pal.text) + 10
+        if self.save_error:
+            tx.draw_text(surface, self.save_error, (30, h - 34), 15, pal.warn, anchor="bottomleft", shadow=False)
+        tx.draw_text(surface, "Any key: back", (w - 30, h - 12), 18, pal.text_dim, anchor="bottomright", shadow=False)

@@ -13,6 +13,7 @@ import pygame
 from game.app.lab_export import Recording, export_recording
 from game.app.loop import STEP_S, FixedStep
 from game.app.view_keys import VIEW_ACTIONS, view_action
+from game.app.router import make
 from game.app.scene import Pop, Push, Scene
 from game.sim import intents as it
 from game.sim.components import Contractile
@@ -30,7 +31,14 @@ from game.view.palette import DASHES, draw_dashed_line, mix
 from game.view.widgets import Oscilloscope, StripChart, Trace, draw_panel, format_model_time
 
 CONDITION_LABELS = {"healthy": "Healthy", "mg-ocular": "MG, ocular", "mg-moderate": "MG, moderate",
-                    "mg-severe": "MG, severe"}
+                    "mg-severe": "MG, severe", "lems": "Lambert-Eaton (LEMS)", "mg-musk": "MG, anti-MuSK"}
+# bath agents (issue 7 part B): (key, label, WorldSpec field, fraction)
+AGENTS = (("none", "None", None, 0.0), ("curare-50", "Curare 50%", "curare_occupancy", 0.5),
+          ("curare-75", "Curare 75%", "curare_occupancy", 0.75), ("curare-90", "Curare 90%", "curare_occupancy", 0.9),
+          ("botulinum-50", "Botulinum 50%", "botulinum_fraction", 0.5),
+          ("botulinum-90", "Botulinum 90%", "botulinum_fraction", 0.9),
+          ("organophosphate-90", "Organophosphate 90%", "organophosphate_fraction", 0.9))
+TEMPERATURES = (28.0, 31.0, 35.0, 38.0, 40.0)
 STIMULI = (("single", "Single impulse"), ("train", "Train"), ("rns", "RNS 3 Hz x 10"), ("rns2", "RNS 2 Hz x 10"))
 FREQS = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0)
 PULSES = (5, 10, 20, 50, 100)
@@ -60,6 +68,8 @@ class LabScene(Scene):
         self.ca = 2.0
         self.mg = 1.0
         self.ache_block = 0.0
+        self.agent = "none"
+        self.temperature_c = 35.0
         self.recording = True
         self.rec = Recording()
         self.sim: Sim | None = None
@@ -85,8 +95,10 @@ class LabScene(Scene):
 
     # -- the model ---------------------------------------------------------------------------------------
     def spec(self) -> WorldSpec:
+        _, _, field, fraction = next(a for a in AGENTS if a[0] == self.agent)
+        agent = {field: fraction} if field else {}
         return WorldSpec(condition=self.condition, muscle_group="limb", n_fibers=N_FIBERS, ca_mM=self.ca,
-                         mg_mM=self.mg, ache_inhibition=self.ache_block)
+                         mg_mM=self.mg, ache_inhibition=self.ache_block, temperature_c=self.temperature_c, **agent)
 
     def build_sim(self) -> None:
         if self.sim is not None:
@@ -132,6 +144,12 @@ class LabScene(Scene):
                  help="Magnesium competes with calcium and lowers release."),
             Item("AChE block", "slider", self.ache_block, lo=0.0, hi=1.0, step=0.05, on_change=self._set_block,
                  help="Block AChE directly in the bath: ACh lingers, the EPP grows and lasts longer."),
+            Item("Bath agent", "choice", self.agent, [(a[0], a[1]) for a in AGENTS], on_change=self._set_agent,
+                 help="Curare occupies receptors; botulinum toxin silences release sites; an organophosphate "
+                 "destroys AChE for good. Starts a new preparation."),
+            Item("Temperature", "choice", self.temperature_c, [(t, f"{t:g} °C") for t in TEMPERATURES],
+                 on_change=self._set_temperature, help="Cooling slows AChE and keeps channels open longer: bigger "
+                 "quanta. Starts a new preparation."),
             Item("Record", "toggle", self.recording, on_change=lambda v: setattr(self, "recording", v),
                  help="Keep the pulses and traces for export."),
             Item("Export CSV (E)", on_activate=self.export, help="Save the recording as CSV files (never overwrites)."),
@@ -143,6 +161,16 @@ class LabScene(Scene):
         self.condition = v
         self.build_sim()
         self.say(f"New preparation: {CONDITION_LABELS[v]}.")
+
+    def _set_agent(self, v) -> None:
+        self.agent = v
+        self.build_sim()
+        self.say(f"New preparation with {dict((a[0], a[1]) for a in AGENTS)[v].lower()} in the bath.")
+
+    def _set_temperature(self, v) -> None:
+        self.temperature_c = float(v)
+        self.build_sim()
+        self.say(f"New preparation at {v:g} °C.")
 
     def _set_drug(self, v) -> None:
         self.drug = v
@@ -253,8 +281,7 @@ class LabScene(Scene):
                 case "mark":
                     self.add_mark()
                 case "help":
-                    from game.app.scenes.overlays import HelpOverlay
-                    return Push(HelpOverlay(self.ctx))
+                    return Push(make("help", self.ctx))
             return None
         if event.type == pygame.MOUSEMOTION:
             self.mouse = event.pos
@@ -417,8 +444,7 @@ class LabScene(Scene):
         if n >= 4:
             lvl = pal.danger if dec > 10 else pal.ok
             text = f"Decrement 1st to 4th: {dec:.0f}%" + (" (abnormal, over 10%)" if dec > 10 else " (normal)")
-            tx.draw_text(surface, text, (inner.x + 2, inner.y), tx.fit_size(text, inner.w - 4, 16, 11), lvl,
-                         shadow=False)
+            tx.draw_text(surface, text, (inner.x + 2, inner.y), 16, lvl, shadow=False, max_w=inner.w - 4)
 
     def draw_table(self, surface, pal) -> None:
         rect = self.rects["table"]
@@ -428,6 +454,12 @@ class LabScene(Scene):
                 ("fibres_fired_percent", "fired %", "{:.0f}"), ("quantal_content", "quanta", "{:.0f}"),
                 ("focus_epp_mV", "EPP mV", "{:.1f}"), ("focus_needed_mV", "needed", "{:.1f}"),
                 ("force_percent", "force %", "{:.0f}"))
+        # as many columns as fit, in order of importance (the rest are in the CSV export)
+        need = [max(tx.text_size(head, 15)[0], tx.text_size("-888.88", 15)[0]) + 10 for _, head, _ in cols]
+        k = len(cols)
+        while k > 2 and sum(need[:k]) > inner.w:
+            k -= 1
+        cols = cols[:k]
         cw = inner.w / len(cols)
         lh = tx.line_height(15) + 1
         for j, (_, head, _) in enumerate(cols):
@@ -462,7 +494,9 @@ class LabScene(Scene):
             lines.append(f"Mark A {ta:.2f} ms {va:.1f} mV (click again for B)")
         y = inner.y
         for line in lines:
-            tx.draw_text(surface, line, (inner.x, y), tx.fit_size(line, inner.w, 16, 11), pal.text, shadow=False)
+            if y + tx.line_height(16) > inner.bottom:
+                break
+            tx.draw_text(surface, line, (inner.x, y), 16, pal.text, shadow=False, max_w=inner.w)
             y += tx.line_height(16)
         if self.message:
             col = {"info": pal.text_dim, "ok": pal.ok, "warn": pal.warn, "danger": pal.danger}[self.message_level]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pygame
 
+from game.app.router import make
 from game.app.scene import Pop, Push, Quit, Scene
 from game.ui.widgets import Form, Item, draw_backdrop
 from game.view import text as tx
@@ -35,50 +36,67 @@ class MenuScene(Scene):
         self.form = Form(self._items(), "", width=520)
 
     def _items(self) -> list[Item]:
-        from game.app.scenes.campaign import LevelListScene
-        from game.app.scenes.lab import LabScene
-        from game.app.scenes.settings import SettingsScene
 
         items = []
         saved = self._autosave()
         if saved is not None:
-            level, payload = saved
-            minutes, seconds = divmod(int(float(payload.get("t_s", 0.0))), 60)
-            items.append(Item(f"Continue: {level.title}", on_activate=lambda: self._continue(level, payload),
+            level, save = saved
+            minutes, seconds = divmod(int(save.t_s), 60)
+            items.append(Item(f"Continue: {level.title}", on_activate=lambda: self._continue(level, save),
                               detail=f"at {minutes}:{seconds:02d} model time",
                               help="Carry on where you left the level (it is rebuilt from your saved moves)."))
         return items + [
-            Item("Play the campaign", on_activate=lambda: Push(LevelListScene(self.ctx)),
+            Item("Play the campaign", on_activate=lambda: Push(make("levels", self.ctx)),
                  help="Levels in order: each adds one idea, from a healthy junction to myasthenic crisis."),
-            Item("Lab bench", on_activate=lambda: Push(LabScene(self.ctx)),
+            Item("Lab bench", on_activate=lambda: Push(make("lab", self.ctx)),
                  help="A sandbox like a physiology lab: conditions, stimuli, drugs, bath ions, traces and CSV export."),
+            Item("Custom levels", on_activate=lambda: Push(make("custom-levels", self.ctx)),
+                 help="Levels made by you or your teacher (your levels folder and installed packs): play or edit them."),
+            Item("Level editor", on_activate=lambda: Push(make("editor-start", self.ctx)),
+                 help="Make a level: a new one from a template, one of your own, or a copy of a campaign level."),
+            Item("Join a class", on_activate=lambda: Push(make("class", self.ctx) if self.ctx.class_run is not None
+                                                          else make("join", self.ctx)),
+                 help="Your teacher runs a class server: type its address, the join code and your nickname."),
             Item("Player", on_activate=lambda: Push(ProfileScene(self.ctx)),
                  help="Your nickname and class code (no account, no password); results are saved under it."),
-            Item("Settings", on_activate=lambda: Push(SettingsScene(self.ctx)),
+            Item("Settings", on_activate=lambda: Push(make("settings", self.ctx)),
                  help="Screen, sound, keys, colours, text size and reduced motion."),
             Item("Quit", on_activate=lambda: Quit(), help="Close Endplate (your progress is saved)."),
         ]
 
     def _autosave(self):
-        """(level, payload) of the current player's autosave, if it names a level that still exists."""
+        """(level, autosave) of the current player's autosave, if it is valid and names a level that still
+        exists. A bad one (edited by hand, damaged) is set aside by the store with a message; never fatal."""
+        from game.rules.autosave import AutosaveError, read_autosave
+
         p = self.ctx.profile
         if p is None:
             return None
         try:
             saved = self.ctx.store.load_autosave(p.id)
-        except Exception:          # an unreadable autosave is reported by the store, never fatal
+            if not saved:
+                return None
+            level_id, payload = saved
+            level = next((lv for lv in self.ctx.levels if lv.id == level_id), None)
+            if level is None:
+                return None
+            try:
+                save = read_autosave(level_id, payload)
+            except AutosaveError as err:
+                self.ctx.store.set_aside_autosave(p.id, str(err))
+                return None
+        except Exception as err:     # the store cannot read it (disk trouble): say so, start normally
+            self.ctx.messages.append(f"Your autosave could not be read ({err}).")
             return None
-        if not saved:
-            return None
-        level_id, payload = saved
-        level = next((lv for lv in self.ctx.levels if lv.id == level_id), None)
-        return (level, payload) if level is not None and isinstance(payload.get("actions", []), list) else None
+        finally:
+            for message in self.ctx.store.warnings:
+                if message not in self.ctx.messages:
+                    self.ctx.messages.append(message)
+        return level, save
 
-    def _continue(self, level, payload):
-        from game.app.scenes.play import PlayScene
-
-        scene = PlayScene(self.ctx, level, int(payload.get("seed", self.ctx.seed)))
-        scene.resume(payload.get("actions", []), float(payload.get("t_s", 0.0)))
+    def _continue(self, level, save):
+        scene = make("play", self.ctx, level, save.seed)
+        scene.resume([m.model_dump() for m in save.moves], save.t_s)
         return Push(scene)
 
     def enter(self) -> None:
@@ -131,6 +149,9 @@ class ProfileScene(Scene):
                           Item("Export results (CSV)", on_activate=self._export,
                                help="Save the results of this class (or everyone, without a class code) as a "
                                     "spreadsheet file for your teacher."),
+                          Item("Save results file", on_activate=self._results_file,
+                               help="No network in class? Save your class results as a file for your teacher to "
+                                    "import (new file, in the exports folder)."),
                           Item("Back", on_activate=lambda: Pop(), help="Back to the menu.")], "Player", width=620)
 
     def _sign_in(self):
@@ -153,11 +174,26 @@ class ProfileScene(Scene):
             path = folder / f"{stem}-{k}.csv"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            rows = self.ctx.store.export_results_csv(path, code)
+            rows = self.ctx.store.export_results_csv(path, code, titles={lv.id: lv.title for lv in self.ctx.levels})
         except Exception as err:        # a bad class code or a full disk: say so, keep running
             self.form.say(str(err).split(": ", 1)[-1], "danger")
             return None
         self.form.say(f"{rows} results saved to {path}", "ok")
+        return None
+
+    def _results_file(self):
+        """Every class result on this computer (sent or not) as results files for the teacher's import."""
+        from game.netclient.classrun import save_results_files
+
+        try:
+            paths = save_results_files(self.ctx.store, self.ctx.export_dir())
+        except Exception as err:        # a full disk or a read-only folder: say so, keep running
+            self.form.say(f"Results file not saved: {err}", "danger")
+            return None
+        if not paths:
+            self.form.say("No class results on this computer yet (join a class first).", "warn")
+        else:
+            self.form.say(f"Saved {len(paths)} file(s): {paths[0]}" if len(paths) > 1 else f"Saved {paths[0]}", "ok")
         return None
 
     def resize(self, size: tuple[int, int]) -> None:

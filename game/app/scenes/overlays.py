@@ -5,6 +5,7 @@ import pygame
 
 from game.store import DEFAULT_KEY_BINDINGS
 
+from game.app.router import make
 from game.app.scene import Pop, Push, Reset, Scene
 from game.ui.widgets import Form, Item
 from game.view import text as tx
@@ -37,13 +38,11 @@ class PauseOverlay(Scene):
         return Restart(self.play)
 
     def _settings(self):
-        from game.app.scenes.settings import SettingsScene
-        return Push(SettingsScene(self.ctx))
+        return Push(make("settings", self.ctx))
 
     def _quit(self):
-        from game.app.scenes.menu import MenuScene
         self.play.autosave()
-        return Reset(MenuScene(self.ctx))
+        return Reset(make("menu", self.ctx))
 
     def resize(self, size) -> None:
         self.form.set_area(pygame.Rect(0, 0, size[0], size[1]))
@@ -109,19 +108,32 @@ class HelpOverlay(DismissOverlay):
         entries.append(("1-9", "Treatments", "Give the treatment on that number (see the controls panel)."))
         entries.append(("Mouse", "Hover, wheel, drag", "Hover to identify; wheel zooms the lens; drag pans it; "
                                                         "click a control row to use it."))
-        col_w = (inner.w - 20) // 2
-        lh = max(tx.line_height(17), (inner.h - 10) // ((len(entries) + 1) // 2 + 1))
+        foot = tx.line_height(15) + 6
+        area = pygame.Rect(inner.x, inner.y, inner.w, inner.h - foot)
+        col_w = (area.w - 20) // 2
+        rows = (len(entries) + 1) // 2
+        two_line = tx.line_height(17) + tx.line_height(14) + 6
+        one_line = tx.line_height(17) + 6
+        lh = two_line if rows * two_line <= area.h else max(one_line, area.h // max(1, rows))
+        key_w = min(110, max(tx.text_size(k, 16)[0] for k, *_ in entries) + 14)
         for i, (key, title, line) in enumerate(entries):
-            col, row = divmod(i, (len(entries) + 1) // 2)
-            x = inner.x + col * (col_w + 20)
-            y = inner.y + 6 + row * lh
-            cap = pygame.Rect(x, y, 84, lh - 4)
+            col, row = divmod(i, rows)
+            x = area.x + col * (col_w + 20)
+            y = area.y + row * lh
+            if y + one_line > area.bottom:
+                continue
+            cap = pygame.Rect(x, y, key_w, tx.line_height(17) + 2)
             pygame.draw.rect(surface, pal.panel, cap, border_radius=4)
             pygame.draw.rect(surface, pal.text_dim, cap, 1, border_radius=4)
-            tx.draw_text(surface, key, cap.center, tx.fit_size(key, 78, 16, 10), pal.text, anchor="center", shadow=False)
-            t = tx.draw_text(surface, title, (cap.right + 8, y + 1), 17, pal.text, shadow=False)
-            tx.draw_text(surface, line, (cap.right + 8, t.bottom), tx.fit_size(line, col_w - 100, 14, 10), pal.text_dim,
-                         shadow=False)
+            tx.note_panel(cap, surface)
+            tx.draw_text(surface, key, cap.center, 16, pal.text, anchor="center", shadow=False, max_w=cap.w - 6)
+            room = col_w - key_w - 8
+            t = tx.draw_text(surface, title, (cap.right + 8, y + 1), 17, pal.text, shadow=False, max_w=room)
+            if lh >= two_line:
+                tx.draw_text(surface, line, (cap.right + 8, t.bottom + 2), 14, pal.text_dim, shadow=False, max_w=room)
+            elif room - t.w - 12 > 60:
+                tx.draw_text(surface, line, (t.right + 12, t.bottom), 14, pal.text_dim, anchor="bottomleft",
+                             shadow=False, max_w=room - t.w - 12)
         if self.level is not None:
             tx.draw_text(surface, "Keys can be changed in Settings.", (rect.right - 12, rect.bottom - 8), 15,
                          pal.text_dim, anchor="bottomright", shadow=False)

@@ -10,6 +10,7 @@ Per frame:
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import IO
 
@@ -17,8 +18,10 @@ import pygame
 
 from game.app.loop import STEP_S, FixedStep
 from game.app.view_keys import VIEW_ACTIONS, view_action
+from game.app.router import make
+from game.rules.replay import apply_moves
 from game.app.scene import Push, Replace, Scene
-from game.content.session import Action, ActionInfo, LevelRun
+from game.rules.session import Action, ActionInfo, LevelRun
 from game.sim.events import CrisisEvent, DrugEvent, ImpulseEvent, MeppEvent, TaskEvent, TreatmentEvent
 from game.sim.params import DEFAULT
 from game.view import text as tx
@@ -26,7 +29,7 @@ from game.view.hud import HUD_INFO, ControlRow, Hud, breath_phase, patient_pose,
 from game.view.input import ACTION_INFO
 from game.app.lens_player import LensPlayer, junction_from_sim
 from game.view.lens_view import LensView, draw_chain, draw_lens_caption
-from game.view.widgets import format_duration
+from game.view.widgets import format_clock, format_duration
 
 FREQUENCIES = (0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0)
 CA_STEP_mM = 0.25
@@ -34,6 +37,8 @@ END_DELAY_S = 2.0                  # wall seconds the final state stays on scree
 CALLOUT_S = 14.0                   # a tutorial message stays this long (or until Enter)
 TUTORIAL_WAIT_S = 10.0             # longest wait for the lens to finish before a tutorial line shows
 HOVER_DELAY_S = 0.25
+MODEL_BUDGET_S = 0.010             # wall seconds a frame may spend on the model (windowed play)
+MIN_MODEL_RATE = 0.001             # the model clock never slows below this share of the level's pace
 LOG_LEVELS = {"good": "ok", "info": "info", "warn": "warn", "danger": "danger"}
 
 
@@ -49,10 +54,12 @@ class PlayScene(Scene):
     name = "play"
 
     def __init__(self, ctx, level, seed: int | None = None, *, record: str | Path | None = None,
-                 level_path: str | None = None) -> None:
+                 level_path: str | None = None, class_level=None) -> None:
         super().__init__(ctx)
         self.level = level
         self.level_path = level_path
+        self.class_level = class_level      # a joined class's level: the finished attempt goes to its outbox
+        self.class_reported = False
         self.seed = ctx.seed if seed is None else seed
         self.run = LevelRun(level, self.seed)
         self.pace = float(level.pace_model_s_per_play_s)
@@ -81,7 +88,15 @@ class PlayScene(Scene):
         self.drag_from = (0, 0)
         self.end_wait = 0.0
         self.hover_row: int | None = None
-        self.record_file: IO[str] | None = open(record, "w", encoding="utf-8") if record else None
+        # --record: a file-like the caller commits (game.store.safewrite.AtomicFile), or a path written here
+        self._own_record = isinstance(record, (str, Path))
+        if self._own_record:
+            from game.store.safewrite import AtomicFile
+            record = AtomicFile(record, "--record")
+        self.record_file: IO[str] | None = record or None
+        self.playback: list = []             # moves of a replay still to be made (play --replay)
+        self.model_rate = 1.0                # < 1 when this computer cannot keep the model at the level's pace
+        self.final_summary = None
         self.actions_log: list[dict] = []
         self.single_step = False
         self.last_impulse: ImpulseEvent | None = None
@@ -104,7 +119,8 @@ class PlayScene(Scene):
             self.run.act(Action("train_stop"))
         self.run.close()
         if self.record_file is not None:
-            self.record_file.close()
+            if self._own_record:
+                self.record_file.close()
             self.record_file = None
         super().close()
 
@@ -116,20 +132,40 @@ class PlayScene(Scene):
             self.ctx.store.save_autosave(p.id, self.level.id, {
                 "level_id": self.level.id, "seed": self.seed, "t_s": self.run.t_s, "wall_s": self.wall_s,
                 "actions": self.actions_log})
-        except Exception as err:          # saving must never break play
+        except Exception as err:          # saving must never break play; the screen says it is not saving
             self.ctx.messages.append(f"Autosave failed: {err}")
+            self.ctx.save_problems.append(f"the autosave could not be saved ({err})")
+
+    def play_back(self, moves) -> None:
+        """Make these recorded moves at their model times as the level runs (play --replay)."""
+        self.playback = sorted(moves, key=lambda m: m.t_s)
+        self._replaying = True
+
+    def _advance(self, model_s: float, deadline: float | None) -> list:
+        """Advance the run by `model_s`, making due replay moves at their exact model times; with a
+        `deadline` (perf_counter) stop early once it has passed (the model clock then falls behind)."""
+        events: list = []
+        target = self.run.t_s + model_s
+        while self.playback and self.playback[0].t_s <= target and not self.run.finished:
+            move = self.playback.pop(0)
+            if move.t_s > self.run.t_s:
+                events += self.run.advance(move.t_s - self.run.t_s)
+            if not self.run.finished:
+                self.act(move.kind, move.value)
+                self.train_held = {"train_start": True, "train_stop": False, "rest": False}.get(move.kind,
+                                                                                               self.train_held)
+        pieces = 1 if deadline is None else 4
+        while not self.run.finished and self.run.t_s < target - 1e-9:
+            before = self.run.t_s
+            events += self.run.advance(min(model_s / pieces, target - self.run.t_s))
+            if self.run.t_s <= before or (deadline is not None and time.perf_counter() > deadline):
+                break
+        return events
 
     def resume(self, actions: list[dict], t_s: float) -> None:
         """Continue an autosaved level: the model is deterministic, so replaying the player's recorded actions
         at their model times (same seed) rebuilds the state the game was saved in."""
-        for entry in actions:
-            when = float(entry.get("t_s", 0.0))
-            if when > self.run.t_s:
-                self.run.advance(when - self.run.t_s)
-            if self.run.finished:
-                break
-            if self.run.act(Action(str(entry.get("kind")), entry.get("value"))) is None:
-                self.actions_log.append(dict(entry))
+        self.actions_log.extend(apply_moves(self.run, actions))
         if t_s > self.run.t_s and not self.run.finished:
             self.run.advance(t_s - self.run.t_s)
         self.train_held = False
@@ -207,8 +243,7 @@ class PlayScene(Scene):
                 if not self.player.replay():
                     self.say("Nothing to replay yet: fire the nerve first.")
             case "help":
-                from game.app.scenes.overlays import HelpOverlay
-                return Push(HelpOverlay(self.ctx, self.level))
+                return Push(make("help", self.ctx, self.level))
             case "hint":
                 if self.level.hints:
                     self.callouts.append((f"Hint {self.hint_index % len(self.level.hints) + 1}",
@@ -230,15 +265,14 @@ class PlayScene(Scene):
         return None
 
     def open_pause(self):
-        from game.app.scenes.overlays import PauseOverlay
         if self.train_held:
             self.train_held = False
             self.act("train_stop")
         self.autosave()
-        return Push(PauseOverlay(self.ctx, self))
+        return Push(make("pause", self.ctx, self))
 
     def restart(self) -> "PlayScene":
-        return PlayScene(self.ctx, self.level, self.seed, level_path=self.level_path)
+        return PlayScene(self.ctx, self.level, self.seed, level_path=self.level_path, class_level=self.class_level)
 
     def resumed(self, result):
         if isinstance(result, tuple) and result and result[0] == "restart":
@@ -324,14 +358,27 @@ class PlayScene(Scene):
         n = self.clock.advance(frame_s)
         if self.run.finished:
             n = 0
-        for _ in range(n):
+        # The model gets at most MODEL_BUDGET_S of wall time a frame (not headless: there runs must be
+        # reproducible). Over budget, the remaining steps are dropped and the model clock slows (model_rate),
+        # recovering when frames are cheap again; the screen says so.
+        budget = not self.ctx.headless
+        start = time.perf_counter()
+        deadline = start + MODEL_BUDGET_S if budget else None
+        for i in range(n):
             self.prev_t = self.run.t_s
-            events = self.run.advance(STEP_S * self.pace)
+            events = self._advance(STEP_S * self.pace * self.model_rate, deadline)
             self.on_events(events)
             r = self.run.readout()
             self.hud.record(r.t_s, r.force if r.force > 5e-4 else 0.0, r.demand)
             if self.run.finished:
                 break
+            if budget and time.perf_counter() > deadline:
+                self.model_rate = max(MIN_MODEL_RATE, self.model_rate * (i + 1) / n * 0.8)
+                self.clock.acc_s = 0.0
+                break
+        else:
+            if budget and n and self.model_rate < 1.0 and time.perf_counter() - start < MODEL_BUDGET_S / 3:
+                self.model_rate = min(1.0, self.model_rate * 1.05)
         self.player.set_junction(junction_from_sim(self.run.sim)) if n else None
         self.player.update(frame_s, self.clock.speed, self.clock.paused, step=self.single_step)
         self.single_step = False
@@ -384,13 +431,23 @@ class PlayScene(Scene):
             self.hud.log.push(line.text, line.t_s, LOG_LEVELS.get(line.level, "info"))
         self.log_seen = len(log)
 
+    def report_class_attempt(self) -> None:
+        """A class level's finished attempt goes to the outbox (once); sending happens in the background."""
+        if self.class_level is None or self.class_reported:
+            return
+        self.class_reported = True
+        from game.app.classplay import report_attempt
+        report_attempt(self.ctx, self.class_level, self.actions_log, self.run.summary(), self.wall_s)
+
     def finish(self):
-        from game.app.scenes.debrief import DebriefScene
         summary = self.run.summary()
+        self.final_summary = summary
         if self.run.outcome == "won":
             self.ctx.audio.play("success")
-        return Replace(DebriefScene(self.ctx, self.level, summary, list(self.run.log), self.wall_s,
-                                    level_path=self.level_path, seed=self.seed))
+        self.report_class_attempt()
+        return Replace(make("debrief", self.ctx, self.level, summary, list(self.run.log), self.wall_s,
+                            level_path=self.level_path, seed=self.seed, moves=list(self.actions_log),
+                            class_level=self.class_level))
 
     # -- controls panel ---------------------------------------------------------------------------------------
     def control_rows(self) -> list[ControlRow]:
@@ -444,14 +501,19 @@ class PlayScene(Scene):
         inhibition = r.ache_inhibition
         self.lens_view.draw(surface, self.player, pal, force=r.force, reduced_motion=reduced, inhibition=inhibition,
                             frame_s=1 / 60)
-        draw_lens_caption(surface, R["lens"], self.player, pal, self.clock.speed, self.clock.paused)
-        draw_chain(surface, R["chain"], self.player, pal)
+        draw_lens_caption(surface, R["caption"], self.player, pal, self.clock.speed, self.clock.paused)
+        mepp = self.player.current is not None and self.player.current.mepp
+        draw_chain(surface, R["chain"], self.player, pal,
+                   status="A spontaneous quantum: one vesicle leaked out with no impulse, so no step of the chain "
+                          "runs; it gives a tiny end-plate potential (a MEPP)." if mepp else "")
         # model clock, interpolated between the last two steps
         a = self.clock.alpha if not self.clock.paused else 1.0
         t_show = self.prev_t + (r.t_s - self.prev_t) * a if self.run.t_s >= self.prev_t else r.t_s
         self.hud.draw_clock(surface, R["clock"], pal, t_show, self.clock.speed, self.clock.paused, self.pace)
-        tx.draw_text(surface, self.level.title, (R["clock"].right - 10, R["clock"].bottom - 8), 16, pal.text_dim,
-                     anchor="bottomright", shadow=False)
+        free = self.hud.clock.free
+        if free.w > 20:
+            tx.draw_text(surface, self.level.title, (free.right, free.bottom - 2), 16, pal.text_dim,
+                         anchor="bottomright", shadow=False, max_w=free.w)
         side = self.run.side_effects
         pose = patient_pose(self.level.muscle_group, r.force, r.demand,
                             crisis=r.myasthenic_crisis or r.cholinergic_crisis, side_effects=side,
@@ -485,7 +547,7 @@ class PlayScene(Scene):
         if not tasks:
             nxt = next((t for t in self.level.demand if t.start_s > r.t_s), None)
             if nxt is not None:
-                upcoming = f"Next: {nxt.name} in {format_duration(nxt.start_s - r.t_s)} ({nxt.force_fraction * 100:.0f}%)"
+                upcoming = f"Next: {nxt.name} in {format_clock(nxt.start_s - r.t_s)} ({nxt.force_fraction * 100:.0f}%)"
         self.hud.draw_force(surface, R["force"], pal, r.t_s, task, r.demand, upcoming)
         rows = self.control_rows()
         targets = self.focus_targets() if self.focus is not None else []
@@ -496,8 +558,25 @@ class PlayScene(Scene):
                                title=f"Controls   (F1 help, Esc menu)")
         self._draw_overlays(surface, pal, targets)
 
+    def _draw_notices(self, surface, pal) -> None:
+        """Lines that must stay visible: progress not being saved, the model running slower than the pace."""
+        notes = []
+        if not self.ctx.saving:
+            notes.append("Progress is not being saved (see the menu's notes)")
+        if self.model_rate < 0.999:
+            notes.append(f"Model slowed to {self.model_rate * 100:.2g}% of this level's pace: this computer "
+                         "cannot keep up")
+        if self.playback or getattr(self, "_replaying", False):
+            notes.append("Replay")
+        y = self.rects["lens"].bottom - 6
+        for note in notes:
+            size = tx.fit_size(note, self.rects["lens"].w - 20, 16, 11)
+            tx.draw_text(surface, note, (self.rects["lens"].x + 10, y), size, pal.warn, anchor="bottomleft")
+            y -= tx.line_height(size) + 2
+
     def _draw_overlays(self, surface, pal, targets) -> None:
         R = self.rects
+        self._draw_notices(surface, pal)
         if self.callouts:
             title, text = self.callouts[0]
             more = f"  (+{len(self.callouts) - 1})" if len(self.callouts) > 1 else ""
@@ -585,6 +664,7 @@ ONSET = {
     "steroids": "weeks",
     "thymectomy": "months",
     "ventilation": "at once",
+    "ice-pack": "2 min",
 }
 TREAT_HELP = {
     "pyridostigmine": "AChE inhibitor by mouth: ACh lasts longer, EPPs grow. Lasts 3-4 h; too much causes a crisis.",
@@ -597,6 +677,7 @@ TREAT_HELP = {
     "steroids": "Immunosuppression: fewer antibodies are made; works over weeks.",
     "thymectomy": "Removing the thymus lowers antibody production over months.",
     "ventilation": "A machine breathes for the patient while the muscles are too weak.",
+    "ice-pack": "Ice on the eyelid for 2 minutes: a cool junction clears ACh more slowly, so MG transmission improves for a few minutes.",
 }
 
 

@@ -38,6 +38,30 @@ def potentiation(pre, load: float) -> float:
     return pre.potentiation_max * x / (1.0 + x)
 
 
+def lems_decay_to(state: CalciumEntry, c, t_s: float) -> None:
+    dt = t_s - state.lems_t_s
+    if dt > 0:
+        state.lems_fast *= math.exp(-dt / c.lems_residual_fast_tau_s)
+        state.lems_slow *= math.exp(-dt / c.lems_residual_slow_tau_s)
+        state.lems_t_s = t_s
+
+
+def lems_impulses(ca: CalciumEntry, pre, c, channels: float, bath: Bath, impulses) -> None:
+    """Lambert–Eaton (issue 7 part B): fewer P/Q channels let less Ca2+ in per impulse; the Ca2+ left from
+    earlier impulses (fast residual and slow augmentation) adds to the next impulse's entry *inside* the
+    4th-power law, so release grows several-fold during fast trains and after a strong effort."""
+    for r in impulses:
+        lems_decay_to(ca, c, r.t_s)
+        decay_to(ca, pre, r.t_s)
+        entry = channels * (1.0 + ca.lems_fast + ca.lems_slow)
+        r.p_release = min(P_CAP, release_probability(pre, bath.ca_mM * entry, bath.mg_mM, ca.dap_effect))
+        ca.lems_fast += c.lems_residual_fast_per_impulse
+        ca.lems_slow += c.lems_residual_slow_per_impulse * (1.0 - ca.lems_slow / c.lems_residual_slow_max)
+        ca.facilitation += pre.facilitation_per_impulse
+        ca.ca_load += pre.ca_load_per_impulse
+        ca.potentiation = potentiation(pre, ca.ca_load)
+
+
 class CalciumSystem(System):
     def process(self, dt_s: float) -> None:
         ca = self.c(CalciumEntry)
@@ -46,6 +70,10 @@ class CalciumSystem(System):
         if impulses:
             bath = self.c(Bath)
             base = release_probability(pre, bath.ca_mM, bath.mg_mM, ca.dap_effect)
+            model = self.c(Model)
+            if model.condition.ca_channel_fraction < 1.0:
+                lems_impulses(ca, pre, model.params.contrast, model.condition.ca_channel_fraction, bath, impulses)
+                return
             for r in impulses:
                 decay_to(ca, pre, r.t_s)
                 boost = 1.0 + ca.facilitation

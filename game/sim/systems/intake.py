@@ -103,5 +103,9 @@ class IntakeSystem(System):
             imm.thymectomy_days = day
         elif name == "ventilation":
             self.c(Objectives).ventilated = True
+        elif name == "ice-pack":   # issue 7 part B: the ice-pack test (params.Contrast)
+            c = self.c(Model).params.contrast
+            self.c(Bath).ice_on_until_s = t + c.ice_pack_application_s
+            detail = f"ice on the eyelid for {c.ice_pack_application_s / 60.0:g} minutes"
         events.append(TreatmentEvent(t, name, True, detail))
         return None

@@ -25,7 +25,13 @@ def drug_state(model: Model, drugs: Drugs, t_s: float) -> tuple[dict[str, float]
     dap = occ.pop("dap", 0.0)
     total = sum(occ.values())
     inhibition = ache_inhibition(ph, total)
-    return occ, inhibition, dap / (1.0 + dap), muscarinic_load(ph, inhibition)
+    side = muscarinic_load(ph, inhibition)
+    a = model.condition.junction_ache_fraction
+    if a < 1.0 and inhibition > 0.0:
+        # anti-MuSK (issue 7 part B): with less AChE at the junction, the same dose leaves ACh in excess
+        # there sooner (cramps, fasciculations): counted on the same scale as the muscarinic load
+        side = max(side, muscarinic_load(ph, 1.0 - a * (1.0 - inhibition)) - muscarinic_load(ph, 1.0 - a))
+    return occ, inhibition, dap / (1.0 + dap), side
 
 
 class PharmacologySystem(System):

@@ -47,16 +47,18 @@ class ReceptorSystem(System):
         super().__init__()
         self._activity: float | None = None
         self._columns: tuple = ()
+        self._table = None
         self._exposure_key: tuple | None = None
         self._exposure: np.ndarray | None = None
 
     def exposure_per_quantum(self, rec: Receptors, mem, activity: float) -> np.ndarray:
         """Share of each fibre's receptors desensitised per quantum: ∝ lingering ACh / receptors^x (the
         junction's receptors, desensitised ones included). Cached while receptors and AChE stay the same."""
-        key = (rec.global_fraction, rec.blocked, activity, id(rec.fiber_scale))
+        key = (rec.global_fraction, rec.blocked, rec.bath_blocked, activity, id(rec.fiber_scale))
         if key != self._exposure_key:
             lingering = 1.0 + mem.desensitisation_lingering_gain * (1.0 - activity) ** mem.desensitisation_lingering_exponent
-            per_receptor = np.maximum(rec.fiber_scale * (rec.global_fraction * (1.0 - rec.blocked)), MIN_RECEPTORS)
+            scale = rec.global_fraction * (1.0 - rec.blocked) * (1.0 - rec.bath_blocked)
+            per_receptor = np.maximum(rec.fiber_scale * scale, MIN_RECEPTORS)
             self._exposure = mem.desensitisation_per_quantum * lingering / per_receptor ** mem.desensitisation_receptor_exponent
             self._exposure_key = key
         return self._exposure
@@ -76,8 +78,9 @@ class ReceptorSystem(System):
         reported = history or self.c(Inbox).impulse_events
         for r in impulses:
             recover_to(rec, mem.desensitisation_tau_s, r.t_s)
-            if r.ache_activity != self._activity:
+            if r.ache_activity != self._activity or model.table is not self._table:
                 self._activity = r.ache_activity
+                self._table = model.table   # the table changes with temperature (systems.temperature)
                 self._columns = model.table.column(r.ache_activity)
             v_col, tau_col, open_col = self._columns
             a = rec.functional()
