@@ -257,3 +257,51 @@ def test_template_is_won_by_the_bot_and_not_by_doing_nothing():
     level = LevelDocument.new().level()
     assert level is not None
     assert check_level(level, 1).winnable
+
+
+def test_timeline_hits_and_drags_each_part():
+    from game.editor.timeline import Box, Timeline, drug_windows, force_scale
+    tl = Timeline(Box(0, 0, 1000, 100), 1000.0, force_max=0.5)
+    task = {"name": "A", "kind": "hold", "start_s": 100.0, "duration_s": 200.0, "force_fraction": 0.25}
+    assert tl.bar(task) == Box(100, 50, 200, 50)
+    assert tl.hit([task], 200, 80) == (0, "move")
+    assert tl.hit([task], 101, 80) == (0, "start")
+    assert tl.hit([task], 299, 80) == (0, "end")
+    assert tl.hit([task], 200, 50) == (0, "force")
+    assert tl.hit([task], 600, 80) is None
+    assert tl.drag(task, "move", 50, 0) == {"start_s": 150.0}
+    assert tl.drag(task, "move", 5000, 0) == {"start_s": 800.0}            # stays inside the level
+    assert tl.drag(task, "start", -50, 0) == {"start_s": 50.0, "duration_s": 250.0}
+    assert tl.drag(task, "end", 100, 0) == {"duration_s": 300.0}
+    assert tl.drag(task, "force", 0, -20) == {"force_fraction": 0.35}       # 20 px of 100 = 0.1 of 0.5
+    assert force_scale(0.14, 0.24) == 0.5 and force_scale(0.9) == 1.0
+    # start doses and the level's drugs along the bottom
+    windows = drug_windows({"duration_model_s": 3600.0, "start": {"doses": [
+        {"drug": "pyridostigmine", "dose_mg": 60.0, "before_start_s": 1800.0}]},
+        "treatments": [{"kind": "pyridostigmine", "dose_mg": 60.0}, {"kind": "plex"}]})
+    assert [w[3] for w in windows] == ["start", "treatment"]
+    assert windows[0][1] == 0.0 and windows[1][1] > 15 * 60      # a tablet acts after a quarter of an hour
+
+
+def test_worker_cancels_the_old_job_on_a_new_one():
+    import threading
+    from game.editor.runs import Cancelled, Worker
+    started = threading.Event()
+
+    def slow(tag, *, cancelled, progress):
+        started.set()
+        for _ in range(2000):
+            if cancelled():
+                raise Cancelled
+            threading.Event().wait(0.005)
+        return tag
+
+    def quick(tag, *, cancelled, progress):
+        progress(1.0)
+        return tag
+
+    w = Worker()
+    w.start(slow, "old")
+    assert started.wait(10)
+    w.start(quick, "new")                   # cancels "old" (waits for it to stop), then runs "new"
+    assert w.wait(10) and w.result == "new" and not w.running

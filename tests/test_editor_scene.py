@@ -318,3 +318,34 @@ def test_menu_opens_the_editor_and_the_custom_levels(ctx):
     frames(app, 2, key(pygame.K_ESCAPE))
     assert app.top is start
     app.close()
+
+
+def test_file_dialogs_open_and_save_as(ctx, tmp_path):
+    import pygame_gui
+
+    scene = make("editor", ctx)
+    app = App(ctx, scene)
+    frames(app, 3)
+    button = next(b for b, k in scene.top_buttons.items() if k == "saveas")
+    click(app, button.rect.center, 3)
+    assert scene.file_dialog is not None and scene.file_dialog.alive()
+    target = tmp_path / "chosen.toml"
+    frames(app, 3, [pygame.event.Event(pygame_gui.UI_FILE_DIALOG_PATH_PICKED, text=str(target),
+                                       ui_element=scene.file_dialog)])
+    assert load_level(target).id == "my-level" and scene.session.doc.path == target
+    # a campaign file is never the target of Save as
+    frames(app, 3, [pygame.event.Event(pygame_gui.UI_FILE_DIALOG_PATH_PICKED,
+                                       text=str(LEVELS_DIR / "04-ptosis.toml"), ui_element=None)])
+    assert "never overwritten" in scene.session.messages[-1].text
+    # Open... then Esc closes the dialog and leaves the editor as it was
+    button = next(b for b, k in scene.top_buttons.items() if k == "open")
+    click(app, button.rect.center, 3)
+    assert scene.file_dialog.alive()
+    frames(app, 3, key(pygame.K_ESCAPE))
+    assert app.top is scene and scene.file_dialog is None
+    # picking a file to open replaces the editor's level
+    scene._file_dialog("open", "Open a level file")
+    frames(app, 3, [pygame.event.Event(pygame_gui.UI_FILE_DIALOG_PATH_PICKED, text=str(LEVELS_DIR / "01-healthy-junction.toml"),
+                                       ui_element=scene.file_dialog)])
+    assert app.top.name == "editor" and app.top.session.doc.get(("id",)) == "healthy-junction"
+    app.close()

@@ -475,7 +475,7 @@ def test_row23_steroids_dip_first_then_gain(immune_runs):
 # Contrast conditions and lab agents (issue 7 part B): checks 30+ of docs/model.md. Lab preparations of
 # 1000 fibres (the smooth lab default), seeds 1–3 unless said otherwise.
 # ======================================================================================================
-LAB_FIBRES = 1000
+LAB_FIBRES = ex.LAB_FIBERS   # the lab's default (smooth CMAP)
 
 
 def lab(seed: int = 1, **spec) -> Setup:

@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from game.store import (
     CSV_COLUMNS,
     DB_FILENAME,
-    DEFAULT_KEY_BINDINGS,
     SCHEMA_VERSION,
     Settings,
     Store,
@@ -244,7 +243,7 @@ def test_settings_round_trip_and_defaults(db_path: Path) -> None:
     custom = Settings(resolution=[1920, 1080], fullscreen=True, music_volume=0, palette="high-contrast",  # type: ignore[arg-type]
                       text_scale=1.5, reduced_motion=True, key_bindings={"fire": "F"})
     assert custom.resolution == (1920, 1080) and custom.key_bindings["fire"] == "f"
-    assert custom.key_bindings["help"] == "f1"  # missing actions take their default
+    assert custom.key_bindings == {"fire": "f"}  # only the changed keys are kept (defaults: game.view.input)
     with Store.open(db_path) as s:
         assert s.load_settings(None) == Settings()
         pid = s.create_profile("Ada").id
@@ -264,12 +263,12 @@ def test_settings_construction_is_strict() -> None:
         Settings(text_scale=0.5)
     with pytest.raises(StoreError, match=r"^settings\.palette:"):
         Settings(palette="rainbow")
-    with pytest.raises(StoreError, match=r"^settings\.key_bindings:.*'jump'"):
-        Settings(key_bindings={"jump": "j"})
+    with pytest.raises(StoreError, match=r"^settings\.key_bindings:.*'Jump!'"):
+        Settings(key_bindings={"Jump!": "j"})
 
 
 def test_key_binding_conflict_refused_on_save(store: Store) -> None:
-    clash = Settings(key_bindings={"fire": "t"})  # 'train' is on t too
+    clash = Settings(key_bindings={"fire": "t", "train": "t"})
     assert clash.key_conflicts() == {"t": ["fire", "train"]}
     with pytest.raises(StoreError, match=r"^settings\.key_bindings: 't' is bound to fire and train"):
         store.save_settings(None, clash)
@@ -293,7 +292,7 @@ def test_bad_stored_settings_fall_back_field_by_field(store: Store, db_path: Pat
     with _raw(db_path) as conn:
         conn.execute("INSERT INTO settings (profile_id, data) VALUES (?, ?)", (pid, json.dumps(stored)))
     loaded = store.load_settings(pid)
-    assert loaded == Settings(music_volume=0.25, muted=True, key_bindings={"fire": "f"})
+    assert loaded == Settings(music_volume=0.25, muted=True, key_bindings={"fire": "f", "unknown_action": "u"})
     joined = "\n".join(store.warnings)
     for name in ("resolution", "fullscreen", "effects_volume", "palette", "text_scale", "reduced_motion", "train"):
         assert name in joined, name
@@ -309,9 +308,9 @@ def test_unparsable_or_conflicting_stored_settings(store: Store, db_path: Path) 
     assert "not valid JSON" in store.warnings[-1]
     pid = store.create_profile("Ada").id
     with _raw(db_path) as conn:
-        conn.execute("INSERT INTO settings VALUES (?, ?)", (pid, json.dumps({"key_bindings": {"fire": "t"}, "muted": True})))
+        conn.execute("INSERT INTO settings VALUES (?, ?)", (pid, json.dumps({"key_bindings": {"fire": "t", "train": "t"}, "muted": True})))
     loaded = store.load_settings(pid)
-    assert loaded.key_bindings == dict(DEFAULT_KEY_BINDINGS) and loaded.muted
+    assert loaded.key_bindings == {} and loaded.muted
     assert "key_bindings" in store.warnings[-1]
 
 

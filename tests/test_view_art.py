@@ -18,7 +18,7 @@ from game.view import lens_art as la  # noqa: E402
 from game.view import palette as pl  # noqa: E402
 from game.view import patient as pt  # noqa: E402
 from game.view import text as tx  # noqa: E402
-from game.view import widgets as wd  # noqa: E402
+from game.view import instruments as wd  # noqa: E402
 
 VIEW_DIR = Path(__file__).resolve().parents[1] / "game" / "view"
 SIZES = [(1280, 720), (640, 360), (300, 500), (120, 70), (12, 9), (1, 1)]

@@ -1,8 +1,10 @@
 """What the cascade lens shows, and when: the particle replay of the focus junction on its own slow clock.
 
-`LensPlayer` owns the lens particle model (`game.sim.lens.Lens`). It replays the latest impulse at the focus
-junction (from the model's ImpulseEvent and the junction's state read with `junction_from_sim`), queues the
-next one, shows spontaneous quanta when idle, and after the end-plate potential computes the muscle part of
+`LensPlayer` owns the lens particle model (`game.sim.lens.Lens`). It replays the impulse that just happened at
+the focus junction (from the model's ImpulseEvent and the junction's state read with `junction_from_sim`): at
+once when the lens is free, else as soon as the replay shown is past its transmission steps (or has held the
+lens REPLAY_HOLD_S), then always the newest impulse, counting those skipped. It shows spontaneous quanta when
+idle (they tick no step of the chain), and after the end-plate potential computes the muscle part of
 the story (muscle AP, T-tubules, SR Ca2+, cross-bridges) on the same slow clock from the model's muscle
 parameters. It knows where the chain broke (`failed_stage`) and says it in one plain sentence.
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-SCENES = ("menu", "levels", "briefing", "play", "pause", "help", "debrief", "quiz", "settings", "lab")
+SCENES = ("menu", "levels", "briefing", "play", "labels", "pause", "help", "debrief", "quiz", "settings", "lab")
 SIZES = ((1024, 576), (1280, 720), (1920, 1080))
 TEXT_SCALES = (1.0, 1.5)
 FRAME_S = 1.0 / 60.0
@@ -64,11 +64,13 @@ def build(name: str, ctx, level_id: str = "ptosis"):
                 pygame.event.post(key_event(key, False))
             app.frame(FRAME_S)
 
-    if name in ("play", "pause", "help", "debrief"):
+    if name in ("play", "labels", "pause", "help", "debrief"):
         play = make("play", ctx, level, 1)
         play.callouts.clear()
         app = App(ctx, play)
         frames(app, 45, fire_at=(2, 25))
+        if name == "labels":                  # L: structure labels in the lens and the legend
+            play.lens_view.labels = True
         if name == "pause":
             app.apply(Push(make("pause", ctx, play)))
         elif name == "help":

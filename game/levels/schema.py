@@ -52,6 +52,17 @@ Drug = Literal[DRUGS]  # type: ignore[valid-type]
 TreatmentKind = Literal[TREATMENT_KINDS]  # type: ignore[valid-type]
 Sex = Literal[SEXES]  # type: ignore[valid-type]
 TaskKind = Literal[TASK_KINDS]  # type: ignore[valid-type]
+# How the patient looks on the card (drawing only; nothing in the model depends on these).
+SKIN_TONES = ("light", "medium-light", "medium", "medium-dark", "dark")
+HAIR_STYLES = ("short", "long", "bun", "curly", "receding", "bald")
+HAIR_COLOURS = ("black", "dark-brown", "brown", "auburn", "blonde", "grey", "white")
+FACE_SHAPES = ("oval", "round", "long", "square")
+FACIAL_HAIR = ("none", "stubble", "moustache", "beard")
+SkinTone = Literal[SKIN_TONES]  # type: ignore[valid-type]
+HairStyle = Literal[HAIR_STYLES]  # type: ignore[valid-type]
+HairColour = Literal[HAIR_COLOURS]  # type: ignore[valid-type]
+FaceShape = Literal[FACE_SHAPES]  # type: ignore[valid-type]
+FacialHair = Literal[FACIAL_HAIR]  # type: ignore[valid-type]
 Trigger = Literal[TUTORIAL_TRIGGERS]  # type: ignore[valid-type]
 Topic = Literal[TOPICS]  # type: ignore[valid-type]
 
@@ -107,6 +118,19 @@ class Patient(Section):
         "Leave out to use the condition's mix.", optional=True)
     n_fibers: int = whole("Muscle fibres", "Number of simulated fibres in the muscle (count, 100..1000); "
                           "more is smoother but slower.", ge=100, le=1000, default=200)
+    skin: SkinTone | None = choice("Skin tone", "How the patient is drawn: "
+                                   + ", ".join(f'"{c}"' for c in SKIN_TONES)
+                                   + ". Leave out to pick one from the name.", default=None)
+    hair: HairStyle | None = choice("Hair", "Hair style on the card: " + ", ".join(f'"{c}"' for c in HAIR_STYLES)
+                                    + ". Leave out to pick one from sex and age.", default=None)
+    hair_colour: HairColour | None = choice("Hair colour", "One of " + ", ".join(f'"{c}"' for c in HAIR_COLOURS)
+                                            + ". Leave out to pick one from age and name.", default=None)
+    face: FaceShape | None = choice("Face shape", "One of " + ", ".join(f'"{c}"' for c in FACE_SHAPES)
+                                    + ". Leave out to pick one from the name.", default=None)
+    facial_hair: FacialHair | None = choice("Facial hair", "One of " + ", ".join(f'"{c}"' for c in FACIAL_HAIR)
+                                            + ". Leave out for none.", default=None)
+    glasses: bool = flag("Glasses", "Whether the patient wears glasses on the card (true or false).",
+                         default=False)
 
 
 # --- what the muscle must do --------------------------------------------------------------------------

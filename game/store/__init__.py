@@ -30,12 +30,11 @@ from game.store.records import (
     normalize_nickname,
 )
 from game.store.schema import SCHEMA_VERSION
-from game.store.settings import DEFAULT_KEY_BINDINGS, PALETTES, Settings
+from game.store.settings import PALETTES, Settings
 
 __all__ = [
     "CSV_COLUMNS",
     "DB_FILENAME",
-    "DEFAULT_KEY_BINDINGS",
     "ENV_DATA_DIR",
     "NewerFormatError",
     "PALETTES",

@@ -10,11 +10,13 @@ Two directions need different strictness:
   screen that crashes the game on start cannot be fixed by a pupil: each bad
   field falls back to its default and produces a one-line warning.
 
-Key bindings map an action name to a pygame key name (`pygame.key.name()`
-style, lower case, e.g. "space", "page up", "f1").  This module does not import
-pygame, so it only checks the shape of a key name; the UI checks that pygame
-knows it.  Two actions on one key are a *conflict*: allowed in memory while the
-player is rebinding, refused on save (`Settings.check_key_bindings`).
+Key bindings hold only what the player changed: action name -> pygame key name
+(`pygame.key.name()` style, lower case, e.g. "space", "page up", "f1").  The
+default keys belong to the input code (`game.view.input.DEFAULT_KEY_BINDINGS`),
+which lays these changes over them.  This module does not import pygame, so it
+only checks the shape of names; the input code checks that pygame knows a key
+and falls back to the default when not.  Two changed actions on one key are a
+*conflict*: refused on save (`Settings.check_key_bindings`).
 """
 
 from __future__ import annotations
@@ -22,13 +24,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from types import MappingProxyType
 from typing import Any
 
 from game.store.errors import StoreError
 
 __all__ = [
-    "DEFAULT_KEY_BINDINGS",
     "KEY_NAME_MAX",
     "PALETTES",
     "RESOLUTION_MAX",
@@ -38,27 +38,6 @@ __all__ = [
     "Settings",
 ]
 
-DEFAULT_KEY_BINDINGS: Mapping[str, str] = MappingProxyType(
-    {
-        "fire": "space",
-        "train": "t",
-        "rest": "r",
-        "pause": "p",
-        "step": "n",
-        "slower": "minus",
-        "faster": "equals",
-        "zoom_in": "page up",
-        "zoom_out": "page down",
-        "labels": "l",
-        "help": "f1",
-        "freq_up": "up",
-        "freq_down": "down",
-        "ca_up": "]",
-        "ca_down": "[",
-        "replay": "v",
-        "hint": "h",
-    }
-)
 PALETTES: tuple[str, ...] = ("okabe-ito", "high-contrast")
 RESOLUTION_MIN: tuple[int, int] = (640, 360)
 RESOLUTION_MAX: tuple[int, int] = (7680, 4320)
@@ -119,15 +98,20 @@ def _check_key_name(value: object) -> str:
     return name
 
 
+def _check_action_name(value: object) -> str:
+    if not isinstance(value, str) or not value or len(value) > KEY_NAME_MAX \
+            or not all(c.islower() or c.isdigit() or c == "_" for c in value):
+        raise _Invalid(f"action names of lower-case letters, digits and _ only, got {_short(value)}")
+    return value
+
+
 def _check_key_bindings(value: object) -> dict[str, str]:
-    """Strict check: known actions only, valid key names; missing actions get their default."""
-    actions = ", ".join(DEFAULT_KEY_BINDINGS)
+    """Strict check: the player's changed keys, action name -> valid key name."""
     if not isinstance(value, Mapping):
-        raise _Invalid(f"a mapping of action name to key name (actions: {actions})")
-    result = dict(DEFAULT_KEY_BINDINGS)
+        raise _Invalid("a mapping of action name to key name (only the keys the player changed)")
+    result: dict[str, str] = {}
     for action, key in value.items():
-        if action not in DEFAULT_KEY_BINDINGS:
-            raise _Invalid(f"known action names only, got {action!r} (actions: {actions})")
+        action = _check_action_name(action)
         try:
             result[action] = _check_key_name(key)
         except _Invalid as exc:
@@ -159,8 +143,8 @@ class Settings:
 
     Constructing one with an invalid value raises `StoreError`.  Values are
     normalised on construction: `resolution` becomes a tuple, volumes and
-    `text_scale` floats, key names lower case, and actions missing from
-    `key_bindings` get their default key.  Use `dataclasses.replace` to change
+    `text_scale` floats, key names lower case (`key_bindings` holds only the
+    changed keys).  Use `dataclasses.replace` to change
     a field.
     """
 
@@ -169,7 +153,7 @@ class Settings:
     music_volume: float = 0.5
     effects_volume: float = 0.8
     muted: bool = False
-    key_bindings: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEY_BINDINGS))
+    key_bindings: dict[str, str] = field(default_factory=dict)     # only the keys the player changed
     palette: str = "okabe-ito"
     text_scale: float = 1.0
     reduced_motion: bool = False
@@ -246,23 +230,22 @@ class Settings:
 
 
 def _lenient_key_bindings(value: object, warnings: list[str]) -> dict[str, str]:
-    """Per-action fallback for stored key bindings; a conflict resets them all."""
+    """Per-action fallback for stored key changes (a bad one is dropped: that action uses its default key);
+    a conflict between two changed keys drops them all."""
     if not isinstance(value, Mapping):
         warnings.append(
             f"Settings: key_bindings was {_short(value)} (expected a mapping of action to key name); "
             "using the default keys."
         )
-        return dict(DEFAULT_KEY_BINDINGS)
-    result = dict(DEFAULT_KEY_BINDINGS)
+        return {}
+    result: dict[str, str] = {}
     for action, key in value.items():
-        if action not in DEFAULT_KEY_BINDINGS:
-            continue  # an action this version does not have
         try:
+            action = _check_action_name(action)
             result[action] = _check_key_name(key)
         except _Invalid as exc:
             warnings.append(
-                f"Settings: key for {action} was {_short(key)} (expected {exc}); "
-                f"using the default {DEFAULT_KEY_BINDINGS[action]!r}."
+                f"Settings: key for {_short(action)} was {_short(key)} (expected {exc}); using the default key."
             )
     conflicts = Settings(key_bindings=result).key_conflicts()
     if conflicts:
@@ -271,5 +254,5 @@ def _lenient_key_bindings(value: object, warnings: list[str]) -> dict[str, str]:
             f"Settings: key_bindings had {key!r} bound to {' and '.join(actions)} "
             "(expected one action per key); using the default keys."
         )
-        return dict(DEFAULT_KEY_BINDINGS)
+        return {}
     return result

@@ -25,7 +25,7 @@ import pygame  # noqa: E402
 from game.view import lens_art as la  # noqa: E402
 from game.view import patient as pt  # noqa: E402
 from game.view import text as tx  # noqa: E402
-from game.view import widgets as wd  # noqa: E402
+from game.view import instruments as wd  # noqa: E402
 from game.view.palette import (DASHES, MARKERS, PALETTE_NAMES, Palette, draw_dashed_line, draw_marker,  # noqa: E402
                                 get_palette)
 

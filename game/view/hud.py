@@ -19,7 +19,7 @@ import pygame
 from game.view import text as tx
 from game.view.palette import DASHES, Palette, draw_dashed_line, mix
 from game.view.patient import draw_patient
-from game.view.widgets import (EventLog, Gauge, ModelClock, Oscilloscope, StripChart, Trace, Tooltip, draw_panel,
+from game.view.instruments import (EventLog, Gauge, ModelClock, Oscilloscope, StripChart, Trace, Tooltip, draw_panel,
                                format_duration)
 
 HUD_INFO: dict[str, tuple[str, str]] = {
@@ -50,7 +50,7 @@ def play_layout(size: Sequence[int]) -> dict[str, pygame.Rect]:
     cap_h = tx.line_height(17) + tx.line_height(16) + 8
     lens = pygame.Rect(m, m, left_w, lens_all.h - cap_h)
     caption = pygame.Rect(m, lens.bottom, left_w, cap_h)
-    chain_h = max(44, tx.line_height(17) * 2 + 22)
+    chain_h = max(44, tx.line_height(17) * 2 + 30)
     chain = pygame.Rect(m, lens_all.bottom + m // 2 + 2, left_w, chain_h)
     by = chain.bottom + m
     bh = h - by - m
@@ -188,7 +188,9 @@ class Hud:
                                note=note)
 
     def draw_gauges(self, surface, rect, pal, *, rrp: float, ache: float, side: float, antibody: float,
-                    drugs: dict[str, float], side_limit: float | None = None, show_antibody: bool = True) -> None:
+                    drugs: dict[str, float], side_limit: float | None = None, show_antibody: bool = True,
+                    names: dict[str, str] | None = None) -> None:
+        """`names`: display names of the drugs (ids such as "pyridostigmine-er" are never shown)."""
         names = ["rrp", "ache", "side"] + (["antibody"] if show_antibody else [])
         n = len(names)
         gap = 4
@@ -200,7 +202,7 @@ class Hud:
             if name == "rrp":
                 self.rrp.draw(surface, r, rrp, pal)
             elif name == "ache":
-                note = ", ".join(f"{k} {v * 100:.0f}%" for k, v in sorted(drugs.items(), key=lambda kv: -kv[1])
+                note = ", ".join(f"{(names or {}).get(k, k.replace('-', ' ').capitalize())} {v * 100:.0f}%" for k, v in sorted(drugs.items(), key=lambda kv: -kv[1])
                                  if v > 0.005) or None
                 self.ache.draw(surface, r, ache, pal, note=note)
             elif name == "side":

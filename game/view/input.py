@@ -1,7 +1,10 @@
 """Keyboard bindings: pygame key events → named actions, and key names for the screen.
 
-The player can rebind the actions the store knows (`game.store.DEFAULT_KEY_BINDINGS`: fire, train, rest,
-pause, step, slower, faster, zoom_in, zoom_out, labels, help, frequency and Ca2+ up/down, replay, hint).
+The player can rebind the actions in `DEFAULT_KEY_BINDINGS` (fire, train, rest, pause, step, slower, faster,
+zoom_in, zoom_out, labels, help, frequency and Ca2+ up/down, replay, hint). The defaults live here, with the
+input code; the store keeps only the keys the player changed (`Settings.key_bindings`), and `Bindings` lays
+those over the defaults. A stored key pygame does not know, or one that clashes with another action, falls back
+to the default for that action and is listed in `Bindings.problems` (the Settings screen shows them).
 Navigation keys (pan, reset, fullscreen, focus, menu, lab marks) are fixed, listed in
 `FIXED_KEYS`; all are shown in the help overlay and next to each control. Treatments are on the number
 keys 1–9 in the order the level lists them.
@@ -12,11 +15,31 @@ Key names are those of `pygame.key.name()` (lower case), plus a few spelled-out 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Mapping
 
 import pygame
 
-from game.store import DEFAULT_KEY_BINDINGS
+#: The standard key for each rebindable action (pygame key names, lower case, or the aliases below).
+DEFAULT_KEY_BINDINGS: Mapping[str, str] = MappingProxyType({
+    "fire": "space",
+    "train": "t",
+    "rest": "r",
+    "pause": "p",
+    "step": "n",
+    "slower": "minus",
+    "faster": "equals",
+    "zoom_in": "page up",
+    "zoom_out": "page down",
+    "labels": "l",
+    "help": "f1",
+    "freq_up": "up",
+    "freq_down": "down",
+    "ca_up": "]",
+    "ca_down": "[",
+    "replay": "v",
+    "hint": "h",
+})
 
 #: Actions with fixed keys (not rebindable).
 FIXED_KEYS: dict[str, tuple[str, ...]] = {
@@ -115,8 +138,27 @@ class Bindings:
     """Key code → action for the player's bindings plus the fixed keys."""
 
     def __init__(self, key_bindings: Mapping[str, str] | None = None) -> None:
+        """`key_bindings`: the player's changes (action -> key name) laid over DEFAULT_KEY_BINDINGS."""
         self.names: dict[str, str] = dict(DEFAULT_KEY_BINDINGS)
-        self.names.update(key_bindings or {})
+        self.problems: list[str] = []
+        changed = {a: k for a, k in (key_bindings or {}).items() if a in DEFAULT_KEY_BINDINGS}
+        for action, key in changed.items():
+            if key_code(str(key)) is None:
+                self.problems.append(f"The saved key for {ACTION_INFO[action][0]} ({key!r}) is not a key this "
+                                     f"computer knows: using {key_label(DEFAULT_KEY_BINDINGS[action])}.")
+            else:
+                self.names[action] = str(key)
+        by_code: dict[int, str] = {}
+        for action in self.names:               # a changed key that clashes with another action is not used
+            code = key_code(self.names[action])
+            other = by_code.get(code)
+            if other is not None:
+                loser = action if action in changed else other
+                self.problems.append(f"{key_label(self.names[loser])} was saved for both {ACTION_INFO[other][0]} "
+                                     f"and {ACTION_INFO[action][0]}: {ACTION_INFO[loser][0]} uses "
+                                     f"{key_label(DEFAULT_KEY_BINDINGS[loser])}.")
+                self.names[loser] = DEFAULT_KEY_BINDINGS[loser]
+            by_code[key_code(self.names[action])] = action
         self._by_code: dict[int, str] = {}
         for action, keys in FIXED_KEYS.items():
             for k in keys:
@@ -127,6 +169,10 @@ class Bindings:
             code = key_code(name)
             if code is not None:
                 self._by_code[code] = action
+
+    def changes(self) -> dict[str, str]:
+        """What the store keeps: only the actions whose key differs from the default."""
+        return {a: k for a, k in self.names.items() if DEFAULT_KEY_BINDINGS.get(a) != k}
 
     def key_for(self, action: str) -> str:
         """The key name bound to `action` ("" when none)."""

@@ -943,7 +943,7 @@ def draw_labels(surface: pygame.Surface, layout: LensLayout, palette: Palette | 
     Pass the current `shortening` so the sarcomere labels follow the sliding filaments."""
     pal = palette or get_palette()
     R = layout.rect
-    if R.w < 560 or R.h < 300:
+    if R.w < 520 or R.h < 250:
         return
     size = size if size is not None else max(15.0, min(22.0, 20.0 * layout.unit))
     old_clip = surface.get_clip()

@@ -41,7 +41,7 @@ CHAIN_STEPS: tuple[tuple[str, str], ...] = (
     ("Muscle AP", "The end-plate potential reaches threshold: a muscle action potential runs along the fibre."),
     ("Contraction", "The AP goes down the T-tubules, the SR releases Ca2+ and cross-bridges pull."),
 )
-CHAIN_SHORT = ("Impulse", "Ca2+ in", "ACh out", "Receptors", "Muscle AP", "Twitch")   # for narrow chips
+CHAIN_SHORT = ("Impulse", "Ca2+ in", "ACh out", "Opening", "AP", "Twitch")   # for narrow chips
 
 
 def lens_slowdown(rate_ms_per_s: float) -> float:
@@ -109,6 +109,7 @@ class LensView:
     """Draws a LensPlayer into a rect; zoom, pan and identification of structures."""
 
     def __init__(self) -> None:
+        self.ach_per_dot = 1                 # each ACh dot drawn stands for this many molecules (after a draw)
         self.rect = pygame.Rect(0, 0, 640, 360)
         self.zoom = 1.0
         self.pan = [0.0, 0.0]             # centre offset, in fractions of the zoomed picture
@@ -262,17 +263,56 @@ class LensView:
                 sel = (ax >= lo - 60.0) & (ax <= hi + 60.0)
                 ax, ay = ax[sel], ay[sel]
             k = max(1, int(math.ceil(len(ax) / max(1, max_ach))))      # each dot stands for k particles
+            self.ach_per_dot = k
+            if k > 1:
+                self._draw_ach_density(surface, tf, ax, ay, pal)
             xs, ys = tf.points(ax[::k], ay[::k])
             la.draw_particles(surface, xs, ys, "ach" if self.zoom >= 1.5 else "ach_small", pal,
                               clip=surface.get_clip())
+        else:
+            self.ach_per_dot = 1
         self._draw_hydrolysis(surface, lay, lens, tf, pal, reduced_motion)
         self._draw_receptors(surface, lay, player, tf, pal, reduced_motion)
         self._draw_antibodies(surface, lay, player, pal, reduced_motion)
         if lens.phase == "ap" or (0.0 < lens.ap_fraction < 1.0):
-            la.draw_ap_front(surface, lay.axon_path, float(lens.ap_fraction), pal, width=max(6.0, 9 * lay.unit))
+            f = float(lens.ap_fraction)
+            w = max(8.0, 14 * lay.unit)
+            la.draw_ap_front(surface, lay.axon_path, f, pal, width=w, tail=0.3)
+            if 0.0 <= f <= 1.0 and not self.labels:
+                head = la.point_along(lay.axon_path, f)
+                tx.draw_label(surface, "nerve impulse", head, (head[0] + 3 * w, head[1] + 2.5 * w), pal.ap_trace,
+                              15, background=(*pal.panel[:3], 230))
         if ap_frac >= 0.0:
             la.draw_sarcolemma_ap(surface, lay, ap_frac, pal)
         return shortening
+
+    def _draw_ach_density(self, surface, tf: LensTransform, ax, ay, pal: Palette) -> None:
+        """Where ACh is too dense to draw one dot per molecule, a wash whose strength follows the local
+        concentration (so a crowded cleft reads as 'much ACh here', not as noise)."""
+        xs, ys = tf.points(ax, ay)
+        clip = surface.get_clip()
+        cell = 6
+        ok = np.isfinite(xs) & np.isfinite(ys)
+        xs, ys = xs[ok], ys[ok]
+        inside = (xs >= clip.left) & (xs < clip.right) & (ys >= clip.top) & (ys < clip.bottom)
+        xs, ys = xs[inside], ys[inside]
+        if xs.size == 0:
+            return
+        nx, ny = max(1, clip.w // cell + 1), max(1, clip.h // cell + 1)
+        ix = ((xs - clip.left) // cell).astype(int)
+        iy = ((ys - clip.top) // cell).astype(int)
+        grid = np.zeros((nx, ny), dtype=float)
+        np.add.at(grid, (ix, iy), 1.0)
+        if grid.max() <= 0:
+            return
+        alpha = np.clip(np.log1p(grid) / np.log1p(grid.max()) * 150.0, 0, 150).astype(np.uint8)
+        small = pygame.Surface((nx, ny), pygame.SRCALPHA)
+        small.fill((*pal.ach[:3], 0))
+        a = pygame.surfarray.pixels_alpha(small)
+        a[:, :] = alpha
+        del a
+        wash = pygame.transform.smoothscale(small, (nx * cell, ny * cell))
+        surface.blit(wash, clip.topleft)
 
     def _draw_sarcomeres(self, surface, lay, shortening: float, pal: Palette) -> None:
         """The myofibril. At zoom 1 from a cache holding every state (shortening in steps of
@@ -336,15 +376,18 @@ class LensView:
             pygame.draw.aaline(surface, mix(pal.highlight, pal.background, 0.4), a, b)
         old = surface.get_clip()
         surface.set_clip(box)
-        iv._draw_scene(surface, player, pal, max_ach=10 ** 9, **kw)
+        iv._draw_scene(surface, player, pal, max_ach=MAX_DRAWN_ACH // 3, **kw)
         surface.set_clip(old)
         pygame.draw.rect(surface, pal.highlight, box, 2, border_radius=3)
         lens = player.lens
         info = f"x{INSET_ZOOM * self.zoom:g}: one active zone"
         if lens.quanta:
-            info += f"  |  {lens.quanta} quanta, {lens.open_channels:,} channels open"
-        tx.draw_text(surface, info, (box.x + 6, box.bottom - 4), tx.fit_size(info, box.w - 12, 15, 10), pal.text,
-                     anchor="bottomleft", outline=True, shadow_colour=pal.background)
+            info += f", {lens.quanta} quanta"
+        strip = pygame.Rect(box.x + 2, box.bottom - tx.line_height(15) - 6, box.w - 4, tx.line_height(15) + 4)
+        pygame.draw.rect(surface, pal.panel, strip)
+        tx.note_panel(strip, surface)
+        tx.draw_text(surface, info, (strip.x + 4, strip.centery), 15, pal.text, anchor="midleft", shadow=False,
+                     max_w=strip.w - 8)
 
     def _draw_vesicles(self, surface, lay, player: Any, tf: LensTransform, pal: Palette) -> None:
         lens = player.lens
@@ -526,7 +569,7 @@ def draw_chain(surface: pygame.Surface, rect: pygame.Rect, player: Any, pal: Pal
     """The six steps of transmission as a chain of chips: done ones ticked, the current one highlighted,
     the broken one crossed out; the plain sentence for the current step (or the failure) below.
     Returns the chip rects (for hover)."""
-    from game.view.widgets import draw_panel
+    from game.view.instruments import draw_panel
 
     inner = draw_panel(surface, rect, pal, None, alpha=245)
     current = player.step_index()
@@ -558,6 +601,8 @@ def draw_chain(surface: pygame.Surface, rect: pygame.Rect, player: Any, pal: Pal
         label = f"{i} {name}"
         if tx.text_size(label, 17)[0] > r.w - 26:
             label = f"{i} {CHAIN_SHORT[i - 1]}"
+        if tx.text_size(label, 17)[0] > r.w - 26:
+            label = str(i)
         col = pal.text if state in ("now", "done", "broken") else pal.text_dim
         tx.draw_text(surface, label, (r.x + 20, r.centery), 17, col, anchor="midleft", shadow=False,
                      max_w=r.w - 26)
@@ -597,7 +642,7 @@ def draw_chain(surface: pygame.Surface, rect: pygame.Rect, player: Any, pal: Pal
 
 
 def draw_lens_caption(surface: pygame.Surface, rect: pygame.Rect, player: Any, pal: Palette, speed: float,
-                      paused: bool) -> None:
+                      paused: bool, ach_per_dot: int = 1) -> None:
     """The strip under the lens: what is replayed (and how many impulses were skipped to show the newest), the
     lens clock and its slow-motion factor; "V: replay" on the right. Never over the art."""
     pygame.draw.rect(surface, pal.panel, rect)
@@ -615,7 +660,9 @@ def draw_lens_caption(surface: pygame.Surface, rect: pygame.Rect, player: Any, p
     clock = f"t = {player.t_ms:5.2f} ms after the impulse" if rp is not None and not rp.mepp else ""
     factor = "paused" if paused else (f"slow motion x1/{slow:,.0f}" if math.isfinite(slow) else "")
     del speed
-    line2 = "   ".join(s for s in (clock, factor) if s)
+    n_ach = int(getattr(player.lens, "ach_count", 0) or 0) if rp is not None else 0
+    ach = (f"ACh {n_ach:,}" + (f" (1 dot = {ach_per_dot})" if ach_per_dot > 1 else "")) if n_ach else ""
+    line2 = "   ".join(s for s in (clock, factor, ach) if s)
     x = rect.x + 8
     right = rect.right - 8
     if player.last is not None:
@@ -625,3 +672,73 @@ def draw_lens_caption(surface: pygame.Surface, rect: pygame.Rect, player: Any, p
     r = tx.draw_text(surface, title, (x, rect.y + 3), 17, pal.text, shadow=False, max_w=right - x)
     if line2:
         tx.draw_text(surface, line2, (x, r.bottom + 1), 16, pal.text_dim, shadow=False, max_w=right - x)
+
+
+# --- the legend (L shows it with the structure labels) ------------------------------------------------------
+
+def _legend_glyph(surface: pygame.Surface, kind: str, c: tuple[float, float], s: float, pal: Palette) -> None:
+    x, y = c
+    if kind in la.PARTICLE_STAMPS:
+        pts = [(-0.3, -0.2), (0.25, 0.1), (-0.05, 0.3), (0.35, -0.3)] if kind in ("ach", "ca") else [(0.0, 0.0)]
+        la.draw_particles(surface, np.array([x + dx * s for dx, _ in pts]), np.array([y + dy * s for _, dy in pts]),
+                          kind, pal, clip=surface.get_clip())
+    elif kind == "ache":
+        draw_marker(surface, "diamond", c, s * 0.7, pal.ache, width=2)
+    elif kind == "ache_blocked":
+        draw_marker(surface, "square", (x, y - s * 0.25), s * 0.4, pal.warn)
+        draw_marker(surface, "cross", c, s * 0.6, pal.background, width=2)
+    elif kind == "vesicle":
+        la.draw_vesicle(surface, c, s * 0.35, 0.0, pal)
+    elif kind.startswith("receptor_"):
+        la.draw_receptor(surface, (x, y + s * 0.4), kind.removeprefix("receptor_"), pal, size=s * 0.5)
+    elif kind == "antibody":
+        la.draw_antibody(surface, (x, y - s * 0.05), False, pal, size=s * 0.6)
+    elif kind == "antibody_bound":
+        la.draw_receptor(surface, (x, y + s * 0.45), "blocked", pal, size=s * 0.45)
+        la.draw_antibody(surface, (x, y - s * 0.1), True, pal, size=s * 0.45)
+    elif kind == "nerve_ap":
+        la.draw_ap_front(surface, [(x - s * 0.6, y), (x + s * 0.4, y)], 1.0, pal, width=max(3.0, s * 0.25),
+                         tail=0.9)
+    elif kind == "muscle_ap":
+        pygame.draw.line(surface, pal.ap_trace, (x - s * 0.5, y), (x + s * 0.5, y), max(2, int(s * 0.15)))
+
+
+LEGEND: tuple[tuple[str, str], ...] = (
+    ("ach", "ACh (acetylcholine)"),
+    ("vesicle", "Vesicle: one quantum"),
+    ("ca", "Ca2+ entering"),
+    ("na", "Na+ flowing in"),
+    ("k", "K+ flowing out"),
+    ("ache", "AChE (cuts ACh)"),
+    ("choline", "Choline + acetate"),
+    ("ache_blocked", "AChE blocked by a drug"),
+    ("receptor_closed", "Receptor, closed"),
+    ("receptor_bound1", "Receptor, one ACh"),
+    ("receptor_open", "Receptor open: Na+ in"),
+    ("receptor_desensitised", "Receptor desensitised"),
+    ("receptor_blocked", "Receptor blocked"),
+    ("antibody", "Antibody (free)"),
+    ("antibody_bound", "Antibody on a receptor"),
+    ("nerve_ap", "Nerve action potential"),
+    ("muscle_ap", "Muscle action potential"),
+)
+
+
+def draw_legend(surface: pygame.Surface, rect: pygame.Rect, pal: Palette) -> None:
+    """What every particle and glyph of the lens means, in as many columns as the rect needs."""
+    from game.view.instruments import draw_panel
+
+    inner = draw_panel(surface, rect, pal, "Legend: what the lens shows  (L: hide)")
+    row = max(tx.line_height(16) + 6, 18)
+    rows_fit = max(1, inner.h // row)
+    cols = max(1, -(-len(LEGEND) // rows_fit))
+    col_w = inner.w // cols
+    glyph = min(row * 1.25, 26)
+    shown = rows_fit * cols
+    for i, (kind, label) in enumerate(LEGEND[:shown]):
+        c, r = divmod(i, rows_fit)
+        x = inner.x + c * col_w
+        y = inner.y + r * row
+        _legend_glyph(surface, kind, (x + glyph * 0.6, y + row / 2), glyph, pal)
+        tx.draw_text(surface, label, (x + glyph * 1.3, y + row / 2), 16, pal.text, anchor="midleft", shadow=False,
+                     max_w=int(col_w - glyph * 1.3 - 8))

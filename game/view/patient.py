@@ -13,6 +13,12 @@ test. What each input shows:
 * ``distress``: brows tilt, the mouth turns down, a sweat drop appears, the lips turn a little grey-blue.
 * ``muscle_group``: "ocular", "bulbar", "neck", "limb" or "respiratory" (or None): that area is ringed with
   a dashed outline and named.
+
+Who the patient is comes from the level (see :func:`appearance_of`): ``sex``, ``age``, ``skin`` (tone),
+``hair`` (style), ``hair_colour``, ``face`` (shape), ``facial_hair`` and ``glasses``; age adds lines (forehead
+from about 45, crow's feet, folds and eye bags from about 60). ``mood`` (-1..1) sets the resting expression
+(a smile only when well); ``ventilated`` puts a breathing mask and tube on the face; distress also slumps the
+head and shoulders.
 """
 from __future__ import annotations
 
@@ -21,6 +27,20 @@ import pygame
 
 from game.view import text as tx
 from game.view.palette import Palette, draw_dashed_polyline, get_palette, mix
+
+SKIN_TONES: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {     # (skin, shade)
+    "light": ((241, 206, 182), (208, 168, 142)),
+    "medium-light": ((226, 180, 150), (196, 146, 118)),
+    "medium": ((198, 148, 108), (162, 114, 82)),
+    "medium-dark": ((150, 102, 72), (118, 78, 54)),
+    "dark": ((104, 70, 50), (78, 52, 38)),
+}
+HAIR_RGB: dict[str, tuple[int, int, int]] = {
+    "black": (34, 30, 30), "dark-brown": (66, 45, 34), "brown": (112, 76, 52), "auburn": (146, 66, 42),
+    "blonde": (214, 184, 122), "grey": (158, 158, 160), "white": (226, 226, 222),
+}
+FACES: dict[str, tuple[float, float]] = {"oval": (0.205, 0.24), "round": (0.225, 0.228), "long": (0.19, 0.262),
+                                         "square": (0.215, 0.235)}
 
 MUSCLE_GROUPS: dict[str, str] = {
     "ocular": "eyes",
@@ -65,7 +85,10 @@ def _dashed_ellipse(surface: pygame.Surface, colour, rect: pygame.Rect, width: i
 def draw_patient(surface: pygame.Surface, rect: pygame.Rect, palette: Palette | None = None, *,
                  muscle_group: str | None = None, eyelid_open: float = 1.0, eye_misalignment: float = 0.0,
                  jaw_open: float = 0.0, breath_phase: float = 0.0, breath_depth: float = 0.5,
-                 limb_lift: float = 0.0, distress: float = 0.0, backdrop: bool = True) -> pygame.Rect:
+                 limb_lift: float = 0.0, distress: float = 0.0, backdrop: bool = True, sex: str = "female",
+                 age: int = 34, skin: str | None = None, hair: str | None = None, hair_colour: str | None = None,
+                 face: str | None = None, facial_hair: str | None = None, glasses: bool = False,
+                 mood: float = 0.8, ventilated: bool = False) -> pygame.Rect:
     """Draw the patient into `rect`; all state inputs are 0..1 (clamped). The figure (head to waist) is
     centred in `rect` on a rounded card (`backdrop`). Returns the card rect."""
     pal = palette or get_palette()
@@ -97,19 +120,25 @@ def draw_patient(surface: pygame.Surface, rect: pygame.Rect, palette: Palette | 
     rect = card
     cx = rect.centerx + 0.10 * L          # leave room on the left for the lifting arm
     lw = max(1, int(round(L / 170)))
-    skin = pal.skin
+    skin, shade = SKIN_TONES.get(skin or "", (pal.skin, pal.skin_shade))
+    hair_col = HAIR_RGB.get(hair_colour or "", pal.hair)
+    hair = hair or ("long" if sex == "female" else "short")
+    age = int(age) if age is not None else 34
     # a little grey-blue in the lips and cheeks with distress (also shown by shape: brows, mouth, sweat)
     skin_now = mix(skin, (170, 175, 190), 0.22 * dis)
-    shade = pal.skin_shade
     outline = mix(shade, pal.background, 0.35)
     gown = pal.gown
     gown_edge = mix(gown, pal.background, 0.4)
 
-    head_rx, head_ry = 0.205 * L, 0.24 * L
+    fx, fy = FACES.get(face or "", FACES["oval"])
+    if sex == "male" and face is None:
+        fx += 0.008
+    head_rx, head_ry = fx * L, fy * L
     jaw_drop = 0.045 * L * jaw
     rise = 0.028 * L * breath
-    head_cy = rect.y + 0.06 * rect.h + head_ry + 0.02 * L - rise * 0.5
-    sh_y = head_cy + head_ry + 0.10 * L - rise
+    slump = 0.035 * L * dis                  # a weak, distressed patient sinks a little
+    head_cy = rect.y + 0.06 * rect.h + head_ry + 0.02 * L - rise * 0.5 + slump
+    sh_y = head_cy + head_ry + 0.10 * L - rise - slump * 0.4
     sh_half = 0.31 * L * (1 + 0.035 * breath)
     bottom = rect.bottom
 
@@ -178,21 +207,60 @@ def draw_patient(surface: pygame.Surface, rect: pygame.Rect, palette: Palette | 
     pygame.draw.circle(surface, outline, l_hand, arm_w * 0.45, lw)
 
     # ---- head
-    face = pygame.Rect(0, 0, int(2 * head_rx), int(2 * head_ry + jaw_drop))
-    face.midtop = (int(cx), int(head_cy - head_ry))
     ear_r = 0.045 * L
     for sgn in (-1, 1):
         ec = (cx + sgn * head_rx * 0.98, head_cy + 0.02 * L)
         pygame.draw.ellipse(surface, skin_now, pygame.Rect(ec[0] - ear_r * 0.7, ec[1] - ear_r, ear_r * 1.4, ear_r * 2))
         pygame.draw.ellipse(surface, outline, pygame.Rect(ec[0] - ear_r * 0.7, ec[1] - ear_r, ear_r * 1.4, ear_r * 2), lw)
-    pygame.draw.ellipse(surface, skin_now, face)
-    pygame.draw.ellipse(surface, outline, face, lw)
-    # hair: a cap over the top with a side part
-    hair_pts = (_ellipse_pts(cx, head_cy - 0.01 * L, head_rx * 1.04, head_ry * 1.03, 40, math.pi, 2 * math.pi)
-                + [(cx + head_rx * 1.02, head_cy + 0.02 * L), (cx + head_rx * 0.86, head_cy - 0.05 * L),
-                   (cx + head_rx * 0.3, head_cy - head_ry * 0.62), (cx - head_rx * 0.5, head_cy - head_ry * 0.52),
-                   (cx - head_rx * 0.92, head_cy - 0.03 * L), (cx - head_rx * 1.02, head_cy + 0.02 * L)])
-    pygame.draw.polygon(surface, pal.hair, hair_pts)
+    face_rect = face_r = pygame.Rect(0, 0, int(2 * head_rx), int(2 * head_ry + jaw_drop))
+    face_r.midtop = (int(cx), int(head_cy - head_ry))
+    # hair behind the head (long hair, a bun)
+    if hair == "long":
+        back = pygame.Rect(0, 0, int(head_rx * 2.3), int(head_ry * 1.3))
+        back.midtop = (int(cx), int(head_cy - head_ry * 1.04))
+        pygame.draw.rect(surface, hair_col, back, border_radius=int(head_rx * 0.9))
+        for sgn in (-1, 1):                 # two curtains falling to the shoulders beside the neck
+            side = pygame.Rect(0, 0, int(head_rx * 0.62), int(head_ry * 1.55))
+            side.top = int(head_cy - head_ry * 0.2)
+            side.centerx = int(cx + sgn * head_rx * 0.86)
+            pygame.draw.rect(surface, hair_col, side, border_radius=int(head_rx * 0.3))
+    elif hair == "bun":
+        pygame.draw.circle(surface, hair_col, (cx, head_cy - head_ry * 1.05), head_rx * 0.42)
+    square = face == "square"
+    if square:
+        pygame.draw.rect(surface, skin_now, face_r, border_radius=int(head_rx * 0.75))
+        pygame.draw.rect(surface, outline, face_r, lw, border_radius=int(head_rx * 0.75))
+    else:
+        pygame.draw.ellipse(surface, skin_now, face_r)
+        pygame.draw.ellipse(surface, outline, face_r, lw)
+    del face_rect
+    # hair on top
+    cap = (_ellipse_pts(cx, head_cy - 0.01 * L, head_rx * 1.04, head_ry * 1.03, 40, math.pi, 2 * math.pi)
+           + [(cx + head_rx * 1.02, head_cy + 0.02 * L), (cx + head_rx * 0.86, head_cy - 0.05 * L),
+              (cx + head_rx * 0.3, head_cy - head_ry * 0.62), (cx - head_rx * 0.5, head_cy - head_ry * 0.52),
+              (cx - head_rx * 0.92, head_cy - 0.03 * L), (cx - head_rx * 1.02, head_cy + 0.02 * L)])
+    if hair in ("short", "long", "bun"):
+        pygame.draw.polygon(surface, hair_col, cap)
+    elif hair == "curly":
+        pygame.draw.polygon(surface, hair_col, cap)
+        for k in range(13):
+            a = math.pi + math.pi * k / 12
+            pygame.draw.circle(surface, hair_col, (cx + head_rx * 1.02 * math.cos(a),
+                                                   head_cy - 0.01 * L + head_ry * 1.0 * math.sin(a)), 0.05 * L)
+    elif hair in ("receding", "bald"):
+        # hair only over the ears and round the back (thinner for "bald")
+        t = 0.55 if hair == "receding" else 0.3
+        for sgn in (-1, 1):
+            side = [(cx + sgn * head_rx * 1.03, head_cy + 0.04 * L), (cx + sgn * head_rx * 1.05, head_cy - head_ry * t),
+                    (cx + sgn * head_rx * 0.8, head_cy - head_ry * (t + 0.25)), (cx + sgn * head_rx * 0.86, head_cy)]
+            pygame.draw.polygon(surface, hair_col, side)
+    # age: forehead lines from about 45, deeper and more from about 60
+    line_col = mix(skin_now, shade, 0.9)
+    if age >= 45:
+        for k in range(2 if age < 60 else 3):
+            yy = head_cy - head_ry * (0.42 - 0.09 * k) + slump * 0
+            pts = _ellipse_pts(cx, yy + 0.03 * L, head_rx * 0.42, 0.03 * L, 12, math.pi * 1.2, math.pi * 1.8)
+            pygame.draw.aalines(surface, line_col, False, pts)
     # cheeks
     cheek_col = mix(skin_now, pal.lip, 0.25 * (1 - dis))
     for sgn in (-1, 1):
@@ -230,7 +298,8 @@ def draw_patient(surface: pygame.Surface, rect: pygame.Rect, palette: Palette | 
         # lid margin with lashes: a gently curved line
         lid_line = [(er.x + er.w * t, lid_y + ery * 0.35 * math.sin(math.pi * t) * (1 - cover) * 0.8)
                     for t in (i / 12 for i in range(13))]
-        pygame.draw.lines(surface, mix(pal.hair, (20, 20, 20), 0.4), False, lid_line, max(2, lw + 1))
+        pygame.draw.lines(surface, mix(hair_col, (20, 20, 20), 0.6), False, lid_line,
+                          max(2, lw + (2 if sex == "female" else 1)))
         pygame.draw.ellipse(surface, outline, er, 1)
         # brows: rise with droopy lids (frontalis helping), tilt up in the middle with distress
         brow_lift = 0.035 * L * (1 - lid) * 0.9
@@ -238,7 +307,16 @@ def draw_patient(surface: pygame.Surface, rect: pygame.Rect, palette: Palette | 
         inner_up = 0.022 * L * dis
         bx0, bx1 = ex - sgn * erx * 0.9, ex + sgn * erx * 1.1     # inner end, outer end
         brow = [(bx0, by - inner_up), ((bx0 + bx1) / 2, by - 0.01 * L - inner_up * 0.3), (bx1, by + 0.004 * L)]
-        pygame.draw.lines(surface, pal.hair, False, brow, max(2, int(0.014 * L)))
+        brow_col = hair_col if hair_colour not in ("white", "blonde") else mix(hair_col, (90, 80, 70), 0.5)
+        pygame.draw.lines(surface, brow_col, False, brow, max(2, int((0.018 if sex == "male" else 0.013) * L)))
+        if age >= 60:
+            # crow's feet and bags under the eyes
+            ox = ex + sgn * erx * 1.15
+            for d in (-1, 0, 1):
+                pygame.draw.aaline(surface, line_col, (ox, eye_y + d * 0.008 * L),
+                                   (ox + sgn * 0.03 * L, eye_y + d * 0.016 * L))
+            bag = _ellipse_pts(ex, eye_y + ery * 1.1, erx * 0.8, ery * 0.6, 10, 0.15 * math.pi, 0.85 * math.pi)
+            pygame.draw.aalines(surface, line_col, False, bag)
 
     # nose
     nose = [(cx, eye_y + 0.02 * L), (cx - 0.022 * L, eye_y + 0.085 * L), (cx + 0.008 * L, eye_y + 0.09 * L)]
@@ -247,7 +325,12 @@ def draw_patient(surface: pygame.Surface, rect: pygame.Rect, palette: Palette | 
     # ---- mouth: smile -> flat -> down with distress; opens with the jaw
     my = head_cy + 0.13 * L + jaw_drop * 0.6
     mw = 0.07 * L * (1 - 0.2 * jaw)
-    curve = 0.022 * L * (0.8 - 1.6 * dis)            # >0 smile, <0 frown
+    curve = 0.022 * L * mouth_curve(mood, dis, ventilated)     # >0 smile, <0 frown
+    if age >= 60:
+        for sgn in (-1, 1):                             # folds from nose to mouth
+            fold = [(cx + sgn * 0.035 * L, eye_y + 0.08 * L), (cx + sgn * 0.06 * L, my - 0.005 * L),
+                    (cx + sgn * 0.075 * L, my + 0.02 * L)]
+            pygame.draw.aalines(surface, line_col, False, fold)
     lip_col = mix(pal.lip, (150, 150, 175), 0.5 * dis)
     if jaw > 0.05:
         mh = 0.012 * L + 0.075 * L * jaw
@@ -264,6 +347,56 @@ def draw_patient(surface: pygame.Surface, rect: pygame.Rect, palette: Palette | 
     else:
         pts = [(cx - mw + 2 * mw * t, my + curve * math.sin(math.pi * t)) for t in (i / 14 for i in range(15))]
         pygame.draw.lines(surface, lip_col, False, pts, max(2, lw + 1))
+
+    # ---- facial hair, glasses, the ventilator mask
+    if facial_hair in ("stubble", "beard"):
+        shadow = pygame.Surface(face_r.size, pygame.SRCALPHA)
+        a = 70 if facial_hair == "stubble" else 235
+        top_f = 0.62 if facial_hair == "stubble" else 0.7
+        low = pygame.Rect(0, int(face_r.h * top_f), face_r.w, int(face_r.h * (1.08 - top_f)))
+        pygame.draw.ellipse(shadow, (*hair_col, a), low)
+        pygame.draw.rect(shadow, (*hair_col, a), pygame.Rect(0, int(face_r.h * (top_f + 0.02)), face_r.w,
+                                                             int(face_r.h * 0.12)))
+        hole = pygame.Rect(0, 0, int(2 * mw + 0.03 * L), int(0.04 * L + jaw_drop))
+        hole.center = (int(cx - face_r.x), int(my - face_r.y + jaw_drop * 0.3))
+        if facial_hair == "beard":
+            pygame.draw.ellipse(shadow, (0, 0, 0, 0), hole)
+        mask = pygame.Surface(face_r.size, pygame.SRCALPHA)
+        pygame.draw.ellipse(mask, (255, 255, 255, 255), mask.get_rect()) if not square else \
+            pygame.draw.rect(mask, (255, 255, 255, 255), mask.get_rect(), border_radius=int(head_rx * 0.75))
+        shadow.blit(mask, (0, 0), special_flags=pygame.BLEND_RGBA_MIN)
+        surface.blit(shadow, face_r)
+        if facial_hair == "beard":
+            pts = [(cx - mw + 2 * mw * t, my + curve * math.sin(math.pi * t)) for t in (i / 14 for i in range(15))]
+            if jaw <= 0.05:
+                pygame.draw.lines(surface, lip_col, False, pts, max(2, lw + 1))
+    if facial_hair in ("moustache", "beard"):
+        mo = [(cx - mw * 1.15, my + 0.004 * L), (cx - mw * 0.5, my - 0.03 * L), (cx, my - 0.022 * L),
+              (cx + mw * 0.5, my - 0.03 * L), (cx + mw * 1.15, my + 0.004 * L), (cx, my - 0.008 * L)]
+        pygame.draw.polygon(surface, hair_col, mo)
+    if glasses:
+        frame = mix(pal.text_dim, (30, 30, 30), 0.5)
+        for sgn in (-1, 1):
+            g = pygame.Rect(0, 0, int(erx * 2.7), int(ery * 3.4))
+            g.center = (int(cx + sgn * eye_dx), int(eye_y + ery * 0.3))
+            pygame.draw.rect(surface, frame, g, max(2, lw + 1), border_radius=int(g.h * 0.35))
+            pygame.draw.line(surface, frame, (g.right if sgn > 0 else g.left, g.y + g.h * 0.3),
+                             (cx + sgn * head_rx * 0.98, head_cy), max(1, lw))
+        pygame.draw.line(surface, frame, (cx - eye_dx + erx * 1.35, eye_y), (cx + eye_dx - erx * 1.35, eye_y),
+                         max(2, lw + 1))
+    if ventilated:
+        m_r = pygame.Rect(0, 0, int(0.17 * L), int(0.13 * L + jaw_drop))
+        m_r.center = (int(cx), int(my - 0.01 * L))
+        mask_s = pygame.Surface(m_r.size, pygame.SRCALPHA)
+        pygame.draw.ellipse(mask_s, (205, 225, 240, 190), mask_s.get_rect())
+        pygame.draw.ellipse(mask_s, (120, 150, 175, 255), mask_s.get_rect(), max(2, lw + 1))
+        surface.blit(mask_s, m_r)
+        tube = [(m_r.centerx, m_r.bottom), (m_r.centerx + 0.05 * L, m_r.bottom + 0.12 * L),
+                (m_r.centerx + 0.02 * L, bottom + 4)]
+        pygame.draw.lines(surface, (150, 175, 195), False, tube, max(3, int(0.03 * L)))
+        for sgn in (-1, 1):                              # the straps
+            pygame.draw.line(surface, (120, 150, 175), (m_r.centerx + sgn * m_r.w * 0.45, m_r.centery),
+                             (cx + sgn * head_rx * 0.98, head_cy - 0.01 * L), max(1, lw))
 
     # ---- distress: sweat drop on the temple
     if dis > 0.25:
@@ -346,15 +479,44 @@ def draw_preset(surface: pygame.Surface, rect: pygame.Rect, name: str, palette: 
     return draw_patient(surface, rect, palette, **PRESETS[name])  # type: ignore[arg-type]
 
 
+def mouth_curve(mood: float, distress: float, ventilated: bool = False) -> float:
+    """The mouth's curve (>0 a smile, <0 turned down) for a resting `mood` (-1..1) and `distress` (0..1): no
+    smile on a ventilator or in a crisis (distress above one half)."""
+    m = min(float(mood), 0.0) if ventilated else float(mood)
+    c = m - 1.6 * _c(distress)
+    return min(c, -0.2) if distress > 0.5 else c
+
+
 def briefing_pose(muscle_group: str, condition: str) -> dict:
     """The patient's look on the briefing card: the weakness the level is about (none when healthy)."""
     if condition == "healthy":
         return {}
-    return {"eyelid": dict(eyelid_open=0.55), "extraocular": dict(eye_misalignment=0.5),
+    pose = {"eyelid": dict(eyelid_open=0.55), "extraocular": dict(eye_misalignment=0.5),
             "bulbar": dict(jaw_open=0.3), "respiratory": dict(breath_depth=0.3, distress=0.3),
             "limb": dict(limb_lift=0.3)}.get(muscle_group, {})
+    return {**pose, "mood": 0.2}
+
+
+def _pick(name: str, salt: str, options: tuple[str, ...]) -> str:
+    h = sum((i + 1) * ord(c) for i, c in enumerate(f"{salt}:{name}"))
+    return options[h % len(options)]
 
 
 def appearance_of(patient) -> dict:
-    """draw_patient keywords for a level's patient (age, sex and looks from the level file)."""
-    return {}
+    """draw_patient keywords for a level's patient: age and sex, and the looks the level gives (skin tone, hair,
+    face, facial hair, glasses); what the level leaves out is picked from the name, sex and age, so the same
+    patient always looks the same and two patients rarely look alike."""
+    name = str(getattr(patient, "name", "") or "")
+    sex = str(getattr(patient, "sex", "other") or "other")
+    age = int(getattr(patient, "age_years", 34) or 34)
+    hair = getattr(patient, "hair", None)
+    if hair is None:
+        hair = "long" if sex == "female" else ("receding" if age >= 60 else "short")
+    colour = getattr(patient, "hair_colour", None)
+    if colour is None:
+        colour = "grey" if age >= 60 else _pick(name, "hair", ("black", "dark-brown", "brown", "blonde", "auburn"))
+    return dict(sex=sex, age=age, hair=hair, hair_colour=colour,
+                skin=getattr(patient, "skin", None) or _pick(name, "skin", tuple(SKIN_TONES)),
+                face=getattr(patient, "face", None) or _pick(name, "face", tuple(FACES)),
+                facial_hair=getattr(patient, "facial_hair", None) or "none",
+                glasses=bool(getattr(patient, "glasses", False)))

@@ -7,11 +7,11 @@ import pygame
 
 from game.app.router import make
 from game.app.scene import Pop, Push, Replace, Scene
-from game.ui.widgets import Form, Item, draw_backdrop
+from game.ui.forms import Form, Item, draw_backdrop
 from game.view import text as tx
 from game.rules.session import LABELS
 from game.view.patient import appearance_of, briefing_pose, draw_patient
-from game.view.widgets import draw_panel, draw_stars, format_clock, format_duration, format_span
+from game.view.instruments import draw_panel, draw_stars, format_clock, format_duration, format_span
 
 CONDITION_NAMES = {
     "healthy": "Healthy junction",

@@ -8,7 +8,7 @@ import pygame
 from game.app.router import make
 from game.app.scene import Pop, Push, Scene
 from game.editor.custom import CustomLevel, Watcher, custom_dir, list_custom
-from game.ui.widgets import Form, Item, draw_backdrop
+from game.ui.forms import Form, Item, draw_backdrop
 from game.view import text as tx
 
 POLL_S = 1.0

@@ -13,10 +13,10 @@ import pygame
 from game.app.router import make
 from game.app.scene import Pop, Push, Replace, Reset, Scene
 from game.rules.debrief import answer_record, answer_text, check_answer, report, right_answer
-from game.view.widgets import draw_stars
-from game.ui.widgets import Form, Item
+from game.view.instruments import draw_stars
+from game.ui.forms import Form, Item
 from game.view import text as tx
-from game.view.widgets import draw_panel
+from game.view.instruments import draw_panel
 
 GUEST = "Guest"
 

@@ -41,7 +41,7 @@ from game.editor.form import FieldSpec, show_value
 from game.editor.session import EditorSession
 from game.editor.timeline import Box, Timeline, drug_windows, force_scale, time_label
 from game.levels.loader import LEVELS_DIR
-from game.ui.widgets import Form, Item, draw_backdrop
+from game.ui.forms import Form, Item, draw_backdrop
 from game.view import text as tx
 from game.view.hud import patient_pose
 from game.view.palette import Palette, mix, with_alpha
@@ -1104,6 +1104,10 @@ class EditorScene(Scene):
                   and len(p.location.split(".")) > 1}
         for i, task in enumerate(s.tasks()):
             bar = tl.bar(task)
+            if bar.right > box.right + 1:       # (partly) after the end of the level: mark it at the edge
+                y = max(box.y + 6, min(bar.y, box.bottom - 6))
+                pygame.draw.polygon(surface, pal.danger, [(box.right - 1, y - 6), (box.right - 1, y + 6),
+                                                          (box.right - 9, y)])
             rect = pygame.Rect(bar.x, bar.y, bar.w, bar.h).clip(box.inflate(0, 2))
             colour = pal.danger if str(i) in errors else pal.demand
             fill = mix(colour, pal.background, 0.55 if i != self.selected else 0.25)
@@ -1158,8 +1162,8 @@ class EditorScene(Scene):
         p = s.last_preview
         running = s.preview.running
         if s.level is None:
-            tx.draw_wrapped(surface, "Fix the problems in red to see the preview.", box.inflate(-16, -16), SMALL,
-                            pal.text_dim)
+            tx.draw_text(surface, "Fix the problems in red to see the preview.", box.center, SMALL, pal.text_dim,
+                         anchor="center", shadow=False)
         elif s.preview.error:
             tx.draw_wrapped(surface, f"The preview failed: {s.preview.error}", box.inflate(-16, -16), SMALL,
                             pal.danger)

@@ -14,7 +14,7 @@ import pygame
 from game.app import classplay
 from game.app.router import make
 from game.app.scene import Pop, Push, Replace, Scene
-from game.ui.widgets import Form, Item, draw_backdrop
+from game.ui.forms import Form, Item, draw_backdrop
 from game.view import text as tx
 
 JOIN_WAIT_S = 20.0          # longest the screen waits for a join answer before saying so

@@ -22,13 +22,13 @@ from game.sim.experiments import decrement_percent
 from game.sim.params import DEFAULT
 from game.sim.spec import CONDITIONS, DRUGS, WorldSpec
 from game.sim.world import Sim
-from game.ui.widgets import Form, Item
+from game.ui.forms import Form, Item
 from game.view import text as tx
 from game.view.hud import Hud
 from game.app.lens_player import LensPlayer, junction_from_sim, membrane_trace
 from game.view.lens_view import LensView, draw_lens_caption
 from game.view.palette import DASHES, draw_dashed_line, mix
-from game.view.widgets import Oscilloscope, StripChart, Trace, draw_panel, format_model_time
+from game.view.instruments import Oscilloscope, StripChart, Trace, draw_panel, format_model_time
 
 CONDITION_LABELS = {"healthy": "Healthy", "mg-ocular": "MG, ocular", "mg-moderate": "MG, moderate",
                     "mg-severe": "MG, severe", "lems": "Lambert-Eaton (LEMS)", "mg-musk": "MG, anti-MuSK"}
@@ -250,7 +250,10 @@ class LabScene(Scene):
         self.rects["status"] = pygame.Rect(self.rects["table"].right + m, row3y, rw - self.rects["table"].w - m,
                                            h - row3y - m)
         self.form.set_area(left)
-        self.lens_view.set_rect(lens)
+        cap_h = tx.line_height(17) + tx.line_height(16) + 8
+        self.rects["lens"] = pygame.Rect(lens.x, lens.y, lens.w, lens.h - cap_h)
+        self.rects["caption"] = pygame.Rect(lens.x, lens.bottom - cap_h, lens.w, cap_h)
+        self.lens_view.set_rect(self.rects["lens"])
 
     def handle(self, event):
         ka = self.ctx.bindings.translate(event)
@@ -375,7 +378,8 @@ class LabScene(Scene):
         r = self.sim.readout()
         self.lens_view.draw(surface, self.player, pal, force=r.force, reduced_motion=self.ctx.settings.reduced_motion,
                             inhibition=r.ache_inhibition, frame_s=1 / 60)
-        draw_lens_caption(surface, R["lens"], self.player, pal, self.clock.speed, self.clock.paused)
+        draw_lens_caption(surface, R["caption"], self.player, pal, self.clock.speed, self.clock.paused,
+                          self.lens_view.ach_per_dot)
         self.draw_scope(surface, pal)
         self.draw_bars(surface, pal)
         self.strip.draw(surface, R["force"], np.array(self.t_hist), np.array(self.f_hist), pal, now=r.t_s,

@@ -5,9 +5,9 @@ import pygame
 
 from game.app.router import make
 from game.app.scene import Pop, Push, Quit, Scene
-from game.ui.widgets import Form, Item, draw_backdrop
+from game.ui.forms import Form, Item, draw_backdrop
 from game.view import text as tx
-from game.view.widgets import draw_panel
+from game.view.instruments import draw_panel
 
 SUBTITLE = "The neuromuscular junction and myasthenia gravis"
 

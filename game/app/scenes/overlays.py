@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import pygame
 
-from game.store import DEFAULT_KEY_BINDINGS
 
 from game.app.router import make
 from game.app.scene import Pop, Push, Reset, Scene
-from game.ui.widgets import Form, Item
+from game.ui.forms import Form, Item
 from game.view import text as tx
-from game.view.input import ACTION_INFO, FIXED_KEYS
-from game.view.widgets import draw_panel
+from game.view.input import ACTION_INFO, DEFAULT_KEY_BINDINGS, FIXED_KEYS
+from game.view.instruments import draw_panel
 
 def dim(surface: pygame.Surface, alpha: int = 170) -> None:
     shade = pygame.Surface(surface.get_size(), pygame.SRCALPHA)

@@ -28,8 +28,9 @@ from game.view import text as tx
 from game.view.hud import HUD_INFO, ControlRow, Hud, breath_phase, patient_pose, play_layout
 from game.view.input import ACTION_INFO
 from game.app.lens_player import LensPlayer, junction_from_sim
-from game.view.lens_view import LensView, draw_chain, draw_lens_caption
-from game.view.widgets import format_clock, format_duration
+from game.view.lens_view import LensView, draw_chain, draw_legend, draw_lens_caption
+from game.view.patient import appearance_of
+from game.view.instruments import format_clock, format_duration
 
 FREQUENCIES = (0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0)
 CA_STEP_mM = 0.25
@@ -69,6 +70,7 @@ class PlayScene(Scene):
         self.lens_view = LensView()
         self.hud = Hud(rest_mV=DEFAULT.membrane.resting_potential_mV)
         self.hud.set_window(self.pace)
+        self.hud.strip.demand_max = max((t.force_fraction for t in level.demand), default=0.0)
         self.rects: dict[str, pygame.Rect] = {}
         self.prev_t = self.run.t_s
         self.wall_s = 0.0
@@ -100,6 +102,7 @@ class PlayScene(Scene):
         self.actions_log: list[dict] = []
         self.single_step = False
         self.last_impulse: ImpulseEvent | None = None
+        self.given: set[str] = set()           # treatments given so far (drug or treatment names)
         self._sync_log()
         for text in self.run.pop_tutorial():
             self.callouts.append(("Tutorial", text))
@@ -241,13 +244,14 @@ class PlayScene(Scene):
                 self.single_step = self.single_step or action == "step"
             case "replay":
                 if not self.player.replay():
-                    self.say("Nothing to replay yet: fire the nerve first.")
+                    self.say(self.fire_hint("then it can be replayed", "Nothing to replay yet"))
             case "help":
                 return Push(make("help", self.ctx, self.level))
             case "hint":
-                if self.level.hints:
-                    self.callouts.append((f"Hint {self.hint_index % len(self.level.hints) + 1}",
-                                          self.level.hints[self.hint_index % len(self.level.hints)]))
+                hints = [h for h in self.level.hints if not self.stale(h)]
+                if hints:
+                    self.callouts.append((f"Hint {self.hint_index % len(hints) + 1} of {len(hints)}",
+                                          hints[self.hint_index % len(hints)]))
                     self.hint_index += 1
                     if len(self.callouts) > 1:
                         self.callouts = self.callouts[-1:]
@@ -263,6 +267,34 @@ class PlayScene(Scene):
                 else:
                     self.activate_focus()
         return None
+
+    def stale(self, text: str) -> bool:
+        """True for advice to take or give a treatment that has been given already ("Take the tablet early",
+        "now is a good time" for a dose taken): such a tip no longer applies and is not shown."""
+        if not self.given:
+            return False
+        t = text.lower()
+        if not any(w in t for w in ("take ", "give ", "now is a good time", "start ")):
+            return False
+        names = {"tablet", "dose", "injection"}
+        for g in self.given:
+            names.add(g.lower())
+            names.update(w for w in _label_words(g))
+        return any(n in t for n in names)
+
+    def fire_hint(self, then: str, lead: str = "") -> str:
+        """How the nerve fires in this level, for a hint: the player's key when they can fire it."""
+        c = self.level.controls
+        b = self.ctx.bindings
+        if c.fire:
+            how = f"Fire the nerve ({b.label_for('fire')})"
+        elif c.train:
+            how = f"Hold {b.label_for('train')} for a train"
+        elif c.auto_drive_hz:
+            how = "When the patient uses the muscle (during a task)"
+        else:
+            how = "When the nerve fires"
+        return (f"{lead}: " + how[0].lower() + how[1:] if lead else how) + f": {then}."
 
     def open_pause(self):
         if self.train_held:
@@ -387,7 +419,8 @@ class PlayScene(Scene):
         self.player.events.clear()
         self._sync_log()
         for text in self.run.pop_tutorial():
-            self.deferred.append(text)
+            if not self.stale(text):
+                self.deferred.append(text)
         # a tutorial line about an impulse waits until the lens has shown that impulse (or a while)
         if self.deferred:
             self.deferred_age += frame_s
@@ -424,6 +457,8 @@ class PlayScene(Scene):
                 audio.play("success")
             elif isinstance(e, (DrugEvent, TreatmentEvent)):
                 audio.play("receptor")
+                self.given.add(e.drug if isinstance(e, DrugEvent) else e.treatment)
+                self.callouts = [c for c in self.callouts if not self.stale(c[1])]
 
     def _sync_log(self) -> None:
         log = self.run.log
@@ -501,11 +536,15 @@ class PlayScene(Scene):
         inhibition = r.ache_inhibition
         self.lens_view.draw(surface, self.player, pal, force=r.force, reduced_motion=reduced, inhibition=inhibition,
                             frame_s=1 / 60)
-        draw_lens_caption(surface, R["caption"], self.player, pal, self.clock.speed, self.clock.paused)
+        draw_lens_caption(surface, R["caption"], self.player, pal, self.clock.speed, self.clock.paused,
+                          self.lens_view.ach_per_dot)
         mepp = self.player.current is not None and self.player.current.mepp
+        idle = self.player.current is None
         draw_chain(surface, R["chain"], self.player, pal,
                    status="A spontaneous quantum: one vesicle leaked out with no impulse, so no step of the chain "
-                          "runs; it gives a tiny end-plate potential (a MEPP)." if mepp else "")
+                          "runs; it gives a tiny end-plate potential (a MEPP)." if mepp else
+                   (self.fire_hint("the lens follows one impulse through the junction, step by step")
+                    if idle else ""))
         # model clock, interpolated between the last two steps
         a = self.clock.alpha if not self.clock.paused else 1.0
         t_show = self.prev_t + (r.t_s - self.prev_t) * a if self.run.t_s >= self.prev_t else r.t_s
@@ -518,6 +557,10 @@ class PlayScene(Scene):
         pose = patient_pose(self.level.muscle_group, r.force, r.demand,
                             crisis=r.myasthenic_crisis or r.cholinergic_crisis, side_effects=side,
                             breath_phase=0.25 if reduced else breath_phase(self.wall_s))
+        pose.update(appearance_of(self.level.patient))
+        pose["ventilated"] = bool(r.ventilated)
+        unwell = self.level.patient.condition != "healthy"
+        pose["mood"] = -0.2 if (r.myasthenic_crisis or r.cholinergic_crisis or r.ventilated) else (0.3 if unwell else 0.8)
         status = ""
         if r.myasthenic_crisis:
             status = "Myasthenic crisis: breathing fails"
@@ -533,13 +576,18 @@ class PlayScene(Scene):
         limit = self.level.lose.max_side_effects
         self.hud.draw_gauges(surface, R["gauges"], pal, rrp=r.rrp_fraction, ache=r.ache_inhibition, side=side,
                              antibody=r.antibody, drugs=r.drug_inhibition, side_limit=limit if limit < 1 else None,
+                             names=_drug_names(),
                              show_antibody=self.level.patient.condition != "healthy")
         self.hud.draw_log(surface, R["log"], pal)
+        if self.lens_view.labels:                      # L: the structures are named, and the legend shown
+            draw_legend(surface, R["scope"].union(R["force"]), pal)
+            self._draw_controls_and_overlays(surface, pal)
+            return
         t_ms, v_mV, rest, thr = self.player.scope()
         fired = bool(self.player.current and self.player.current.t_cross_ms is not None)
         note = None
         if self.player.current is None:
-            note = "Fire the nerve: the EPP of the lens fibre appears here"
+            note = self.fire_hint("the EPP of the lens fibre appears here")
         self.hud.draw_scope(surface, R["scope"], pal, t_ms, v_mV, rest, thr, note=note, fired=fired)
         tasks = self.run.task_at()
         task = self.level.demand[tasks[0]].name if tasks else ""
@@ -549,6 +597,10 @@ class PlayScene(Scene):
             if nxt is not None:
                 upcoming = f"Next: {nxt.name} in {format_clock(nxt.start_s - r.t_s)} ({nxt.force_fraction * 100:.0f}%)"
         self.hud.draw_force(surface, R["force"], pal, r.t_s, task, r.demand, upcoming)
+        self._draw_controls_and_overlays(surface, pal)
+
+    def _draw_controls_and_overlays(self, surface, pal) -> None:
+        R = self.rects
         rows = self.control_rows()
         targets = self.focus_targets() if self.focus is not None else []
         focus_row = None
@@ -679,6 +731,18 @@ TREAT_HELP = {
     "ventilation": "A machine breathes for the patient while the muscles are too weak.",
     "ice-pack": "Ice on the eyelid for 2 minutes: a cool junction clears ACh more slowly, so MG transmission improves for a few minutes.",
 }
+
+
+def _drug_names() -> dict[str, str]:
+    from game.rules.session import LABELS
+
+    return dict(LABELS)
+
+
+def _label_words(kind: str) -> list[str]:
+    from game.rules.session import LABELS
+
+    return [w.lower().strip("(),") for w in LABELS.get(kind, kind).split() if len(w) > 3]
 
 
 def _kind(value: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pygame
 
 from game.app.scene import Pop, Scene
-from game.store import DEFAULT_KEY_BINDINGS, PALETTES
-from game.ui.widgets import Form, Item, draw_backdrop
-from game.view.input import ACTION_INFO, key_code, key_label
+from game.store import PALETTES
+from game.ui.forms import Form, Item, draw_backdrop
+from game.view.input import ACTION_INFO, DEFAULT_KEY_BINDINGS, Bindings, key_code, key_label
 
 RESOLUTIONS = ((1024, 576), (1280, 720), (1366, 768), (1600, 900), (1920, 1080), (2560, 1440))
 PALETTE_NAMES = {"okabe-ito": "Okabe-Ito (colour-blind safe)", "high-contrast": "High contrast (projector)"}
@@ -18,6 +18,8 @@ class SettingsScene(Scene):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self.form = Form(self._items(), "Settings", width=720)
+        if ctx.bindings.problems:                   # saved keys that could not be used: say which and why
+            self.form.say(" ".join(ctx.bindings.problems), "warn")
 
     def _items(self) -> list[Item]:
         s = self.ctx.settings
@@ -46,7 +48,7 @@ class SettingsScene(Scene):
         ]
         for action in DEFAULT_KEY_BINDINGS:
             title, line = ACTION_INFO.get(action, (action, ""))
-            items.append(Item(f"Key: {title}", "key", s.key_bindings.get(action, ""),
+            items.append(Item(f"Key: {title}", "key", self.ctx.bindings.key_for(action),
                               on_change=lambda v, a=action: self.rebind(a, v),
                               help=f"{line} Enter, then press the new key."))
         items.append(Item("Reset keys to defaults", on_activate=self.reset_keys, help="Back to the standard keys."))
@@ -66,7 +68,7 @@ class SettingsScene(Scene):
             self.form.say(f"That key cannot be used ({key!r}).", "danger")
             self._refresh_keys()
             return
-        binds = dict(self.ctx.settings.key_bindings)
+        binds = dict(self.ctx.bindings.names)
         old = binds.get(action, "")
         other = next((a for a, k in binds.items() if k == key and a != action), None)
         binds[action] = key
@@ -74,19 +76,19 @@ class SettingsScene(Scene):
         if other is not None:
             binds[other] = old
             note = f" {key_label(key)} was used by {ACTION_INFO.get(other, (other,))[0]}: it now has {key_label(old)}."
-        err = self.ctx.update_settings(key_bindings=binds)
+        err = self.ctx.update_settings(key_bindings=Bindings(binds).changes())
         self.form.say(err or f"{ACTION_INFO.get(action, (action,))[0]}: {key_label(key)}.{note}",
                       "danger" if err else "ok")
         self._refresh_keys()
 
     def reset_keys(self):
-        err = self.ctx.update_settings(key_bindings=dict(DEFAULT_KEY_BINDINGS))
+        err = self.ctx.update_settings(key_bindings={})
         self.form.say(err or "Keys reset.", "danger" if err else "ok")
         self._refresh_keys()
         return None
 
     def _refresh_keys(self) -> None:
-        binds = self.ctx.settings.key_bindings
+        binds = self.ctx.bindings.names
         actions = list(DEFAULT_KEY_BINDINGS)
         for it in self.form.items:
             if it.kind == "key":

@@ -57,7 +57,12 @@ def lems_impulses(ca: CalciumEntry, pre, c, channels: float, bath: Bath, impulse
         r.p_release = min(P_CAP, release_probability(pre, bath.ca_mM * entry, bath.mg_mM, ca.dap_effect))
         ca.lems_fast += c.lems_residual_fast_per_impulse
         ca.lems_slow += c.lems_residual_slow_per_impulse * (1.0 - ca.lems_slow / c.lems_residual_slow_max)
+        if ca.potentiation:   # post-tetanic potentiation as in CalciumSystem (masked while firing fast)
+            quiet = 1.0 - math.exp(-(((r.t_s - ca.last_impulse_s) / pre.potentiation_unmask_tau_s) ** 2))
+            r.release_gain = 1.0 + ca.potentiation * quiet
+        ca.last_impulse_s = r.t_s
         ca.facilitation += pre.facilitation_per_impulse
+        ca.augmentation += 1.0
         ca.ca_load += pre.ca_load_per_impulse
         ca.potentiation = potentiation(pre, ca.ca_load)
 

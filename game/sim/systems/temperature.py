@@ -5,8 +5,8 @@ Rates scale as Q10^((T − T_ref)/10) (params.Contrast): AChE hydrolysis and cha
 both, so each quantum's ACh acts longer and opens channels for longer: quanta give larger potentials and
 myasthenic transmission improves; warming does the opposite. The quantal table is the same ODE solved with
 the scaled rates; it is normalised to the reference temperature (the healthy MEPP at T_ref), so a cool
-junction really gives larger MEPPs. Tables are computed at 1 °C steps (a few tenths of a second each, the
-first time a temperature is reached) and cached.
+junction really gives larger MEPPs. The ODE is solved at anchors 6 °C apart (a fraction of a second each, the
+first time one is needed) and the table is interpolated in between, to 0.1 °C.
 
 TemperatureSystem relaxes the muscle temperature toward the ice pack's (while it is on) or the usual one
 (exactly, exponentially), and switches the model's quantal table when the temperature crosses a step.
@@ -26,6 +26,7 @@ from game.sim.params import Contrast, Membrane, Params, Quantum
 from game.sim.systems._access import System
 
 _tables: dict[tuple, QuantalTable] = {}
+_blended: dict[tuple, QuantalTable] = {}
 _MAX_CACHED = 64
 RATIO_STEP_MS = 0.004          # the quantal ODE is stable at this step (k_bind·ACh·dt < 1)
 RATIO_SPAN_MS = 8.0            # the potential peaks within a few ms at any temperature in range
@@ -46,15 +47,11 @@ def _raw_peak(q: Quantum, m: Membrane) -> float:
     return float(simulate_quantum(np.array([1.0]), np.array([1.0]), coarse, m)["v"].max())
 
 
-def table_at(params: Params, temperature_c: float) -> QuantalTable:
-    """The quantal table at `temperature_c` (rounded to the table step), in the reference's mV scale."""
-    c = params.contrast
-    t = round(temperature_c / c.temperature_table_step_c) * c.temperature_table_step_c
-    if abs(t - c.reference_temperature_c) < 1e-9:
-        return quantal_table(params.quantum, params.membrane)
-    key = (params.quantum, params.membrane, c, t)
+def _exact_table(params: Params, anchor_c: float) -> QuantalTable:
+    """The quantal ODE solved with the rates at `anchor_c`, rescaled to the reference's mV (cached)."""
+    key = (params.quantum, params.membrane, params.contrast, anchor_c)
     if key not in _tables:
-        q_t = quantum_at(params.quantum, c, t)
+        q_t = quantum_at(params.quantum, params.contrast, anchor_c)
         table = quantal_table(q_t, params.membrane)
         gain = _raw_peak(q_t, params.membrane) / _raw_peak(params.quantum, params.membrane)
         if len(_tables) >= _MAX_CACHED:
@@ -63,8 +60,38 @@ def table_at(params: Params, temperature_c: float) -> QuantalTable:
     return _tables[key]
 
 
+def table_at(params: Params, temperature_c: float) -> QuantalTable:
+    """The quantal table at `temperature_c` (to 0.1 °C), in the reference's mV scale: the ODE is solved at
+    anchors every `temperature_table_step_c` from the reference (a fraction of a second each, the first time)
+    and the table in between is interpolated linearly, so the response changes smoothly as a lid cools."""
+    c = params.contrast
+    t = table_temperature(c, temperature_c)
+    base = quantal_table(params.quantum, params.membrane)
+    if abs(t - c.reference_temperature_c) < 1e-9:
+        return base
+    key = (params.quantum, params.membrane, c, "at", t)
+    if key not in _blended:
+        step = c.temperature_table_step_c
+        k = math.floor((t - c.reference_temperature_c) / step + 1e-9)
+        lo_c = c.reference_temperature_c + k * step
+        w = (t - lo_c) / step
+        lo = base if k == 0 else _exact_table(params, lo_c)
+        if w < 1e-9:
+            out = lo
+        else:
+            hi = base if k + 1 == 0 else _exact_table(params, lo_c + step)
+            out = replace(lo, v_lin_mV=lo.v_lin_mV * (1.0 - w) + hi.v_lin_mV * w,
+                          tau_ms=lo.tau_ms * (1.0 - w) + hi.tau_ms * w,
+                          open_peak=lo.open_peak * (1.0 - w) + hi.open_peak * w)
+        if len(_blended) >= _MAX_CACHED:
+            _blended.pop(next(iter(_blended)))
+        _blended[key] = out
+    return _blended[key]
+
+
 def table_temperature(c: Contrast, temperature_c: float) -> float:
-    return round(temperature_c / c.temperature_table_step_c) * c.temperature_table_step_c
+    """The temperature a table is made for: `temperature_c` to the nearest 0.1 °C."""
+    return round(temperature_c * 10.0) / 10.0
 
 
 class TemperatureSystem(System):

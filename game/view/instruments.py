@@ -1,4 +1,4 @@
-"""HUD widgets, each drawn into a rect with a title and units.
+"""Instruments for the HUD (charts, gauges, the model clock, the event log, tooltips, chips), each drawn into a rect with a title and units.
 
 Every widget is a small object holding only its configuration (and, for :class:`EventLog`, its lines);
 ``draw(surface, rect, ...)`` draws it. Nothing here reads the model: pass numbers and numpy arrays in.
@@ -51,8 +51,8 @@ def draw_panel(surface: pygame.Surface, rect: pygame.Rect, palette: Palette | No
     inner = rect.inflate(-2 * pad, -2 * pad)
     if title and rect.h >= 28:
         size = tx.fit_size(title, inner.w, title_size, 10)
-        r = tx.draw_text(surface, title, (inner.x, inner.y), size, pal.text, shadow=False)
-        if units:
+        r = tx.draw_text(surface, title, (inner.x, inner.y), size, pal.text, shadow=False, max_w=inner.w)
+        if units and inner.right - (r.right + 8) >= tx.text_size(f"({units})", size * 0.85)[0]:
             tx.draw_text(surface, f"({units})", (r.right + 8, r.bottom), size * 0.85, pal.text_dim, anchor="bottomleft",
                          shadow=False)
         inner = pygame.Rect(inner.x, r.bottom + max(2, pad // 2), inner.w, max(0, inner.bottom - r.bottom - pad // 2))
@@ -502,6 +502,7 @@ class StripChart:
         self.window_s = window_s
         self.y_range = y_range
         self.auto_y = False            # scale the y axis to the demands and the force shown
+        self.demand_max = 0.0          # the largest demand of the level (auto_y keeps it visible all along)
         self.legend_bottom = 0         # lowest y the legend used inside the plot (after a draw)
         self.display_scale = display_scale
         self.band = band
@@ -540,7 +541,7 @@ class StripChart:
             # the scale follows what is shown: small demands (2-3%) stay visible, a full twitch still fits
             seen = float(np.max(f_arr[t_arr >= t0])) if n and (t_arr >= t0).any() else 0.0
             dm = float(np.max(np.asarray(demand, dtype=float))) if demand is not None and len(demand) else 0.0
-            top = max(0.05, dm * 1.5, seen * 1.1)
+            top = max(0.05, self.demand_max * 1.5, dm * 1.5, seen * 1.1)
             y0, y1 = 0.0, next((c for c in (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0) if c >= top - 1e-9), 1.0)
         pygame.draw.rect(surface, mix(pal.panel, pal.background, 0.5), P)
         tx.note_panel(P, surface)
@@ -706,7 +707,7 @@ class Gauge:
         vr = tx.draw_text(surface, value_txt, (inner.right, inner.y), size, pal.text, anchor="topright", shadow=False)
         state_word = {"ok": "", "warn": "LOW" if self.low_is_bad else "HIGH",
                       "danger": ("VERY LOW" if self.low_is_bad else "VERY HIGH")}[lvl]
-        icon_w = 0
+        title_right = vr.left - 8
         if state_word:
             word_w = tx.text_size(state_word, size * 0.85)[0]
             if inner.w - vr.w - word_w - 40 < tx.text_size(self.title, size)[0]:
@@ -716,10 +717,11 @@ class Gauge:
                 sw = tx.draw_text(surface, state_word, (x, inner.y), size * 0.85, col, anchor="topright",
                                   shadow=False)
                 x = sw.left
-            _status_icon(surface, lvl, (x - 11, inner.y + lh * 0.45), max(5, lh * 0.38), pal)
-            icon_w = vr.right - x + 8 + 24
+            r_icon = max(5, lh * 0.38)
+            _status_icon(surface, lvl, (x - 4 - r_icon, inner.y + lh * 0.45), r_icon, pal)
+            title_right = x - 10 - 2 * r_icon
         tx.draw_text(surface, self.title, (inner.x, inner.y), size, pal.text_dim, shadow=False,
-                     max_w=max(0, inner.w - (vr.w + icon_w) - 4))
+                     max_w=max(0, int(title_right - inner.x)))
         # bar
         gap = 8 if marker is not None else 3       # room for the marker's triangle under the title
         bar_h = max(4, min(16, inner.h - lh - gap - 6))
@@ -872,34 +874,43 @@ class EventLog:
         if inner.w < 20 or inner.h < 8:
             return inner
         lh = tx.line_height(size)
-        n_fit = max(0, inner.h // max(1, lh + 2))
-        items = list(self.lines)[-n_fit:] if n_fit else []
-        y = inner.bottom - len(items) * (lh + 2)
+        items = list(self.lines)
         stamps = [format_model_time(it.t_s, millis=False) for it in items if it.t_s is not None]
         stamp_w = max([tx.text_size("0:00:00", size * 0.85)[0]] + [tx.text_size(s, size * 0.85)[0] for s in stamps]) + 8
         show_stamp = any(it.t_s is not None for it in items) and inner.w > 260
-        for i, it in enumerate(items):
-            age = len(items) - 1 - i              # 0 = newest
+        x0 = inner.x + 18 + (stamp_w if show_stamp else 0)
+        avail = max(10, inner.right - x0)
+        # whole entries, newest at the bottom, each wrapped to the width (never cut off at the side)
+        blocks: list[tuple[LogLine, list[str]]] = []
+        used = 0
+        for it in reversed(items):
+            lines = tx.wrap_lines(it.text, size, avail)
+            h = len(lines) * lh + 2
+            if used + h > inner.h:
+                if not blocks and inner.h >= lh:        # the newest alone does not fit: its first lines, cut
+                    keep = max(1, inner.h // lh)
+                    lines = lines[:keep - 1] + [tx.ellipsize(" ".join(lines[keep - 1:]), size, avail)]
+                    blocks.append((it, lines))
+                break
+            blocks.append((it, lines))
+            used += h
+        blocks.reverse()
+        y = inner.bottom - sum(len(ls) * lh + 2 for _, ls in blocks)
+        for i, (it, lines) in enumerate(blocks):
+            age = len(blocks) - 1 - i              # 0 = newest
             fade = max(0.45, 1.0 - 0.11 * age)
             alpha = int(255 * fade)
             cy = y + lh / 2
             _status_icon(surface, it.level if it.level in ("ok", "warn", "danger") else "info", (inner.x + 7, cy),
                          max(4, lh * 0.32), _faded(pal, fade))
-            x = inner.x + 18
-            if show_stamp:
-                if it.t_s is not None:
-                    tx.draw_text(surface, format_model_time(it.t_s, millis=False), (x, cy), size * 0.85,
-                                 pal.text_dim, anchor="midleft", shadow=False, alpha=alpha)
-                x += stamp_w
-            avail = inner.right - x
-            text = it.text
-            if tx.text_size(text, size)[0] > avail:
-                while text and tx.text_size(text + "...", size)[0] > avail:
-                    text = text[:-1]
-                text = text.rstrip() + "..."
-            tx.draw_text(surface, text, (x, cy), size, pal.text if age == 0 else mix(pal.panel, pal.text, fade),
-                         anchor="midleft", shadow=False)
-            y += lh + 2
+            if show_stamp and it.t_s is not None:
+                tx.draw_text(surface, format_model_time(it.t_s, millis=False), (inner.x + 18, cy), size * 0.85,
+                             pal.text_dim, anchor="midleft", shadow=False, alpha=alpha)
+            for ln in lines:
+                tx.draw_text(surface, ln, (x0, y + lh / 2), size, pal.text if age == 0 else mix(pal.panel, pal.text, fade),
+                             anchor="midleft", shadow=False)
+                y += lh
+            y += 2
         return inner
 
 

@@ -16,7 +16,7 @@ import pygame
 from game.view import text as tx
 from game.view.input import key_label, key_name
 from game.view.palette import Palette, mix
-from game.view.widgets import draw_panel
+from game.view.instruments import draw_panel
 
 ROW_H = 40
 
