@@ -42,6 +42,11 @@ class FakeServer:
         self.answers: dict[str, dict] = {}
         self.posts = 0
 
+    def session(self) -> dict:
+        return {"id": 1, "title": "Lesson", "seed": 7, "quiz_mode": self.quiz_mode, "status": "open",
+                "model_version": self.model_version,
+                "levels": [{"id": "healthy-junction", "title": "Healthy", "sha256": self.sha, "toml": self.level_text}]}
+
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
 
@@ -54,12 +59,20 @@ class FakeServer:
             if body["join_code"] != "KTMPQA":
                 return httpx.Response(404, json={"detail": "join_code: no open session with this code"})
             return httpx.Response(200, json={"student_token": "tok-" + "x" * 20, "nickname": body["nickname"],
-                                             "session": {"id": 1, "title": "Lesson", "seed": 7,
-                                                         "quiz_mode": self.quiz_mode, "status": "open",
-                                                         "model_version": self.model_version,
-                                                         "levels": [{"id": "healthy-junction", "title": "Healthy",
-                                                                     "sha256": self.sha, "toml": self.level_text}]}})
+                                             "session": self.session()})
         assert request.headers["authorization"] == "Bearer tok-" + "x" * 20
+        if path == "/api/session":
+            return httpx.Response(200, json={
+                "nickname": "Ana", "session": self.session(),
+                "leaderboard": [{"rank": 1, "nickname": "Ana", "stars": 0, "score": 0.0}],
+                "attempts": [{"level_id": a["level_id"], "verified": True, "score": a["claimed"]["score"],
+                              "stars": a["claimed"]["stars"], "won": a["claimed"]["won"], "reason": ""}
+                             for a in self.attempts.values()],
+                "answered": sorted({f"{a['phase']}:{a['question_id']}" if a["phase"] != "level" else
+                                    f"level:{a['level_id']}#{a['question_id']}" for a in self.answers.values()})})
+        if path == "/api/prepost":
+            bank = load_bank()
+            return httpx.Response(200, json={"objectives": dict(bank.objectives), "items": bank.public()})
         self.posts += 1
         if path == "/api/attempts":
             a = AttemptIn.model_validate(body)
@@ -240,3 +253,119 @@ def test_outbox_store_methods_refuse_bad_input(store):
     assert store.outbox_pending()[0]["tries"] == 1
     store.outbox_sent(uid)
     assert store.outbox_counts() == {"queued": 0, "sent": 1, "refused": 0}
+
+
+def test_a_restarted_game_carries_on_in_the_class(store):
+    server = FakeServer(quiz_mode="pre-post")
+    run = ClassRun.join(URL, "KTMPQA", "Ana", transport=server.transport())
+    run.queue_answer(store, "pre", "s-receptors-where", 1)
+    _attempt(run, store)
+    ClassSync(store, transport=server.transport()).flush(timeout_s=10)
+    store.class_join_remember(run.remembered())
+    saved = store.class_join_recall()
+    assert saved["student_token"] == run.token and saved["nickname"] == "Ana"
+    again = ClassRun.resume(saved, transport=server.transport())
+    assert again.token == run.token and again.seed == run.seed
+    done = again.played["healthy-junction"]
+    assert done.verified is True and again.finished() and "pre" in again.quizzed and "post" not in again.quizzed
+    store.class_join_remember(None)
+    assert store.class_join_recall() is None
+    with pytest.raises(ClassError, match="student_token"):
+        ClassRun.resume({"server_url": URL, "join_code": "KTMPQA", "nickname": "Ana"})
+
+
+def test_class_screen_asks_the_pre_quiz_first_and_sends_each_answer(tmp_path):
+    """The class screen with a pre/post session: the pre quiz comes first (levels wait), shows no marks,
+    and every answer goes to the outbox with its item id and then to the server."""
+    import pygame
+
+    from game.app import classplay
+    from game.app.app import App
+    from game.app.context import AppContext
+    from game.app.router import make
+    from game.view.input import key_event
+
+    server = FakeServer(quiz_mode="pre-post")
+    pygame.init()
+    ctx = AppContext.create(headless=True, store=Store.open(tmp_path / "data"), audio=False)
+    try:
+        run = ctx.class_run = ClassRun.join(URL, "KTMPQA", "Ana", transport=server.transport())
+        run.prepost = load_bank().public()
+        sync = classplay.sync(ctx)
+        sync.transport = server.transport()
+        app = App(ctx, make("class", ctx))
+        app.frame(1 / 60)
+        items = app.top.form.items
+        assert items[0].label == "Quiz before you start" and app.top.form.focus == 0
+        level = next(it for it in items if it.label.startswith("1."))
+        assert not level.enabled
+        for ev in (key_event("return", True), key_event("return", False)):
+            pygame.event.post(ev)
+        app.frame(1 / 60)
+        quiz = app.top
+        assert quiz.name == "quiz" and quiz.reveal is False
+        while quiz.q is not None:                     # answer every item (first option, given order, any match)
+            if quiz.q.kind == "choice":
+                quiz.choice = 0
+            elif quiz.q.kind == "match":
+                quiz.picks = list(range(len(quiz.q.pairs)))
+            quiz.submit()
+            assert quiz.checked is None               # no right/wrong shown
+        rows = [r for r in ctx.store.outbox_all() if r["kind"] == "answer"]
+        assert [r["payload"]["body"]["question_id"] for r in rows] == [it.id for it in load_bank().items]
+        assert all(r["payload"]["body"]["phase"] == "pre" for r in rows)
+        for ev in (key_event("escape", True), key_event("escape", False)):
+            pygame.event.post(ev)
+        app.frame(1 / 60)
+        assert app.top.name == "class"
+        items = app.top.form.items
+        assert items[0].label.startswith("1.") and items[0].enabled
+        sync.wait(10)
+        for _ in range(200):                          # the answers go out in the background (bounded)
+            if sync.status.sent == len(rows):
+                break
+            sync.wait(1)
+            sync.tick(1 / 60)
+        assert len(server.answers) == len(rows) and sync.status.queued == 0
+        scene = app.top
+        for _ in range(200):                          # the leaderboard is asked for in the background too
+            app.frame(1 / 60)
+            if scene.board:
+                break
+            if scene.board_job is not None:
+                scene.board_job._thread.join(5)
+        assert [r.nickname for r in scene.board] == ["Ana"]
+        app.close()
+    finally:
+        ctx.close()
+        pygame.quit()
+
+
+def test_player_screen_saves_the_results_file(tmp_path, monkeypatch):
+    import pygame
+
+    from game.app.context import AppContext
+    from game.app.router import make
+
+    monkeypatch.setenv("ENDPLATE_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir()
+    pygame.init()
+    ctx = AppContext.create(headless=True, store=Store.open(tmp_path / "data"), audio=False)
+    try:
+        scene = make("profile", ctx)
+        scene._results_file()
+        assert "No class results" in scene.form.message            # nothing yet: says so, writes nothing
+        server = FakeServer()
+        run = ClassRun.join(URL, "KTMPQA", "Ana", transport=server.transport())
+        uid = _attempt(run, ctx.store)
+        scene = make("profile", ctx)
+        item = next(it for it in scene.form.items if it.label == "Save results file")
+        assert item.detail == "1 waiting, 0 sent"
+        scene._results_file()
+        assert scene.form.message_level == "ok", scene.form.message
+        [path] = list((tmp_path / "data" / "exports").glob("endplate-results-KTMPQA-Ana-*.json"))
+        assert str(path) in scene.form.message and scene.form.message_level == "ok"
+        assert [str(a.uuid) for a in ResultsFile.model_validate_json(path.read_text("utf-8")).attempts] == [uid]
+    finally:
+        ctx.close()
+        pygame.quit()

@@ -228,6 +228,38 @@ def test_outbox_survives_the_server_going_down_and_coming_back(server, student_d
         gate.shut()
 
 
+def test_results_file_from_a_computer_without_network_is_imported_once(server, student_data, tmp_path):
+    """Joined, then the network went: the results file goes to the teacher's import (verified like a sent
+    attempt); when the network comes back the same results are sent and still counted once."""
+    from game.netclient.classrun import save_results_files
+
+    gate = Gate(server.port)
+    try:
+        sid, code = server.create_session(["healthy-junction"], "after-level")
+        run = ClassRun.join(f"http://127.0.0.1:{gate.port}", code, "Fay")
+        gate.shut()
+        with Store.open(student_data) as store:
+            lv = run.levels[0]
+            moves = [{"t_s": 0.5, "kind": "fire", "value": None}, {"t_s": 2.0, "kind": "fire", "value": None}]
+            run.queue_attempt(store, lv, moves, replay(lv.level, run.seed, moves))
+            run.queue_answer(store, "level", 1, 0, lv.id)
+            assert ClassSync(store).flush(timeout_s=20).queued == 2
+            [path] = save_results_files(store, tmp_path / "exports")
+        r = server.teacher.post("/api/import", files={"file": (path.name, path.read_bytes(), "application/json")})
+        assert r.status_code == 200, r.text
+        [fay] = server.teacher.get(f"/api/sessions/{sid}/results").json()["students"]
+        assert [(a["level_id"], a["verified"]) for a in fay["attempts"]] == [("healthy-junction", True)]
+        gate.open()
+        with Store.open(student_data) as store:
+            status = ClassSync(store).flush(timeout_s=30)
+            assert (status.queued, status.sent, status.refused) == (0, 2, 0)
+        [fay] = server.teacher.get(f"/api/sessions/{sid}/results").json()["students"]
+        assert len(fay["attempts"]) == 1
+        assert server.teacher.get(f"/api/sessions/{sid}/dashboard").json()["counts"]["answers"] == 1
+    finally:
+        gate.shut()
+
+
 def test_a_lesson_end_to_end(server, tmp_path, monkeypatch, capsys):
     """Server, two headless students with pre and post quizzes, verified results and quiz answers in the
     dashboard, the CSVs, and the learning gain."""

@@ -275,6 +275,10 @@ def run_class_play(args) -> int:
         _quit(pygame)
         return fail(str(err))
     ctx.class_run = run
+    try:
+        ctx.store.class_join_remember(run.remembered())
+    except Exception as err:        # only a later "Continue" in the game needs it
+        print(f"endplate: the class could not be remembered for next time: {err}", file=sys.stderr)
     sender = sync(ctx)
     print(f"joined {run.title!r} as {run.nickname} ({len(run.levels)} levels, seed {run.seed}, "
           f"quiz {run.quiz_mode})")
@@ -286,7 +290,10 @@ def run_class_play(args) -> int:
             finally:
                 app.close()
         else:
-            _class_headless(ctx, run, args, spec)
+            try:
+                _class_headless(ctx, run, args, spec)
+            except ClassError as err:         # e.g. the pre/post quiz could not be fetched: what was played is kept
+                print(f"endplate: class: {err}", file=sys.stderr)
         status = sender.flush(CLASS_FLUSH_S)
     finally:
         ctx.close()

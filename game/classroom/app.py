@@ -784,22 +784,40 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
                 result = failed(err)
         return store_attempt(me, body, work, result, source)
 
+    inflight: dict[tuple[int, str], asyncio.Future] = {}
+
     @app.post("/api/attempts", response_model=AttemptOut)
     async def attempts(body: AttemptIn, me: db.Student = Depends(student)) -> AttemptOut:
-        """Waits for the replay without holding a thread: the dashboard and joins stay quick under load."""
+        """Waits for the replay without holding a thread: the dashboard and joins stay quick under load. A
+        resend that arrives while the first copy is still being verified waits for that one's answer."""
         from starlette.concurrency import run_in_threadpool
 
-        dup, work = await run_in_threadpool(prepare_attempt, me, body, True)
-        if dup is not None:
-            return dup
-        result = None
-        if work["toml"] is not None:
-            try:
-                future = server.pool().submit(verify.verify, work["toml"], me.seed, work["moves"])
-                result = await asyncio.wait_for(asyncio.wrap_future(future), timeout=600)
-            except Exception as err:
-                result = failed(err)
-        return await run_in_threadpool(store_attempt, me, body, work, result, "api")
+        key = (me.id, str(body.uuid))
+        if key in inflight:
+            first = await asyncio.shield(inflight[key])
+            if first is not None:
+                return first.model_copy(update={"duplicate": True})
+        done: asyncio.Future = asyncio.get_running_loop().create_future()
+        inflight[key] = done
+        out: AttemptOut | None = None
+        try:
+            dup, work = await run_in_threadpool(prepare_attempt, me, body, True)
+            if dup is not None:
+                out = dup
+                return dup
+            result = None
+            if work["toml"] is not None:
+                try:
+                    future = server.pool().submit(verify.verify, work["toml"], me.seed, work["moves"])
+                    result = await asyncio.wait_for(asyncio.wrap_future(future), timeout=600)
+                except Exception as err:
+                    result = failed(err)
+            out = await run_in_threadpool(store_attempt, me, body, work, result, "api")
+            return out
+        finally:
+            inflight.pop(key, None)
+            if not done.done():
+                done.set_result(out)     # None after an error: a waiting resend then goes the normal way
 
     def judge_answer(s: DbSession, me: db.Student, row: db.Session, body: AnswerIn) -> tuple[str, str | None, str, bool, str, str]:
         """(question key, objective, prompt, correct, feedback, answer text)"""

@@ -20,7 +20,7 @@ EXIT_USAGE = 2
 def register(sub) -> dict:
     cls = sub.add_parser("class", help="the class server: serve a lesson, import results files, benchmark")
     verbs = cls.add_subparsers(dest="class_command", metavar="ACTION", required=True,
-                               help="what to do (below)")
+                               help="serve, import or bench")
     s = verbs.add_parser("serve", help="start the class server and print the teacher's dashboard link")
     s.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1: this computer only)")
     s.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")

@@ -44,6 +44,7 @@ class LevelDone:
     stars: int
     won: bool
     attempts: int = 1
+    verified: bool | None = None      # known from the server (a resumed class), else from the sync replies
 
 
 @dataclass
@@ -58,6 +59,7 @@ class ClassRun:
     played: dict[str, LevelDone] = field(default_factory=dict)
     quizzed: set[str] = field(default_factory=set)      # "pre", "post" and level ids whose quiz was taken
     prepost: list[dict[str, Any]] | None = None         # the pre/post items (GET /api/prepost), once fetched
+    transport: Any = field(default=None, repr=False)   # tests: an httpx transport for every later call
 
     # -- joining --------------------------------------------------------------------------------------------
     @classmethod
@@ -72,7 +74,9 @@ class ClassRun:
             raise ClassError("nickname: empty (expected 1 to 24 characters)")
         with ClassClient(url, transport=transport) as client:
             reply = client.join(code, nick)
-        return cls.from_reply(url, code, reply.nickname or nick, reply)
+        run = cls.from_reply(url, code, reply.nickname or nick, reply)
+        run.transport = transport
+        return run
 
     @classmethod
     def from_reply(cls, url: str, code: str, nickname: str, reply: JoinResponse) -> "ClassRun":
@@ -85,6 +89,33 @@ class ClassRun:
         levels = [check_level(lv.id, lv.title, lv.sha256, lv.toml) for lv in s.levels]
         # the server decides the seed: one for everybody (a fair leaderboard) or one per student
         return cls(url, code, nickname, reply.student_token, s, levels, int(s.seed))
+
+    @classmethod
+    def resume(cls, saved: dict[str, Any], *, transport: httpx.BaseTransport | None = None) -> "ClassRun":
+        """Carry on in a class joined before (the game was closed): the session and what was already played
+        and answered come from the server (GET /api/session with the student's token)."""
+        try:
+            url, code, nick, token = (str(saved[k]) for k in ("server_url", "join_code", "nickname", "student_token"))
+        except KeyError as err:
+            raise ClassError(f"the class joined before is not fully remembered ({err.args[0]} missing); join again") from None
+        with ClassClient(url, token, transport=transport) as client:
+            view = client.session()
+        run = cls.from_reply(url, code, view.nickname or nick,
+                             JoinResponse(student_token=token, nickname=view.nickname, session=view.session))
+        run.transport = transport
+        for a in view.attempts:
+            done = run.played.get(a.level_id)
+            run.played[a.level_id] = LevelDone("", float(a.score or 0.0), int(a.stars or 0), bool(a.won),
+                                               (done.attempts + 1) if done else 1, a.verified)
+        for key in view.answered:
+            phase, _, rest = key.partition(":")
+            run.quizzed.add(phase if phase in ("pre", "post") else rest.split("#", 1)[0])
+        return run
+
+    def remembered(self) -> dict[str, Any]:
+        """What the store keeps to resume this class after a restart."""
+        return {"server_url": self.server_url, "join_code": self.join_code, "nickname": self.nickname,
+                "student_token": self.token, "title": self.title}
 
     @property
     def quiz_mode(self) -> str:
@@ -102,7 +133,7 @@ class ClassRun:
         return all(lv.id in self.played for lv in self.levels)
 
     def client(self, transport: httpx.BaseTransport | None = None) -> ClassClient:
-        return ClassClient(self.server_url, self.token, transport=transport)
+        return ClassClient(self.server_url, self.token, transport=transport or self.transport)
 
     # -- the outbox -----------------------------------------------------------------------------------------
     def _payload(self, body: dict[str, Any]) -> dict[str, Any]:

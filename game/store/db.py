@@ -1056,6 +1056,27 @@ class Store:
             "COALESCE(SUM(sent_at IS NOT NULL AND last_error != ''), 0) FROM outbox").fetchone()
         return {"queued": int(row[0]), "sent": int(row[1]), "refused": int(row[2])}
 
+    _META_CLASS_JOIN = "class_join"
+
+    def class_join_remember(self, join: dict[str, Any] | None) -> None:
+        """Keep the class joined last (server, code, nickname, student token), so that a restarted game can
+        carry on in it; None forgets it."""
+        with self._write() as conn:
+            if join is None:
+                conn.execute("DELETE FROM meta WHERE key = ?", (self._META_CLASS_JOIN,))
+            else:
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                             (self._META_CLASS_JOIN, _to_json(join, "join")))
+
+    def class_join_recall(self) -> dict[str, Any] | None:
+        """The class joined last (see class_join_remember), or None."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (self._META_CLASS_JOIN,)).fetchone()
+        try:
+            data = json.loads(row[0]) if row else None
+        except ValueError:
+            data = None
+        return data if isinstance(data, dict) else None
+
 
 def _report_row(nick, cls_code, level, kind, when, score, stars, won, duration, asked, right) -> ReportRow:
     if not all(isinstance(v, str) for v in (nick, cls_code, level, kind, when)):

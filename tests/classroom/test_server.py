@@ -98,6 +98,28 @@ def test_class_import_command(tmp_path, real_server):
     assert [len(st["attempts"]) for st in res["students"]] == [1]
 
 
+def test_resends_while_the_first_is_still_verified_are_stored_once(real_server):
+    """An outbox that times out and sends again while the server is still replaying: one row, same answer."""
+    import asyncio
+
+    teacher = {"Authorization": f"Bearer {real_server.token}"}
+
+    async def go():
+        async with httpx.AsyncClient(base_url=real_server.url, timeout=120.0) as http:
+            s = (await http.post("/api/sessions", headers=teacher, json={"title": "Resend", "levels": [LEVEL]})).json()
+            joined = (await http.post("/api/join", json={"join_code": s["join_code"], "nickname": "Uma"})).json()
+            me = {"Authorization": f"Bearer {joined['student_token']}"}
+            body = attempt(joined["session"]["levels"][0], 1, WINNING_MOVES)
+            replies = await asyncio.gather(*(http.post("/api/attempts", headers=me, json=body) for _ in range(4)))
+            res = (await http.get(f"/api/sessions/{s['id']}/results", headers=teacher)).json()
+            return [r.json() for r in replies], res
+
+    replies, res = asyncio.run(go())
+    assert all(r["verified"] and r["stars"] == 3 for r in replies)
+    assert sorted(r["duplicate"] for r in replies) == [False, True, True, True]
+    assert len(res["students"][0]["attempts"]) == 1
+
+
 def test_ctrl_c_stops_the_server_cleanly(real_server):
     """Runs last in this file: the module's server gets SIGINT (as from Ctrl+C) and must exit 0, quietly."""
     assert real_server.stop() == 0

@@ -55,6 +55,20 @@ def _join(url: str, code: str, nick: str):
     return run
 
 
+def _resume(saved: dict):
+    """Background thread: carry on in the class joined before (the server says what was done)."""
+    from game.netclient.api import ClassError
+    from game.netclient.classrun import ClassRun
+
+    run = ClassRun.resume(saved)
+    if run.quiz_mode == "pre-post":
+        try:
+            run.prepost = _fetch_prepost(run)
+        except ClassError:
+            run.prepost = None
+    return run
+
+
 class JoinScene(Scene):
     name = "join"
 
@@ -67,10 +81,28 @@ class JoinScene(Scene):
                          help="The 6-character code on the board.")
         self.nick = Item("Nickname", "text", p.nickname if p and p.nickname != "Guest" else "", max_len=24,
                          placeholder="e.g. Ada", help="1 to 24 characters; the class sees it on the leaderboard.")
-        self.form = Form([self.server, self.code, self.nick,
-                          Item("Join", on_activate=self._start, help="Ask the class server to let you in."),
-                          Item("Back", on_activate=lambda: Pop(), help="Back to the menu.")], "Join a class", width=680)
+        items = [self.server, self.code, self.nick,
+                 Item("Join", on_activate=self._start, help="Ask the class server to let you in."),
+                 Item("Back", on_activate=lambda: Pop(), help="Back to the menu.")]
+        try:
+            self.saved = ctx.store.class_join_recall()
+        except Exception:            # an unreadable store: just join again
+            self.saved = None
+        if self.saved:
+            s = self.saved
+            items.insert(0, Item(f"Continue: {s.get('title') or s.get('join_code')}", detail=str(s.get("nickname", "")),
+                                 on_activate=self._continue,
+                                 help=f"Carry on in the class you joined before, as {s.get('nickname')} "
+                                      f"({s.get('server_url')})."))
+            self.server.value = self.server.value or str(s.get("server_url", "")).removeprefix("http://")
+        self.form = Form(items, "Join a class", width=680)
         self.job: _Job | None = None
+
+    def _continue(self):
+        if self.job is None:
+            self.form.say("Asking the class server...", "info")
+            self.job = _Job(_resume, dict(self.saved))
+        return None
 
     def _start(self):
         if self.job is not None:
@@ -100,6 +132,10 @@ class JoinScene(Scene):
             self.form.say(str(job.error), "danger")
             return None
         self.ctx.class_run = job.result
+        try:
+            self.ctx.store.class_join_remember(job.result.remembered())
+        except Exception as err:      # not remembered: only a restart would need it
+            self.ctx.messages.append(f"The class could not be remembered for next time: {err}")
         classplay.sync(self.ctx)
         return Replace(make("class", self.ctx))
 
@@ -129,6 +165,9 @@ class ClassScene(Scene):
         super().__init__(ctx)
         self.form = Form([], "", width=720)
         self.prepost_job: _Job | None = None
+        self.board_job: _Job | None = None
+        self.board: list = []                 # the class leaderboard (nickname, stars, score), from the server
+        self.board_sent = -1                  # sent count when the board was last asked for
         self.enter()
 
     # -- items ----------------------------------------------------------------------------------------------
@@ -150,6 +189,8 @@ class ClassScene(Scene):
             if reply is not None:
                 mark = "verified" if reply.get("verified") else "not verified"
                 detail = f"{_stars(int(reply.get('stars') or 0))}  {float(reply.get('score') or 0):.0f}  {mark}"
+            elif done is not None and done.verified is not None:
+                detail = f"{_stars(done.stars)}  {done.score:.0f}  {'verified' if done.verified else 'not verified'}"
             elif done is not None:
                 detail = f"{_stars(done.stars)}  {done.score:.0f}  (waiting to send)"
             else:
@@ -166,8 +207,11 @@ class ClassScene(Scene):
                               help="The same kind of questions as at the start: what did you learn?"))
         items.append(Item("Sync now", detail=sync.status.line().removeprefix("Results: "),
                           on_activate=self._sync_now, help="Send the results waiting on this computer now."))
+        items.append(Item("Back to the menu", on_activate=lambda: Pop(),
+                          help="The class stays joined: 'Join a class' in the menu comes back here."))
         items.append(Item("Leave the class", on_activate=self._leave,
-                          help="Back to the menu (results not yet sent stay on this computer and are sent later)."))
+                          help="Forget this class on this computer (results not yet sent are still sent). To come "
+                               "back, join again with another nickname or ask your teacher to reset yours."))
         return items
 
     def _play(self, lv):
@@ -196,6 +240,10 @@ class ClassScene(Scene):
 
     def _leave(self):
         self.ctx.class_run = None
+        try:
+            self.ctx.store.class_join_remember(None)
+        except Exception:
+            pass
         return Pop()
 
     # -- lifecycle ------------------------------------------------------------------------------------------
@@ -223,6 +271,7 @@ class ClassScene(Scene):
                 self.ctx.class_run.prepost = job.result
                 self.form.say("Quiz ready: choose it again to start.", "ok")
             stale = True
+        self._refresh_board(sync)
         sync_item = next((it for it in self.form.items if it.label == "Sync now"), None)
         if sync is not None and sync_item is not None:
             line = sync.status.line().removeprefix("Results: ")
@@ -234,6 +283,19 @@ class ClassScene(Scene):
             self.form.say(msg, level)
         return None
 
+    def _refresh_board(self, sync) -> None:
+        """Ask the server for the leaderboard when results went out since the last time (in the background)."""
+        run = self.ctx.class_run
+        job = self.board_job
+        if job is not None and job.done:
+            self.board_job = None
+            if job.error is None and job.result is not None:
+                self.board = list(job.result.leaderboard)
+        sent = sync.status.sent if sync is not None else 0
+        if run is not None and self.board_job is None and sent != self.board_sent:
+            self.board_sent = sent
+            self.board_job = _Job(_fetch_view, run)
+
     def resize(self, size: tuple[int, int]) -> None:
         self.form.set_area(pygame.Rect(0, 96, size[0], size[1] - 120))
 
@@ -241,17 +303,42 @@ class ClassScene(Scene):
         r = self.form.handle(event)
         return Pop() if r == "back" else r
 
+    def _draw_board(self, surface: pygame.Surface, pal) -> None:
+        from game.view.instruments import draw_panel
+
+        x = self.form.rect.right + 16
+        w = surface.get_width() - x - 16
+        if not self.board or w < 180:
+            return
+        rows = self.board[:5]
+        rect = pygame.Rect(x, self.form.rect.y, w, tx.line_height(17) * (len(rows) + 1) + 40)
+        inner = draw_panel(surface, rect, pal, "Leaderboard")
+        me = self.ctx.class_run.nickname if self.ctx.class_run is not None else ""
+        y = inner.y
+        for r in rows:
+            line = f"{r.rank}. {r.nickname}  {'*' * int(r.stars)}  {r.score:.0f}"
+            tx.draw_text(surface, line, (inner.x, y), tx.fit_size(line, inner.w, 17, 11),
+                         pal.accent if r.nickname == me else pal.text, shadow=False)
+            y += tx.line_height(17)
+
     def draw(self, surface: pygame.Surface) -> None:
         pal = self.ctx.palette
         run = self.ctx.class_run
         sub = f"{run.nickname} in class {run.join_code} ({run.server_url})" if run is not None else ""
         draw_backdrop(surface, pal, "Endplate", sub)
         self.form.draw(surface, pal)
+        self._draw_board(surface, pal)
         w, h = surface.get_size()
         sync = self.ctx.class_sync
         if sync is not None:
             tx.draw_text(surface, sync.status.line(), (w // 2, h - 10), 16, pal.text_dim, anchor="midbottom",
                          shadow=False)
+
+
+def _fetch_view(run):
+    """Background thread: the student's view of the session (own attempts, leaderboard)."""
+    with run.client() as client:
+        return client.session()
 
 
 def _fetch_prepost(run):

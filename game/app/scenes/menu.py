@@ -132,6 +132,15 @@ class MenuScene(Scene):
                      pal.text_dim, anchor="midbottom", shadow=False)
 
 
+def _outbox_detail(ctx) -> str:
+    """How many class results on this computer wait for the server, and how many it has."""
+    try:
+        n = ctx.store.outbox_counts()
+    except Exception:            # the Player screen must open even if the outbox cannot be read
+        return ""
+    return f"{n['queued']} waiting, {n['sent']} sent" if n["queued"] or n["sent"] else ""
+
+
 class ProfileScene(Scene):
     """Nickname and class code: classroom identity without accounts."""
 
@@ -149,7 +158,7 @@ class ProfileScene(Scene):
                           Item("Export results (CSV)", on_activate=self._export,
                                help="Save the results of this class (or everyone, without a class code) as a "
                                     "spreadsheet file for your teacher."),
-                          Item("Save results file", on_activate=self._results_file,
+                          Item("Save results file", on_activate=self._results_file, detail=_outbox_detail(ctx),
                                help="No network in class? Save your class results as a file for your teacher to "
                                     "import (new file, in the exports folder)."),
                           Item("Back", on_activate=lambda: Pop(), help="Back to the menu.")], "Player", width=620)

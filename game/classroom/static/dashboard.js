@@ -190,7 +190,8 @@ function renderGrid(d) {
       const c = row.cells[lv.id];
       if (!c.attempts) { h += '<td class="cell none">–</td>'; continue; }
       const mark = c.verified ? '<span class="ok" title="verified">✓</span>' : "";
-      const warn = c.unverified ? ` <span class="warn" title="${c.unverified} attempt(s) not verified">⚠${c.unverified}</span>` : "";
+      const why = (c.reasons || []).join("\n");
+      const warn = c.unverified ? ` <span class="warn" title="${c.unverified} attempt(s) not verified:\n${esc(why)}">⚠${c.unverified}</span>` : "";
       h += `<td class="cell">${stars(c.stars)} ${mark}${warn} <span class="small">${c.attempts}× ${minutes(c.time_s)}</span></td>`;
     }
     h += "</tr>";
