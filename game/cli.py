@@ -144,8 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--mg", type=_concentration, default=1.0, help="bath Mg2+ in mM (default 1)")
     ex.add_argument("--frequency", type=_number(0.1, 100.0, "a rate in Hz"), default=3.0,
                     help="rns: stimulation rate in Hz (0.1–100, default 3)")
-    ex.add_argument("--pulses", type=_number(1, 1000, "a whole number of stimuli", int), default=10,
-                    help="rns: number of stimuli (1–1000, default 10)")
+    ex.add_argument("--pulses", type=_number(1, 10000, "a whole number of stimuli", int), default=10,
+                    help="rns: number of stimuli (1–10000, default 10)")
     ex.add_argument("--ca-levels", type=_ca_levels, default=None, help="calcium: comma-separated [Ca2+] in mM (default 0.2,0.3,0.4,0.5)")
     ex.add_argument("--exercise-s", type=_number(1.0, 600.0, "a number of seconds"), default=45.0,
                     help="exercise: seconds of maximal activity (1–600, default 45)")

@@ -54,10 +54,11 @@ class ReceptorSystem(System):
     def exposure_per_quantum(self, rec: Receptors, mem, activity: float) -> np.ndarray:
         """Share of each fibre's receptors desensitised per quantum: ∝ lingering ACh / receptors^x (the
         junction's receptors, desensitised ones included). Cached while receptors and AChE stay the same."""
-        key = (rec.global_fraction, rec.blocked, activity, id(rec.fiber_scale))
+        key = (rec.global_fraction, rec.blocked, rec.bath_blocked, activity, id(rec.fiber_scale))
         if key != self._exposure_key:
             lingering = 1.0 + mem.desensitisation_lingering_gain * (1.0 - activity) ** mem.desensitisation_lingering_exponent
-            per_receptor = np.maximum(rec.fiber_scale * (rec.global_fraction * (1.0 - rec.blocked)), MIN_RECEPTORS)
+            scale = rec.global_fraction * (1.0 - rec.blocked) * (1.0 - rec.bath_blocked)
+            per_receptor = np.maximum(rec.fiber_scale * scale, MIN_RECEPTORS)
             self._exposure = mem.desensitisation_per_quantum * lingering / per_receptor ** mem.desensitisation_receptor_exponent
             self._exposure_key = key
         return self._exposure
