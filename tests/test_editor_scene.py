@@ -10,7 +10,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402
 import pytest  # noqa: E402
-from pygame_gui.elements import UILabel, UITextEntryLine  # noqa: E402
+from pygame_gui.elements import UITextEntryLine  # noqa: E402
 
 from game.app.app import App  # noqa: E402
 from game.app.context import AppContext  # noqa: E402
@@ -97,8 +97,7 @@ def test_a_level_made_in_the_editor_by_posted_input(ctx, tmp_path):
     type_into(app, entry(scene, "duration_model_s"), "3000")
     assert s.doc.get(("duration_model_s",)) == 3000.0 and s.problems == []
     assert not any(t.startswith("! ") for t in error_labels(scene))
-    # undo and redo (Ctrl+Z, Ctrl+Shift+Z, Ctrl+Y)
-    frames(app, 2, key(pygame.K_ESCAPE))                       # leave the text field
+    # undo and redo (Ctrl+Z, Ctrl+Shift+Z, Ctrl+Y), here while still in the text field
     frames(app, 3, key(pygame.K_z, pygame.KMOD_CTRL))
     assert s.doc.get(("duration_model_s",)) == 2400.0
     assert entry(scene, "duration_model_s").get_text() == "2400"
@@ -107,6 +106,8 @@ def test_a_level_made_in_the_editor_by_posted_input(ctx, tmp_path):
     frames(app, 3, key(pygame.K_z, pygame.KMOD_CTRL))
     frames(app, 3, key(pygame.K_y, pygame.KMOD_CTRL))
     assert s.doc.get(("duration_model_s",)) == 3000.0
+    assert entry(scene, "duration_model_s").get_text() == "3000"
+    frames(app, 2, key(pygame.K_ESCAPE))                       # leave the text field
     # drag the first task along the timeline: one undo step
     tl = scene.timeline()
     bar = tl.bar(s.tasks()[0])

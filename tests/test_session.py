@@ -297,7 +297,9 @@ def test_score_is_the_weighted_mean_of_its_parts(run_of) -> None:
 # --- debrief and quiz ----------------------------------------------------------------------------------
 
 def test_debrief_explains_the_run_then_gives_the_level_text(run_of) -> None:
-    run = run_of(PTOSIS, impulse_events=True)
+    # a lid weaker than Ana's (20% of receptors), so that the train of the first task fails
+    weak = load_level(PTOSIS).patient.model_copy(update={"achr_fraction": 0.2})
+    run = run_of(PTOSIS, impulse_events=True, patient=weak)
     run.advance(100.0)
     run.act(Action("train_start", 35.0))
     run.advance(60.0)

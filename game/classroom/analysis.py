@@ -4,7 +4,6 @@ as SVG, and the printable one-page report. Pure functions over plain rows; no we
 """
 from __future__ import annotations
 
-import csv
 import html
 import io
 from collections import Counter, defaultdict
@@ -14,29 +13,26 @@ from datetime import datetime
 from typing import Any
 
 from game.rules.prepost import OBJECTIVES, Bank, gain_band, normalised_gain
-
-# Spreadsheet programs run a cell that starts with one of these as a formula (also after NFKC: the
-# full-width forms and the minus sign look the same to a reader).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\u2212", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+from game.store.csvsafe import safe_text
+from game.store.csvsafe import writer as csv_writer
 
 
 def safe_cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet shows as text: a leading ' before anything that could start a formula."""
+    """A CSV cell a spreadsheet shows as text: numbers stay numbers, yes/no for booleans, and text goes
+    through the game's one formula guard (`game.store.csvsafe.safe_text`)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if value is None:
         return ""
     if isinstance(value, (int, float)):
         return value
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return safe_text(value)
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """The rows as CSV text: every text cell quoted and neutralised (see `game.store.csvsafe`)."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
+    w = csv_writer(out)
     w.writerow([safe_cell(h) for h in header])
     for row in rows:
         w.writerow([safe_cell(v) for v in row])

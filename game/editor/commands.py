@@ -149,8 +149,7 @@ def run_edit(args: argparse.Namespace) -> int:
             print(f"endplate: edit: --section: expected one of {', '.join(names)}, got {args.section!r}",
                   file=sys.stderr)
             return EXIT_USAGE
-        scene.section = match[0]
-        scene.resize(ctx.window.size)
+        scene.show_section(match[0])
     try:
         if args.headless:
             frame = 1.0 / 60.0

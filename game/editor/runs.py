@@ -137,7 +137,7 @@ def _preview_step(run: LevelRun, tasks: list, t: float, drive: bool, training: l
 
 @dataclass(frozen=True)
 class SeedResult:
-    who: str                      # "bot" or "idle"
+    who: str                      # "bot", "untreated" (the bot, never treating) or "idle"
     seed: int
     won: bool
     score: float
@@ -157,7 +157,8 @@ class CheckReport:
     def lines(self) -> list[str]:
         out = []
         for r in self.results:
-            who = f"Bot, seed {r.seed}" if r.who == "bot" else "Idle player"
+            who = {"bot": f"Bot, seed {r.seed}", "untreated": f"Bot without treatments, seed {r.seed}"}.get(
+                r.who, "Idle player")
             verdict = "won" if r.won else "lost"
             out.append(f"{who}: {verdict}, score {r.score:.0f}, {r.stars} star{'s' if r.stars != 1 else ''}, "
                        f"difficulty {r.difficulty:.2f}, demand met {100 * r.demand_met:.0f}%, "
@@ -165,11 +166,12 @@ class CheckReport:
         return out
 
 
-def _play(level: Level, seed: int, bot: bool, cancelled: Callable[[], bool],
+def _play(level: Level, seed: int, who: str, cancelled: Callable[[], bool],
           progress: Callable[[float], None]) -> RunSummary:
+    """One run: "bot" (the check-level bot), "untreated" (the same bot, never treating) or "idle"."""
     with MODEL_LOCK:
         run = LevelRun(level, seed=seed, impulse_events=False)
-        player = Bot(run, BotOptions()) if bot else None
+        player = None if who == "idle" else Bot(run, BotOptions(treat=who != "untreated"))
     try:
         end = level.duration_model_s
         while not run.finished:
@@ -197,7 +199,8 @@ def warnings_for(level: Level, results: list[SeedResult]) -> list[str]:
     if bots and not any(r.won for r in bots):
         out.append("Cannot be won: the bot lost at every seed. Lower the demand, or give the player more means.")
     offered = bool(level.treatments)
-    if offered and any(r.won and r.treatments == 0 for r in bots):
+    untreated = [r for r in results if r.who == "untreated"]
+    if offered and (any(r.won for r in untreated) or any(r.won and r.treatments == 0 for r in bots)):
         out.append("Won without any treatment although the level offers some: the treatments are not needed.")
     if idle is not None and idle.won:
         out.append("Won by doing nothing: an idle player wins this level.")
@@ -207,17 +210,19 @@ def warnings_for(level: Level, results: list[SeedResult]) -> list[str]:
 def run_check(level: Level, seeds: tuple[int, ...] = CHECK_SEEDS, cancelled: Callable[[], bool] = lambda: False,
               progress: Callable[[float, str], None] = lambda f, what: None,
               on_result: Callable[[SeedResult], None] = lambda r: None) -> CheckReport:
-    """The bot at each seed and an idle player (a run with no moves, to the end)."""
+    """The bot at each seed, the bot without treatments (when the level offers some), and an idle player
+    (a run with no moves, to the end)."""
     t0 = time.perf_counter()
     report = CheckReport()
-    jobs = [("bot", s) for s in seeds] + [("idle", 1)]
+    jobs = [("bot", s) for s in seeds] + ([("untreated", seeds[0])] if level.treatments else []) + [("idle", 1)]
     for i, (who, seed) in enumerate(jobs):
-        label = f"bot, seed {seed}" if who == "bot" else "idle player"
+        label = {"bot": f"bot, seed {seed}", "untreated": f"bot without treatments, seed {seed}"}.get(
+            who, "idle player")
 
         def part(f: float, i: int = i, label: str = label) -> None:
             progress((i + f) / len(jobs), label)
 
-        s = _play(level, seed, who == "bot", cancelled, part)
+        s = _play(level, seed, who, cancelled, part)
         d, _ = difficulty(level, s)
         result = SeedResult(who, seed, s.won, s.score, s.stars, d, s.demand_met, s.treatments_given, s.reason)
         report.results.append(result)

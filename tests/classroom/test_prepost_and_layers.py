@@ -130,3 +130,10 @@ def test_lan_banner_has_the_address_and_a_qr_code():
     text = lan_banner("http://192.168.1.20:8750")
     assert "http://192.168.1.20:8750" in text
     assert len(text.splitlines()) > 10 and any(ch in text for ch in "█▀▄")
+
+
+def test_csv_cells_neutralise_a_formula_after_a_separator():
+    """A spreadsheet that splits on ; or tab must not find a formula inside a nickname (same guard as report)."""
+    for cell in ("x;=cmd|' /C calc'!A0", "x,+1", "x\t@SUM(A1)"):
+        text = to_csv(["nickname"], [[cell]])
+        assert "'=" in text or "'+" in text or "'@" in text, text

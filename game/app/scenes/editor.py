@@ -44,7 +44,7 @@ from game.levels.loader import LEVELS_DIR
 from game.ui.forms import Form, Item, draw_backdrop
 from game.view import text as tx
 from game.view.hud import patient_pose
-from game.view.palette import Palette, mix, with_alpha
+from game.view.palette import Palette, mix
 from game.view.patient import draw_patient
 
 THEME_PATH = Path(__file__).resolve().parents[3] / "assets" / "editor-theme.json"
@@ -160,7 +160,6 @@ class FormView:
         self.container: UIScrollingContainer | None = None
         self.bindings: dict[Any, Binding] = {}
         self.values: dict[str, Any] = {}          # path key -> the value widget
-        self.shape: Any = None
         self.y = 0
         self.placed: list[tuple[Any, int, int]] = []       # (element, x, y without the error lines above it)
         self.slots: list[tuple[int, tuple, int]] = []      # (y, path, indent): where a field's error goes
@@ -196,7 +195,6 @@ class FormView:
             bar.start_percentage, bar.scroll_position = old_scroll
             bar.target_scroll_position = old_scroll[1]
             bar.has_moved_recently = True
-        self.shape = self.scene.shape_of(fields)
 
     def _bind(self, element: Any, binding: Binding) -> Any:
         self.bindings[element] = binding
@@ -263,7 +261,6 @@ class FormView:
         self.container.set_scrollable_area_dimensions((self.width, self.y + shift(self.y) + 40))
 
     def _field(self, path: tuple, spec: FieldSpec, indent: int) -> None:
-        s = self.scene
         if spec.kind == "table":
             self._table(path, spec, indent)
         elif spec.kind in ("tables", "union"):
@@ -370,7 +367,7 @@ class FormView:
         for i, _ in enumerate(items):
             self._scalar((*path, i), item_spec, indent + 14, f"{i + 1}.", tools=(path, i, len(items)),
                          tip=spec.tooltip)
-        self._button(f"+ Add", indent + 14, 120, Binding("add", path, spec), spec.description)
+        self._button("+ Add", indent + 14, 120, Binding("add", path, spec), spec.description)
         self.y += self.row_h + 4
 
     def _scalar(self, path: tuple, spec: FieldSpec, indent: int, label: str, tools=None, tip: str = "") -> None:
@@ -439,18 +436,17 @@ class FormView:
         self._error(path, indent)
 
     # -- keeping widgets in step with the document (undo, redo, timeline drags) ---------------------------
-    def sync(self) -> None:
+    def sync(self, focused_too: bool = False) -> None:
+        """Show the document's values in the widgets; the field being typed into keeps its text unless
+        `focused_too` (after an undo or redo, which changed what it shows)."""
         s = self.scene
         for key, el in self.values.items():
             b = self.bindings.get(el)
             if b is None:
                 continue
             value = s.session.get(b.path, None)
-            if isinstance(el, UITextEntryLine):
-                if not el.is_focused and el.get_text() != show_value(value):
-                    el.set_text(show_value(value))
-            elif isinstance(el, UITextEntryBox):
-                if not el.is_focused and el.get_text() != show_value(value):
+            if isinstance(el, (UITextEntryLine, UITextEntryBox)):
+                if (focused_too or not el.is_focused) and el.get_text() != show_value(value):
                     el.set_text(show_value(value))
             elif isinstance(el, UIHorizontalSlider):
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and b.spec is not None:
@@ -509,6 +505,7 @@ class EditorScene(Scene):
         self.rects: dict[str, pygame.Rect] = {}
         self.selected: int | None = None
         self.open_items: dict[str, int] = {}       # list path -> the item whose fields a long list shows
+        self.sync_focused = False
         self.drag: dict | None = None
         self.last_click = (-10.0, (0, 0))
         self.cursor_t: float | None = None
@@ -523,6 +520,9 @@ class EditorScene(Scene):
 
     # -- layout and the UI manager ---------------------------------------------------------------------
     def resize(self, size: tuple[int, int]) -> None:
+        if (self.ui is not None and tuple(size) == tuple(self.size) and self.palette_name == self.ctx.settings.palette
+                and abs(self.text_scale - tx.get_text_scale()) < 1e-9):
+            return                      # back from a test play, same window: keep the widgets (and focus)
         self.size = size
         self._build_ui()
 
@@ -595,7 +595,7 @@ class EditorScene(Scene):
                   ("saveas", "Save as...", "Choose the file to save to"),
                   ("undo", "Undo", "Ctrl+Z"), ("redo", "Redo", "Ctrl+Shift+Z or Ctrl+Y"),
                   ("play", "Test play (F5)", "Play the draft in the real play screen; Esc comes back"),
-                  ("check", "Check (F6)", "The bot plays seeds 1-5, and an idle player"),
+                  ("check", "Check (F6)", "The bot plays seeds 1-5 (and once without treatments); an idle player too"),
                   ("back", "Back", "Back to the menu (Esc); unsaved work stays as a draft")]
         for key, text, tip in labels:
             bw = tx.text_size(text, BODY)[0] + 20
@@ -633,6 +633,12 @@ class EditorScene(Scene):
                 self.section_buttons[b] = i
                 x += bw + 4
             y += widget_h(SMALL) + 4
+
+    def show_section(self, index: int) -> None:
+        """Show another section of the form."""
+        self.section = index
+        self._build_sections()
+        self._rebuild_form()
 
     def _rebuild_form(self, focus: str | None = None) -> None:
         """The current section's fields made again (after a change of shape: an item added, removed...)."""
@@ -680,9 +686,6 @@ class EditorScene(Scene):
         out.extend(sorted((k, v) for k, v in self.open_items.items() if k.split(".")[0] in keys))
         return tuple(out)
 
-    def _error_keys(self) -> tuple:
-        return tuple(sorted({p.location for p in self.session.problems}))
-
     # -- lifecycle -------------------------------------------------------------------------------------
     def enter(self) -> None:
         if self.ui is None or self.palette_name != self.ctx.settings.palette \
@@ -715,8 +718,10 @@ class EditorScene(Scene):
         s = self.session
         if key == "undo":
             s.undo()
+            self.sync_focused = True
         elif key == "redo":
             s.redo()
+            self.sync_focused = True
         elif key == "save":
             if s.doc.read_only:
                 s.save_copy()
@@ -1017,9 +1022,10 @@ class EditorScene(Scene):
             if shape != self.seen_shape:
                 self._rebuild_form()
             else:
-                self.view.sync()
+                self.view.sync(focused_too=self.sync_focused)
                 self.view.relayout()
                 self._update_section_labels()
+            self.sync_focused = False
         self.ui.update(frame_s)
         return None
 
@@ -1224,7 +1230,7 @@ class EditorScene(Scene):
         r = self.rects["check"]
         if r.h < 30:
             return
-        self._panel(surface, pal, r, "Check (F6): the bot at seeds 1-5, and an idle player")
+        self._panel(surface, pal, r, "Check (F6): the bot at seeds 1-5, without treatments, and an idle player")
         y = r.y + tx.line_height(SMALL) + 12
         x = r.x + 10
         w = r.w - 20
