@@ -17,6 +17,7 @@ from game.classroom.models import AnswerOut, AttemptOut, JoinResponse, PrePostOu
 
 CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 10.0
+ATTEMPT_READ_TIMEOUT_S = 60.0     # an attempt's answer waits for the server's replay, which queues in a busy class
 DEFAULT_PORT = 8750
 
 
@@ -91,10 +92,11 @@ class ClassClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None, read_s: float | None = None) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        timeout = httpx.Timeout(read_s, connect=CONNECT_TIMEOUT_S) if read_s else httpx.USE_CLIENT_DEFAULT
         try:
-            resp = self._http.request(method, path, json=body, headers=headers)
+            resp = self._http.request(method, path, json=body, headers=headers, timeout=timeout)
         except httpx.TimeoutException:
             raise ClassError(f"the class server at {self.base_url} did not answer in time", retry=True) from None
         except httpx.HTTPError as err:
@@ -136,7 +138,8 @@ class ClassClient:
         return self._parse(PrePostOut, self._call("GET", "/api/prepost"), "pre/post quiz")
 
     def send_attempt(self, body: dict[str, Any]) -> AttemptOut:
-        return self._parse(AttemptOut, self._call("POST", "/api/attempts", body), "attempt reply")
+        return self._parse(AttemptOut, self._call("POST", "/api/attempts", body, read_s=ATTEMPT_READ_TIMEOUT_S),
+                           "attempt reply")
 
     def send_answer(self, body: dict[str, Any]) -> AnswerOut:
         return self._parse(AnswerOut, self._call("POST", "/api/answers", body), "answer reply")
