@@ -44,7 +44,7 @@ def test_every_level_is_winnable_by_the_bot(checks) -> None:
     lost = {k: r.reason for k, r in checks.items() if not r.winnable}
     assert not lost
     for r in checks.values():
-        assert r.stars >= 1 and 0.0 <= r.difficulty < 1.0 and r.wall_s < 10.0
+        assert r.stars >= 1 and 0.0 <= r.difficulty < 1.0   # speed: `main.py bench`, never a timed test
 
 
 def test_the_bots_debriefs_name_only_the_treatments_it_gave(campaign, checks) -> None:
