@@ -84,3 +84,31 @@ class Scene:
 
     def autosave(self) -> None:
         """Save what can be resumed (called on pause and on quit)."""
+
+
+class FormScene(Scene):
+    """A screen that is one form over the menu backdrop (player, level list, settings, join, custom levels).
+
+    Subclasses set `self.form` (a `game.ui.forms.Form`) and may override `subtitle()`; the form fills the
+    window between `form_top` and `form_bottom` pixels from the edges; "back" from the form pops the scene.
+    """
+
+    form_top: int = 100
+    form_bottom: int = 20
+
+    def subtitle(self) -> str:
+        return ""
+
+    def resize(self, size: tuple[int, int]) -> None:
+        self.form.set_area(pygame.Rect(0, self.form_top, size[0], size[1] - self.form_top - self.form_bottom))
+
+    def handle(self, event: pygame.event.Event) -> "Transition | None":
+        r = self.form.handle(event)
+        return Pop() if r == "back" else r
+
+    def draw(self, surface: pygame.Surface) -> None:
+        from game.ui.forms import draw_backdrop
+
+        sub = self.subtitle()
+        draw_backdrop(surface, self.ctx.palette, "Endplate" if sub else "", sub)
+        self.form.draw(surface, self.ctx.palette)

@@ -1,17 +1,16 @@
 """The campaign: the level list (locked / unlocked, best stars) and the briefing before a level."""
 from __future__ import annotations
 
-import math
 
 import pygame
 
 from game.app.router import make
-from game.app.scene import Pop, Push, Replace, Scene
-from game.ui.forms import Form, Item, draw_backdrop
+from game.app.scene import FormScene, Pop, Push, Replace, Scene
+from game.ui.forms import Form, Item
 from game.view import text as tx
 from game.rules.session import LABELS
 from game.view.patient import appearance_of, briefing_pose, draw_patient
-from game.view.instruments import draw_panel, draw_stars, format_clock, format_duration, format_span
+from game.view.instruments import draw_panel, format_clock, format_span
 
 CONDITION_NAMES = {
     "healthy": "Healthy junction",
@@ -26,7 +25,8 @@ MUSCLE_NAMES = {"eyelid": "eyelid (levator)", "extraocular": "eye muscles", "bul
 
 
 
-class LevelListScene(Scene):
+class LevelListScene(FormScene):
+    form_top = 90
     name = "levels"
 
     def __init__(self, ctx) -> None:
@@ -61,19 +61,13 @@ class LevelListScene(Scene):
         self.build()
         self.resize(self.ctx.window.size)
 
-    def resize(self, size) -> None:
-        self.form.set_area(pygame.Rect(0, 90, size[0], size[1] - 110))
-
-    def handle(self, event):
-        r = self.form.handle(event)
-        return Pop() if r == "back" else r
+    def subtitle(self) -> str:
+        p = self.ctx.profile
+        return f"Playing as {p.nickname}" if p else "Not signed in: your results will be kept under 'Guest'"
 
     def draw(self, surface: pygame.Surface) -> None:
+        super().draw(surface)
         pal = self.ctx.palette
-        p = self.ctx.profile
-        draw_backdrop(surface, pal, "Endplate", f"Playing as {p.nickname}" if p else
-                      "Not signed in: your results will be kept under 'Guest'")
-        self.form.draw(surface, pal)
         if self.ctx.level_problems:
             w, h = surface.get_size()
             tx.draw_text(surface, f"{len(self.ctx.level_problems)} level file(s) could not be used: see the main menu.",

@@ -6,15 +6,16 @@ from __future__ import annotations
 import pygame
 
 from game.app.router import make
-from game.app.scene import Pop, Push, Scene
+from game.app.scene import FormScene, Pop, Push
 from game.editor.custom import CustomLevel, Watcher, custom_dir, list_custom
-from game.ui.forms import Form, Item, draw_backdrop
+from game.ui.forms import Form, Item
 from game.view import text as tx
 
 POLL_S = 1.0
 
 
-class CustomLevelsScene(Scene):
+class CustomLevelsScene(FormScene):
+    form_top, form_bottom = 90, 60
     name = "custom-levels"
 
     def __init__(self, ctx) -> None:
@@ -113,9 +114,6 @@ class CustomLevelsScene(Scene):
     def enter(self) -> None:
         self.reload()
 
-    def resize(self, size) -> None:
-        self.form.set_area(pygame.Rect(0, 90, size[0], size[1] - 150))
-
     def update(self, frame_s: float):
         self.poll_s += frame_s
         if self.poll_s >= POLL_S:
@@ -130,13 +128,14 @@ class CustomLevelsScene(Scene):
             e = self._focused_entry()
             if e is not None and e.source == "custom":
                 return self._edit(e)
-        r = self.form.handle(event)
-        return Pop() if r == "back" else r
+        return super().handle(event)
+
+    def subtitle(self) -> str:
+        return "Custom levels"
 
     def draw(self, surface: pygame.Surface) -> None:
+        super().draw(surface)
         pal = self.ctx.palette
-        draw_backdrop(surface, pal, "Endplate", "Custom levels")
-        self.form.draw(surface, pal)
         w, h = surface.get_size()
         if self.note:
             tx.draw_text(surface, self.note[:200], (w // 2, h - 34), 16, pal.warn, anchor="midbottom", shadow=False)

@@ -13,7 +13,7 @@ import pygame
 
 from game.app import classplay
 from game.app.router import make
-from game.app.scene import Pop, Push, Replace, Scene
+from game.app.scene import FormScene, Pop, Push, Replace, Scene
 from game.ui.forms import Form, Item, draw_backdrop
 from game.view import text as tx
 
@@ -69,7 +69,7 @@ def _resume(saved: dict):
     return run
 
 
-class JoinScene(Scene):
+class JoinScene(FormScene):
     name = "join"
 
     def __init__(self, ctx, server: str = "", code: str = "") -> None:
@@ -139,17 +139,8 @@ class JoinScene(Scene):
         classplay.sync(self.ctx)
         return Replace(make("class", self.ctx))
 
-    def resize(self, size: tuple[int, int]) -> None:
-        self.form.set_area(pygame.Rect(0, 100, size[0], size[1] - 120))
-
-    def handle(self, event):
-        r = self.form.handle(event)
-        return Pop() if r == "back" else r
-
-    def draw(self, surface: pygame.Surface) -> None:
-        pal = self.ctx.palette
-        draw_backdrop(surface, pal, "Endplate", "Join your teacher's class")
-        self.form.draw(surface, pal)
+    def subtitle(self) -> str:
+        return "Join your teacher's class"
 
 
 def _stars(n: int) -> str:

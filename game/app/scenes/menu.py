@@ -4,7 +4,7 @@ from __future__ import annotations
 import pygame
 
 from game.app.router import make
-from game.app.scene import Pop, Push, Quit, Scene
+from game.app.scene import FormScene, Pop, Push, Quit, Scene
 from game.ui.forms import Form, Item, draw_backdrop
 from game.view import text as tx
 from game.view.instruments import draw_panel
@@ -141,7 +141,7 @@ def _outbox_detail(ctx) -> str:
     return f"{n['queued']} waiting, {n['sent']} sent" if n["queued"] or n["sent"] else ""
 
 
-class ProfileScene(Scene):
+class ProfileScene(FormScene):
     """Nickname and class code: classroom identity without accounts."""
 
     name = "profile"
@@ -205,14 +205,5 @@ class ProfileScene(Scene):
             self.form.say(f"Saved {len(paths)} file(s): {paths[0]}" if len(paths) > 1 else f"Saved {paths[0]}", "ok")
         return None
 
-    def resize(self, size: tuple[int, int]) -> None:
-        self.form.set_area(pygame.Rect(0, 100, size[0], size[1] - 120))
-
-    def handle(self, event):
-        r = self.form.handle(event)
-        return Pop() if r == "back" else r
-
-    def draw(self, surface: pygame.Surface) -> None:
-        pal = self.ctx.palette
-        draw_backdrop(surface, pal, "Endplate", "Who is playing?")
-        self.form.draw(surface, pal)
+    def subtitle(self) -> str:
+        return "Who is playing?"

@@ -1,18 +1,18 @@
 """Settings: screen, sound, colours, text, motion and keys. Every change applies at once and is saved."""
 from __future__ import annotations
 
-import pygame
 
-from game.app.scene import Pop, Scene
+from game.app.scene import FormScene, Pop
 from game.store import PALETTES
-from game.ui.forms import Form, Item, draw_backdrop
+from game.ui.forms import Form, Item
 from game.view.input import ACTION_INFO, DEFAULT_KEY_BINDINGS, Bindings, key_code, key_label
 
 RESOLUTIONS = ((1024, 576), (1280, 720), (1366, 768), (1600, 900), (1920, 1080), (2560, 1440))
 PALETTE_NAMES = {"okabe-ito": "Okabe-Ito (colour-blind safe)", "high-contrast": "High contrast (projector)"}
 
 
-class SettingsScene(Scene):
+class SettingsScene(FormScene):
+    form_top, form_bottom = 60, 10
     name = "settings"
 
     def __init__(self, ctx) -> None:
@@ -97,14 +97,3 @@ class SettingsScene(Scene):
                 if a is not None:
                     it.value = binds.get(a, "")
 
-    def resize(self, size) -> None:
-        self.form.set_area(pygame.Rect(0, 60, size[0], size[1] - 70))
-
-    def handle(self, event):
-        r = self.form.handle(event)
-        return Pop() if r == "back" else r
-
-    def draw(self, surface: pygame.Surface) -> None:
-        pal = self.ctx.palette
-        draw_backdrop(surface, pal)
-        self.form.draw(surface, pal)
