@@ -106,19 +106,24 @@ class SessionCreated(BaseModel):
 
 # --- joining -------------------------------------------------------------------------------------------
 
-class JoinRequest(_In):
-    join_code: str = Field(min_length=1, max_length=20, description="the 6-character code on the board")
-    nickname: str = Field(min_length=1, max_length=100, description="1 to 24 printable characters")
+class _Identity(_In):
+    """A join code and a nickname, checked the same way wherever a student names themselves (the
+    subclass declares both fields, in its own order)."""
 
-    @field_validator("join_code")
+    @field_validator("join_code", check_fields=False)
     @classmethod
     def _code(cls, v: str) -> str:
         return check_code(v)
 
-    @field_validator("nickname")
+    @field_validator("nickname", check_fields=False)
     @classmethod
     def _nick(cls, v: str) -> str:
         return check_nickname(v)
+
+
+class JoinRequest(_Identity):
+    join_code: str = Field(min_length=1, max_length=20, description="the 6-character code on the board")
+    nickname: str = Field(min_length=1, max_length=100, description="1 to 24 printable characters")
 
 
 class LevelOut(BaseModel):
@@ -266,7 +271,7 @@ class Results(BaseModel):
 
 # --- the results file ----------------------------------------------------------------------------------
 
-class ResultsFile(_In):
+class ResultsFile(_Identity):
     endplate_results: Literal[1]
     server_url: str | None = Field(default=None, max_length=500)
     join_code: str = Field(min_length=1, max_length=20)
@@ -274,12 +279,3 @@ class ResultsFile(_In):
     attempts: list[AttemptIn] = Field(default_factory=list, max_length=1000)
     answers: list[AnswerIn] = Field(default_factory=list, max_length=5000)
 
-    @field_validator("join_code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        return check_code(v)
-
-    @field_validator("nickname")
-    @classmethod
-    def _nick(cls, v: str) -> str:
-        return check_nickname(v)

@@ -57,14 +57,22 @@ def lems_impulses(ca: CalciumEntry, pre, c, channels: float, bath: Bath, impulse
         r.p_release = min(P_CAP, release_probability(pre, bath.ca_mM * entry, bath.mg_mM, ca.dap_effect))
         ca.lems_fast += c.lems_residual_fast_per_impulse
         ca.lems_slow += c.lems_residual_slow_per_impulse * (1.0 - ca.lems_slow / c.lems_residual_slow_max)
-        if ca.potentiation:   # post-tetanic potentiation as in CalciumSystem (masked while firing fast)
-            quiet = 1.0 - math.exp(-(((r.t_s - ca.last_impulse_s) / pre.potentiation_unmask_tau_s) ** 2))
-            r.release_gain = 1.0 + ca.potentiation * quiet
-        ca.last_impulse_s = r.t_s
-        ca.facilitation += pre.facilitation_per_impulse
-        ca.augmentation += 1.0
-        ca.ca_load += pre.ca_load_per_impulse
-        ca.potentiation = potentiation(pre, ca.ca_load)
+        _count_impulse(ca, pre, r)
+
+
+
+def _count_impulse(ca, pre, r) -> None:
+    """After an impulse's release probability is set: post-tetanic potentiation primes more of each
+    terminal's sites (masked by depression while the nerve fires fast), and the impulse adds to
+    facilitation, augmentation and the terminal's Ca2+ load."""
+    if ca.potentiation:
+        quiet = 1.0 - math.exp(-(((r.t_s - ca.last_impulse_s) / pre.potentiation_unmask_tau_s) ** 2))
+        r.release_gain = 1.0 + ca.potentiation * quiet
+    ca.last_impulse_s = r.t_s
+    ca.facilitation += pre.facilitation_per_impulse
+    ca.augmentation += 1.0
+    ca.ca_load += pre.ca_load_per_impulse
+    ca.potentiation = potentiation(pre, ca.ca_load)
 
 
 class CalciumSystem(System):
@@ -86,13 +94,4 @@ class CalciumSystem(System):
                     a2 = ca.augmentation * ca.augmentation
                     boost += pre.augmentation_max * a2 / (a2 + pre.augmentation_half_impulses ** 2)
                 r.p_release = min(P_CAP, base * boost)
-                if ca.potentiation:
-                    # post-tetanic potentiation primes more of each terminal's sites; it is masked by
-                    # depression while the nerve fires fast
-                    quiet = 1.0 - math.exp(-(((r.t_s - ca.last_impulse_s) / pre.potentiation_unmask_tau_s) ** 2))
-                    r.release_gain = 1.0 + ca.potentiation * quiet
-                ca.last_impulse_s = r.t_s
-                ca.facilitation += pre.facilitation_per_impulse
-                ca.augmentation += 1.0
-                ca.ca_load += pre.ca_load_per_impulse
-                ca.potentiation = potentiation(pre, ca.ca_load)
+                _count_impulse(ca, pre, r)
