@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from game.validation import first_error
 from game.classroom import analysis, db, verify
 from game.classroom.models import (
     CODE_ALPHABET,
@@ -938,9 +939,8 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
         try:
             data = ResultsFile.model_validate_json(raw)
         except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(x) for x in first.get("loc", ())) or "file"
-            raise Problem(422, f"{name}: {where}: {first.get('msg', 'invalid')}") from None
+            where, msg, _ = first_error(err, "file")
+            raise Problem(422, f"{name}: {where}: {msg}") from None
         return await run_in_threadpool(import_results, data)
 
     if docs:

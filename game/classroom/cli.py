@@ -12,6 +12,7 @@ import json
 import socket
 import sys
 from pathlib import Path
+from game.validation import first_error
 
 DEFAULT_PORT = 8750
 EXIT_USAGE = 2
@@ -242,9 +243,8 @@ def import_files(files: list[str], db_url: str | None, out=None) -> int:
             try:
                 data = ResultsFile.model_validate_json(raw)
             except ValidationError as err:
-                first = err.errors()[0]
-                where = ".".join(str(x) for x in first.get("loc", ())) or "file"
-                print(f"class import: {name}: {where}: {first.get('msg', 'invalid')} "
+                where, msg, _ = first_error(err, "file")
+                print(f"class import: {name}: {where}: {msg} "
                       "(expected a results file saved by the game)", file=sys.stderr)
                 ok = False
                 continue

@@ -35,6 +35,7 @@ from pydantic import Field, ValidationError, field_validator
 from game.levels.fields import SLUG_PATTERN, Section, entries, prose
 from game.levels.loader import LevelError, parse_level_text
 from game.levels.schema import Level
+from game.validation import first_error
 
 PACK_FILE = "pack.toml"
 PACK_SUFFIX = ".endplate"
@@ -134,11 +135,9 @@ def _parse_pack_toml(data: bytes, where: str) -> Pack:
     try:
         return Pack.model_validate(raw)
     except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        loc = ".".join(str(x) for x in first.get("loc", ())) or "(file)"
-        more = len(err.errors()) - 1
+        loc, msg, more = first_error(err, "(file)")
         tail = f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""
-        raise PackError(f"{where}: {loc}: {first.get('msg', 'invalid')}{tail}") from None
+        raise PackError(f"{where}: {loc}: {msg}{tail}") from None
 
 
 def check_pack(files: dict[str, bytes], where: str) -> LoadedPack:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from game.validation import first_error
 from game.classroom.models import AnswerOut, AttemptOut, JoinResponse, PrePostOut, StudentView
 
 CONNECT_TIMEOUT_S = 3.0
@@ -118,10 +119,9 @@ class ClassClient:
         try:
             return model.model_validate(data)
         except ValidationError as err:
-            first = err.errors()[0]
-            field = ".".join(str(x) for x in first.get("loc", ()))
+            field, msg, _ = first_error(err)
             raise ClassError(f"the class server's {what} is not what this game expects ({field}: "
-                             f"{first.get('msg', 'invalid')}); is it an Endplate class server of the same version?",
+                             f"{msg}); is it an Endplate class server of the same version?",
                              retry=False) from None
 
     # -- the calls ----------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, ValidationError, model_validator
 
+from game.validation import first_error
 from game.levels.fields import SLUG_PATTERN, Section
 from game.levels.loader import LEVELS_DIR
 from game.levels.schema import ChoiceQuestion, MatchQuestion, OrderQuestion
@@ -163,9 +164,8 @@ def parse_bank(text: str, file: str = "<prepost>") -> Bank:
     try:
         return Bank.model_validate(data)
     except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        where = ".".join(str(x) for x in first.get("loc", ()))
-        raise BankError(f"{file}: {where}: {first.get('msg', 'invalid')}") from None
+        where, msg, _ = first_error(err)
+        raise BankError(f"{file}: {where}: {msg}") from None
 
 
 _cache: dict[str, Bank] = {}

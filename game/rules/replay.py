@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from game.levels.schema import Level
 from game.rules.session import Action, LevelRun, RunSummary
 from game.sim.version import MODEL_VERSION
+from game.validation import first_error
 
 REPLAY_FORMAT = 1
 MAX_MOVES = 100_000
@@ -96,9 +97,8 @@ def parse_moves(entries: Sequence[Any], where: str = "moves") -> list[Move]:
         try:
             move = Move.model_validate(entry)
         except ValidationError as err:
-            first = err.errors()[0]
-            field = ".".join(str(x) for x in first.get("loc", ())) or "move"
-            raise ReplayError(f"{where}[{i}].{field}: {first.get('msg', 'invalid')}") from None
+            field, msg, _ = first_error(err, "move")
+            raise ReplayError(f"{where}[{i}].{field}: {msg}") from None
         if moves and move.t_s < moves[-1].t_s:
             raise ReplayError(f"{where}[{i}].t_s: {move.t_s} is earlier than the move before it ({moves[-1].t_s})")
         moves.append(move)
@@ -124,9 +124,8 @@ def loads(text: str, where: str = "replay") -> tuple[ReplayHeader | None, list[M
             try:
                 head = ReplayHeader.model_validate(obj)
             except ValidationError as err:
-                first = err.errors()[0]
-                field = ".".join(str(x) for x in first.get("loc", ()))
-                raise ReplayError(f"{where}: line {n}: header field {field}: {first.get('msg', 'invalid')}") from None
+                field, msg, _ = first_error(err)
+                raise ReplayError(f"{where}: line {n}: header field {field}: {msg}") from None
             continue
         entries.append(obj)
     return head, parse_moves(entries, where)
