@@ -62,7 +62,7 @@ def residual_tau_ms(m: Membrane, ache_activity: float) -> float:
 def needed_mV(m: Membrane, gap_mV: np.ndarray, fold_damage: float, fold_scale: np.ndarray) -> np.ndarray:
     """EPP needed for a muscle AP (Na+ channels all available): the threshold gap, lowered by the folds'
     amplification, which complement damage to the folds takes partly away."""
-    loss = np.minimum(m.fold_na_gap_gain * fold_damage * fold_scale, 0.9)
+    loss = np.minimum(m.fold_na_gap_gain * fold_damage * fold_scale, m.fold_gain_loss_max)
     return gap_mV / (m.fold_gain * (1.0 - loss))
 
 

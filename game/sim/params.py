@@ -92,6 +92,8 @@ class Membrane:
                                              # 2001 [F qualitative]); tuned so the healthy safety factor is ~3 (human 2–4 [GK])
     fold_na_gap_gain: float = 0.2            # [§4] MG: complement lysis of the folds removes Na+ channels and part of that gain
                                              # (Ruff & Lennon 2008) [F]; share of the gain lost at full fold damage, tuned
+    fold_gain_loss_max: float = 0.9          # guard: at most this share of the folds' amplification can be lost (the flat
+                                             # sarcolemma between folds keeps some Na+ channels; keeps the EPP needed finite)
     # Sustained depolarisation from ACh that is not cleared (cholinergic crisis, [§3] high-dose inhibition [F]):
     residual_fraction_max: float = 0.10      # tuned: share of an EPP left as a lingering depolarisation at total AChE block
     residual_block_exponent: float = 8.0     # tuned: only near-total AChE block (>90%) leaves ACh lingering

@@ -14,15 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-teacher-token-0123456789"
 LEVEL = "healthy-junction"
-# Moves that win level 1 with 3 stars on seed 1 (recorded from the bot; the replay checks them each time).
-WINNING_MOVES = [
-    {"t_s": 29.0, "kind": "train_start", "value": 12.0}, {"t_s": 31.5, "kind": "set_frequency", "value": 10.0},
-    {"t_s": 40.0, "kind": "rest", "value": None}, {"t_s": 59.0, "kind": "train_start", "value": 13.0},
-    {"t_s": 80.0, "kind": "rest", "value": None}, {"t_s": 99.0, "kind": "train_start", "value": 22.0},
-    {"t_s": 101.5, "kind": "set_frequency", "value": 25.0}, {"t_s": 110.0, "kind": "rest", "value": None},
-    {"t_s": 134.0, "kind": "train_start", "value": 18.0}, {"t_s": 165.0, "kind": "rest", "value": None},
-]
-
+# Moves that win level 1 on seed 1 (the load benchmark sends the same; the replay checks them each time).
+from game.classroom.bench import WIN as WINNING_MOVES  # noqa: E402
 
 
 def free_port() -> int:
