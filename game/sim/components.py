@@ -74,6 +74,7 @@ class ImpulseRecord:
     sustained_mV: np.ndarray | None = None    # per fibre, depolarisation the EPP rides on (None: none anywhere)
     na_available: np.ndarray | None = None    # per fibre (None: all available)
     fired: np.ndarray | None = None           # per fibre (bool)
+    fired01: np.ndarray | None = None         # per fibre, `fired` as 0.0/1.0 (for the weighted sums of CMAP and force)
     repetitive: np.ndarray | None = None      # per fibre (bool): a second AP from the same shock (None: none anywhere)
     repetitive_fraction: float = 0.0
     cmap_mV: float = 0.0

@@ -72,11 +72,63 @@ def na_available(m: Membrane, sustained_mV: np.ndarray) -> np.ndarray:
     return at_rest / (1.0 + np.exp((sustained_mV - m.na_half_inactivation_mV) / m.na_inactivation_slope_mV))
 
 
+def relay_coefficients(tau_in: float, tau_out: float, t: float) -> tuple[float, float, float]:
+    """(a, b, c) with relay(k_in, tau_in, tau_out, t) = k_in·a/b·c: the part that does not depend on the input's
+    size, so that a step repeated with the same length can reuse it."""
+    if abs(tau_in - tau_out) < 1e-9:
+        return t, tau_out, math.exp(-t / tau_out)
+    return tau_in, tau_in - tau_out, math.exp(-t / tau_in) - math.exp(-t / tau_out)
+
+
 def relay(k_in: float, tau_in: float, tau_out: float, t: float) -> float:
     """Response at time t of dy/dt = (x − y)/τ_out, y(0) = 0, to the input x = k_in·exp(−t/τ_in)."""
-    if abs(tau_in - tau_out) < 1e-9:
-        return k_in * t / tau_out * math.exp(-t / tau_out)
-    return k_in * tau_in / (tau_in - tau_out) * (math.exp(-t / tau_in) - math.exp(-t / tau_out))
+    a, b, c = relay_coefficients(tau_in, tau_out, t)
+    return k_in * a / b * c
+
+
+class ChainStep:
+    """Everything about an exact advance of the Ca2+ → force → smoothed-force chain over dt that does not
+    depend on the state (see advance_smoothed and advance_contractile); `advance` applies it. Built once per
+    distinct (dt, time constants), e.g. once for all the equal intervals of a train."""
+
+    __slots__ = ("es", "fa", "fb", "fc", "tc", "tcf", "ca", "cb", "cc", "ec", "ef", "cross")
+
+    def __init__(self, dt_ms: float, tau_ca_ms: float, tau_force_ms: float, tau_smooth_ms: float) -> None:
+        self.es = math.exp(-dt_ms / tau_smooth_ms)
+        self.fa, self.fb, self.fc = relay_coefficients(tau_force_ms, tau_smooth_ms, dt_ms)
+        tc = tau_ca_ms + 1e-6 if abs(tau_ca_ms - tau_force_ms) < 1e-9 else tau_ca_ms
+        self.tc, self.tcf = tc, tc - tau_force_ms
+        self.ca, self.cb, self.cc = relay_coefficients(tc, tau_smooth_ms, dt_ms)
+        self.ec = math.exp(-dt_ms / tau_ca_ms)
+        self.ef = math.exp(-dt_ms / tau_force_ms)
+        if abs(tau_ca_ms - tau_force_ms) < 1e-9:
+            self.cross = dt_ms / tau_force_ms * self.ef
+        else:
+            self.cross = tau_ca_ms / (tau_ca_ms - tau_force_ms) * (self.ec - self.ef)
+
+    def advance(self, s0: float, force0: float, ca0: float) -> tuple[float, float, float]:
+        """(smoothed, ca, force) after the step from (s0, force0, ca0): the same arithmetic as
+        advance_smoothed and advance_contractile."""
+        s = s0 * self.es + force0 * self.fa / self.fb * self.fc
+        if ca0:
+            k = ca0 * self.tc / self.tcf
+            s += k * self.ca / self.cb * self.cc - k * self.fa / self.fb * self.fc
+        return s, ca0 * self.ec, force0 * self.ef + ca0 * self.cross
+
+
+_chain_steps: dict[tuple[float, float, float, float], ChainStep] = {}
+_CHAIN_STEPS_MAX = 256
+
+
+def chain_step(dt_ms: float, tau_ca_ms: float, tau_force_ms: float, tau_smooth_ms: float) -> ChainStep:
+    """The ChainStep for these values (cached: a train's intervals repeat)."""
+    key = (dt_ms, tau_ca_ms, tau_force_ms, tau_smooth_ms)
+    step = _chain_steps.get(key)
+    if step is None:
+        if len(_chain_steps) >= _CHAIN_STEPS_MAX:
+            _chain_steps.clear()
+        step = _chain_steps[key] = ChainStep(dt_ms, tau_ca_ms, tau_force_ms, tau_smooth_ms)
+    return step
 
 
 def advance_smoothed(s0: float, force0: float, ca0: float, dt_ms: float, tau_ca_ms: float, tau_force_ms: float,

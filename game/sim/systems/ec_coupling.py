@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from game.sim.components import Contractile, History, Inbox, Model, Nerve
-from game.sim.laws import advance_contractile, advance_smoothed
+from game.sim.laws import advance_contractile, chain_step
 from game.sim.systems._access import System, single
 
 
@@ -20,25 +20,29 @@ def advance_to(c: Contractile, t_s: float) -> None:
     """Exact advance of the Ca2+ transient, the force and the smoothed population force (no impulse inside)."""
     dt_ms = (t_s - c.t_s) * 1000.0
     if dt_ms > 0:
-        c.smoothed = advance_smoothed(c.smoothed, c.force, c.ca, dt_ms, c.ca_tau_ms, c.force_tau_ms, c.smoothing_tau_ms)
-        c.ca, c.force = advance_contractile(c.ca, c.force, dt_ms, c.ca_tau_ms, c.force_tau_ms)
+        step = chain_step(dt_ms, c.ca_tau_ms, c.force_tau_ms, c.smoothing_tau_ms)
+        c.smoothed, c.ca, c.force = step.advance(c.smoothed, c.force, c.ca)
         c.t_s = t_s
 
 
 class ECCouplingSystem(System):
     def process(self, dt_s: float) -> None:
+        impulses = self.c(Nerve).impulses
+        if not impulses:
+            return
         c = self.c(Contractile)
         mus = self.c(Model).params.muscle
         delay_s = mus.force_sample_delay_ms / 1000.0
         reported = self.c(Inbox).impulse_events or self.c(History).enabled
-        for r in self.c(Nerve).impulses:
+        weight = c.weight
+        for r in impulses:
             advance_to(c, r.t_s)
             # muscle fatigue: each AP of the muscle costs a little twitch force, recovered over minutes of rest
             if c.fatigue:
                 c.fatigue *= math.exp(-(r.t_s - c.fatigue_t_s) / mus.fatigue_recovery_tau_s)
             c.fatigue_t_s = r.t_s
-            fired_share = float(c.weight @ r.fired)
-            aps = fired_share if r.repetitive is None else fired_share + float(c.weight @ r.repetitive)
+            fired_share = float(weight.dot(r.fired01))    # = weight @ fired
+            aps = fired_share if r.repetitive is None else fired_share + float(weight @ r.repetitive)
             c.ca += aps * (1.0 - c.fatigue)
             c.fatigue += mus.fatigue_per_ap * fired_share * (1.0 - c.fatigue)
             if reported:
@@ -48,5 +52,5 @@ class ECCouplingSystem(System):
 def population_force_after(c: Contractile, delay_s: float) -> float:
     """Population force `delay_s` after c.t_s if no further impulse comes (near the twitch peak): the
     two-stage chain is linear, so it is computed on the weighted sums."""
-    _, f = advance_contractile(c.ca, c.force, delay_s * 1000.0, c.ca_tau_ms, c.force_tau_ms)
-    return float(f)
+    step = chain_step(delay_s * 1000.0, c.ca_tau_ms, c.force_tau_ms, c.smoothing_tau_ms)
+    return float(c.force * step.ef + c.ca * step.cross)

@@ -23,11 +23,13 @@ class MuscleAPSystem(System):
         if not impulses:
             return
         mus = self.c(Model).params.muscle
+        w_cmap = sl.cmap_weight_mV
         for r in impulses:
             depol = r.epp_mV if r.sustained_mV is None else r.epp_mV + r.sustained_mV
-            fired = depol >= r.needed_mV
+            fired = _ge(depol, r.needed_mV)
             r.fired = fired
-            r.cmap_mV = float(sl.cmap_weight_mV @ fired)
+            r.fired01 = f01 = fired.astype(np.float64)
+            r.cmap_mV = float(w_cmap.dot(f01))     # = w_cmap @ fired (the same dot product, without the cast)
             sl.last_fired = fired
             if r.ache_activity < REPETITIVE_BELOW_ACTIVITY and r.tau_ms is not None:
                 left = r.epp_mV * np.exp(-mus.refractory_ms / r.tau_ms)
@@ -38,3 +40,6 @@ class MuscleAPSystem(System):
                 if n_again:
                     r.repetitive = again
                     r.repetitive_fraction = n_again / len(again)
+
+
+_ge = np.greater_equal

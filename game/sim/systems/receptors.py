@@ -27,8 +27,18 @@ def recover_to(rec: Receptors, tau_s: float, t_s: float) -> None:
     if dt > 0:
         if rec.any_desensitised:
             e = math.exp(-dt / tau_s)
-            rec.available = 1.0 - (1.0 - rec.available) * e
+            a = rec.available           # available = 1 − (1 − available)·e, in place (the array is this component's own)
+            _sub(1.0, a, a)
+            _mul(a, e, a)
+            _sub(1.0, a, a)
         rec.t_s = t_s
+
+
+try:   # np.interp without its Python wrapper (same function, same result)
+    from numpy._core.multiarray import interp as _interp
+except ImportError:  # pragma: no cover - older numpy
+    _interp = np.interp
+_sub, _mul, _minimum = np.subtract, np.multiply, np.minimum
 
 
 def interp1(x: float, xs: np.ndarray, ys: np.ndarray) -> float:
@@ -50,6 +60,8 @@ class ReceptorSystem(System):
         self._table = None
         self._exposure_key: tuple | None = None
         self._exposure: np.ndarray | None = None
+        self._scaled_key: tuple | None = None
+        self._scaled: np.ndarray | None = None
 
     def exposure_per_quantum(self, rec: Receptors, mem, activity: float) -> np.ndarray:
         """Share of each fibre's receptors desensitised per quantum: ∝ lingering ACh / receptors^x (the
@@ -62,6 +74,16 @@ class ReceptorSystem(System):
             self._exposure = mem.desensitisation_per_quantum * lingering / per_receptor ** mem.desensitisation_receptor_exponent
             self._exposure_key = key
         return self._exposure
+
+    def scaled_receptors(self, rec: Receptors) -> np.ndarray:
+        """fibre scale × immune fraction × (1 − antibody block) × (1 − curare): Receptors.functional() before
+        desensitisation, the same product, cached while those stay the same (read-only)."""
+        key = (rec.global_fraction, rec.blocked, rec.bath_blocked, id(rec.fiber_scale))
+        if key != self._scaled_key:
+            scaled = rec.fiber_scale * (rec.global_fraction * (1.0 - rec.blocked) * (1.0 - rec.bath_blocked))
+            scaled.setflags(write=False)
+            self._scaled, self._scaled_key = scaled, key
+        return self._scaled
 
     def process(self, dt_s: float) -> None:
         impulses = self.c(Nerve).impulses
@@ -76,26 +98,31 @@ class ReceptorSystem(System):
         hist = self.c(History)
         history = hist.enabled and hist.detail
         reported = history or self.c(Inbox).impulse_events
+        tau_s = mem.desensitisation_tau_s
+        scaled = self.scaled_receptors(rec)     # immune state and the bath change between steps, not within one
+        available = rec.available               # updated in place below and by recover_to
         for r in impulses:
-            recover_to(rec, mem.desensitisation_tau_s, r.t_s)
-            if r.ache_activity != self._activity or model.table is not self._table:
-                self._activity = r.ache_activity
+            recover_to(rec, tau_s, r.t_s)
+            activity = r.ache_activity
+            if activity != self._activity or model.table is not self._table:
+                self._activity = activity
                 self._table = model.table   # the table changes with temperature (systems.temperature)
-                self._columns = model.table.column(r.ache_activity)
+                self._columns = model.table.column(activity)
             v_col, tau_col, open_col = self._columns
-            a = rec.functional()
+            a = _mul(scaled, available) if rec.any_desensitised else scaled   # = rec.functional()
             r.achr = a
-            r.q_lin_mV = np.interp(a, grid, v_col)
-            r.v_lin_mV = r.quanta * r.q_lin_mV
+            r.q_lin_mV = q = _interp(a, grid, v_col)
+            quanta = r.quanta
+            r.v_lin_mV = _mul(quanta, q)
             if reported:
                 r.focus_tau_ms = interp1(a[f], grid_list, tau_col)
                 r.focus_open_peak = interp1(a[f], grid_list, open_col)
-            if history or r.ache_activity < REPETITIVE_BELOW_ACTIVITY:
-                r.tau_ms = np.interp(a, grid, tau_col)
+            if history or activity < REPETITIVE_BELOW_ACTIVITY:
+                r.tau_ms = _interp(a, grid, tau_col)
             # ACh per receptor: the same quanta spread over fewer receptors expose each one more, and ACh
             # that AChE does not clear lingers: both desensitise more (greater at MG end plates, §6)
-            d = r.quanta * self.exposure_per_quantum(rec, mem, r.ache_activity)
-            np.minimum(d, MAX_STEP_DESENSITISATION, out=d)
-            np.subtract(1.0, d, out=d)
-            rec.available *= d
+            d = _mul(quanta, self.exposure_per_quantum(rec, mem, activity))
+            _minimum(d, MAX_STEP_DESENSITISATION, out=d)
+            _sub(1.0, d, d)
+            _mul(available, d, available)
             rec.any_desensitised = True

@@ -28,17 +28,20 @@ def draw_quanta(rng: np.random.Generator, rrp: np.ndarray, p: float, normals: "N
     """Quanta released per fibre: Binomial(RRP, p). Fibres that expect many quanta use the normal
     approximation with the same mean and variance (much faster; the difference is far below the
     fibre-to-fibre spread); the few that expect fewer get the exact binomial draw."""
-    mean = rrp * p
+    mean = _mul(rrp, p)
     if p < 0.5:
-        lowest = float(mean.min())
+        lowest = float(_min(mean))
         n_small = int(np.count_nonzero(mean < NORMAL_APPROX_MIN_QUANTA)) if lowest < NORMAL_APPROX_MIN_QUANTA else 0
         if n_small * 4 < len(rrp):
-            k = np.sqrt(mean * (1.0 - p))
-            k *= normals.next(rng, len(rrp))
-            k += mean
-            np.rint(k, out=k)
-            np.maximum(k, 0.0, out=k)
-            np.minimum(k, rrp, out=k)
+            # k = rint(mean + sqrt(mean·(1 − p))·z) kept within [0, RRP], computed in place (ufuncs with the
+            # output given by position: this runs for every impulse)
+            k = _mul(mean, 1.0 - p)
+            _sqrt(k, k)
+            _mul(k, normals.next(rng, len(rrp)), k)
+            _add(k, mean, k)
+            _rint(k, k)
+            _maximum(k, normals.zeros, out=k)
+            _minimum(k, rrp, out=k)
             if n_small:
                 small = mean < NORMAL_APPROX_MIN_QUANTA
                 k[small] = rng.binomial(rrp[small].astype(np.int64), p)
@@ -46,19 +49,28 @@ def draw_quanta(rng: np.random.Generator, rrp: np.ndarray, p: float, normals: "N
     return rng.binomial(rrp.astype(np.int64), p).astype(float)
 
 
+_min = np.minimum.reduce
+_sum = np.add.reduce
+_mul, _add, _sub, _sqrt, _rint, _maximum, _minimum = (np.multiply, np.add, np.subtract, np.sqrt, np.rint, np.maximum,
+                                                      np.minimum)
+
+
 class NormalBuffer:
     """Standard normal deviates drawn a block at a time and handed out one row per impulse (the order of
-    use is the order of impulses, so results still do not depend on the step size)."""
+    use is the order of impulses, so results still do not depend on the step size). The block is drawn in
+    float32 (cheaper) and held as float64 (exact), so that using a row needs no conversion."""
 
     BLOCK = 64
 
     def __init__(self) -> None:
         self.rows: np.ndarray | None = None
         self.i = 0
+        self.zeros: np.ndarray | None = None    # a row of zeros of the same length (a bound for draw_quanta)
 
     def next(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if self.rows is None or self.i >= len(self.rows) or self.rows.shape[1] != n:
-            self.rows = rng.standard_normal((self.BLOCK, n), dtype=np.float32)
+            self.rows = rng.standard_normal((self.BLOCK, n), dtype=np.float32).astype(np.float64)
+            self.zeros = np.zeros(n)
             self.i = 0
         row = self.rows[self.i]
         self.i += 1
@@ -76,8 +88,9 @@ def refill_to(pools: VesiclePools, pre, t_s: float) -> None:
         return
     integral = dt
     if pools.mobilisation:
-        integral += pools.mobilisation * pre.mobilisation_tau_s * (1.0 - math.exp(-dt / pre.mobilisation_tau_s))
-        pools.mobilisation *= math.exp(-dt / pre.mobilisation_tau_s)
+        m = math.exp(-dt / pre.mobilisation_tau_s)
+        integral += pools.mobilisation * pre.mobilisation_tau_s * (1.0 - m)
+        pools.mobilisation *= m
     integral /= pre.refill_tau_s
     if pools.boost:
         decay = math.exp(-dt / pre.refill_fast_tau_s)
@@ -86,19 +99,22 @@ def refill_to(pools: VesiclePools, pre, t_s: float) -> None:
     if pools.supply < 1.0:
         integral *= pools.supply ** pre.refill_reserve_exponent
     e = math.exp(-integral)
-    gap = pools.rrp_capacity - pools.rrp
-    pools.rrp = pools.rrp_capacity - gap * e
+    rrp, cap = pools.rrp, pools.rrp_capacity
+    gap = _sub(cap, rrp)
     if pools.draining:
-        drawn = float(gap.sum()) * (1.0 - e) / len(gap)
+        gap_sum = float(_sum(gap))
+        drawn = gap_sum * (1.0 - e) / len(gap)
         # the store recovers over minutes; the supply to the RRP follows it with a lag (recycled vesicles
         # being refilled with ACh), so its deficit is deepest a few minutes after an effort
         r0 = 1.0 - max(0.0, pools.reserve - drawn / pre.reserve_quanta)
         s0 = 1.0 - pools.supply
         pools.reserve = 1.0 - r0 * math.exp(-dt / pre.reserve_recovery_tau_s)
         pools.supply = 1.0 - s0 * math.exp(-dt / pre.supply_lag_tau_s) - lag(r0, pre.reserve_recovery_tau_s, pre.supply_lag_tau_s, dt)
-        if pools.reserve > 1.0 - 1e-7 and pools.supply > 1.0 - 1e-7 and float(gap.sum()) * e < 1e-6 * len(gap):
+        if pools.reserve > 1.0 - 1e-7 and pools.supply > 1.0 - 1e-7 and gap_sum * e < 1e-6 * len(gap):
             pools.reserve = pools.supply = 1.0
             pools.draining = False
+    _mul(gap, e, gap)
+    _sub(cap, gap, rrp)    # rrp = capacity − gap·e, in place (the pool array is this component's own)
     pools.t_s = t_s
 
 
@@ -109,14 +125,17 @@ class ReleaseSystem(System):
         pre = model.params.presynaptic
         rng = model.rng_release
         boost = pre.refill_per_impulse / pre.refill_fast_tau_s
+        normals = pools.normals
         for r in self.c(Nerve).impulses:
             refill_to(pools, pre, r.t_s)
-            if r.release_gain == 1.0:
-                k = draw_quanta(rng, pools.rrp, r.p_release, pools.normals)
-                pools.rrp = pools.rrp - k
+            rrp = pools.rrp
+            gain = r.release_gain
+            if gain == 1.0:
+                k = draw_quanta(rng, rrp, r.p_release, normals)
+                _sub(rrp, k, rrp)
             else:   # potentiation: more primed sites, the pool spent in proportion
-                k = draw_quanta(rng, pools.rrp * r.release_gain, r.p_release, pools.normals)
-                pools.rrp = pools.rrp - k / r.release_gain
+                k = draw_quanta(rng, rrp * gain, r.p_release, normals)
+                _sub(rrp, k / gain, rrp)
             pools.last_impulse_s = r.t_s
             pools.draining = True
             r.quanta = k
