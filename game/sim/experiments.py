@@ -59,8 +59,8 @@ def _train(sim: Sim, frequency_hz: float, pulses: int) -> list[dict]:
     return sim.history()[start:start + pulses]
 
 
-def _response(row: dict, t0: float) -> dict:
-    return {"pulse": row["pulse"], "t_s": round(row["t_s"] - t0, 6), "quantal_content": row["quantal_content"],
+def _response(row: dict, t0: float, pulse: int | None = None) -> dict:
+    return {"pulse": row["pulse"] if pulse is None else pulse, "t_s": round(row["t_s"] - t0, 6), "quantal_content": row["quantal_content"],
             "epp_mV": row["epp_mV"], "fibers_fired_fraction": row["fibers_fired_fraction"], "cmap": row["cmap"],
             "force": row["force"], "repetitive_fraction": row["repetitive_fraction"]}
 
@@ -72,9 +72,7 @@ def rns(setup: Setup, frequency_hz: float = 3.0, pulses: int = 10) -> dict:
         sim.run(1.0, STEP_S)
         rows = _train(sim, frequency_hz, pulses)
     t0 = rows[0]["t_s"] if rows else 0.0
-    responses = [_response(r, t0) for r in rows]
-    for i, r in enumerate(responses):
-        r["pulse"] = i + 1
+    responses = [_response(r, t0, i + 1) for i, r in enumerate(rows)]
     return {"protocol": "rns", "frequency_hz": frequency_hz, "pulses": pulses, "responses": responses,
             "decrement_percent": decrement_percent([r["cmap"] for r in responses])}
 

@@ -35,6 +35,7 @@ class ECCouplingSystem(System):
         delay_s = mus.force_sample_delay_ms / 1000.0
         reported = self.c(Inbox).impulse_events or self.c(History).enabled
         weight = c.weight
+        sample = chain_step(delay_s * 1000.0, c.ca_tau_ms, c.force_tau_ms, c.smoothing_tau_ms)
         for r in impulses:
             advance_to(c, r.t_s)
             # muscle fatigue: each AP of the muscle costs a little twitch force, recovered over minutes of rest
@@ -45,8 +46,8 @@ class ECCouplingSystem(System):
             aps = fired_share if r.repetitive is None else fired_share + float(weight @ r.repetitive)
             c.ca += aps * (1.0 - c.fatigue)
             c.fatigue += mus.fatigue_per_ap * fired_share * (1.0 - c.fatigue)
-            if reported:
-                r.force = population_force_after(c, delay_s)
+            if reported:   # = population_force_after(c, delay_s)
+                r.force = float(c.force * sample.ef + c.ca * sample.cross)
 
 
 def population_force_after(c: Contractile, delay_s: float) -> float:

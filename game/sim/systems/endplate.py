@@ -40,11 +40,13 @@ def _martin(v_lin_mV: np.ndarray, driving_force_mV: float) -> np.ndarray:
     """kinetics.martin for an array and one driving force, in one new array (runs for every impulse):
     v/(1 + v/df) with the same operations."""
     out = _div(v_lin_mV, driving_force_mV)
-    _add(out, 1.0, out)
+    _add(out, _ONE, out)
     return _div(v_lin_mV, out, out)
 
 
 _div, _add = np.divide, np.add
+_ONE = np.array(1.0)      # 0-d arrays: the same arithmetic as with floats, but ufuncs take them faster
+_ONE.setflags(write=False)
 
 
 class EndplateSystem(System):
@@ -57,6 +59,7 @@ class EndplateSystem(System):
         share = residual_share(mem, activity)
         df = mem.ach_reversal_mV - mem.resting_potential_mV
         impulses = self.c(Nerve).impulses
+        df_0d = np.array(df)
         needed_intact = needed_mV(mem, ep.gap_mV, ep.fold_damage, ep.fold_scale)
         for r in impulses:
             decay_residual_to(ep, tau_res, r.t_s)
@@ -68,7 +71,7 @@ class EndplateSystem(System):
                 r.na_available = h
                 r.needed_mV = needed_intact / np.maximum(h, 1e-3)
             else:
-                r.epp_mV = _martin(r.v_lin_mV, df)
+                r.epp_mV = _martin(r.v_lin_mV, df_0d)
                 r.needed_mV = needed_intact
             if share > RESIDUAL_NEGLIGIBLE:
                 ep.residual_mV += share * r.epp_mV

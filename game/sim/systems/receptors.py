@@ -28,9 +28,9 @@ def recover_to(rec: Receptors, tau_s: float, t_s: float) -> None:
         if rec.any_desensitised:
             e = math.exp(-dt / tau_s)
             a = rec.available           # available = 1 − (1 − available)·e, in place (the array is this component's own)
-            _sub(1.0, a, a)
-            _mul(a, e, a)
-            _sub(1.0, a, a)
+            _sub(_ONE, a, a)
+            _mul(a, np.array(e), a)
+            _sub(_ONE, a, a)
         rec.t_s = t_s
 
 
@@ -39,6 +39,10 @@ try:   # np.interp without its Python wrapper (same function, same result)
 except ImportError:  # pragma: no cover - older numpy
     _interp = np.interp
 _sub, _mul, _minimum = np.subtract, np.multiply, np.minimum
+_ONE = np.array(1.0)                           # constants as 0-d arrays: the same arithmetic as with floats, but
+_ONE.setflags(write=False)                     # ufuncs take them faster (these run for every impulse)
+_MAX_STEP = np.array(MAX_STEP_DESENSITISATION)
+_MAX_STEP.setflags(write=False)
 
 
 def interp1(x: float, xs: np.ndarray, ys: np.ndarray) -> float:
@@ -101,6 +105,7 @@ class ReceptorSystem(System):
         tau_s = mem.desensitisation_tau_s
         scaled = self.scaled_receptors(rec)     # immune state and the bath change between steps, not within one
         available = rec.available               # updated in place below and by recover_to
+        exposure = None                         # per quantum, for this step's receptors and AChE activity
         for r in impulses:
             recover_to(rec, tau_s, r.t_s)
             activity = r.ache_activity
@@ -108,6 +113,9 @@ class ReceptorSystem(System):
                 self._activity = activity
                 self._table = model.table   # the table changes with temperature (systems.temperature)
                 self._columns = model.table.column(activity)
+                exposure = None
+            if exposure is None:
+                exposure = self.exposure_per_quantum(rec, mem, activity)
             v_col, tau_col, open_col = self._columns
             a = _mul(scaled, available) if rec.any_desensitised else scaled   # = rec.functional()
             r.achr = a
@@ -121,8 +129,8 @@ class ReceptorSystem(System):
                 r.tau_ms = _interp(a, grid, tau_col)
             # ACh per receptor: the same quanta spread over fewer receptors expose each one more, and ACh
             # that AChE does not clear lingers: both desensitise more (greater at MG end plates, §6)
-            d = _mul(quanta, self.exposure_per_quantum(rec, mem, activity))
-            _minimum(d, MAX_STEP_DESENSITISATION, out=d)
-            _sub(1.0, d, d)
+            d = _mul(quanta, exposure)
+            _minimum(d, _MAX_STEP, out=d)
+            _sub(_ONE, d, d)
             _mul(available, d, available)
             rec.any_desensitised = True

@@ -28,14 +28,14 @@ def draw_quanta(rng: np.random.Generator, rrp: np.ndarray, p: float, normals: "N
     """Quanta released per fibre: Binomial(RRP, p). Fibres that expect many quanta use the normal
     approximation with the same mean and variance (much faster; the difference is far below the
     fibre-to-fibre spread); the few that expect fewer get the exact binomial draw."""
-    mean = _mul(rrp, p)
+    mean = _mul(rrp, _scalar(p))
     if p < 0.5:
         lowest = float(_min(mean))
         n_small = int(np.count_nonzero(mean < NORMAL_APPROX_MIN_QUANTA)) if lowest < NORMAL_APPROX_MIN_QUANTA else 0
         if n_small * 4 < len(rrp):
             # k = rint(mean + sqrt(mean·(1 − p))·z) kept within [0, RRP], computed in place (ufuncs with the
             # output given by position: this runs for every impulse)
-            k = _mul(mean, 1.0 - p)
+            k = _mul(mean, _scalar(1.0 - p))
             _sqrt(k, k)
             _mul(k, normals.next(rng, len(rrp)), k)
             _add(k, mean, k)
@@ -50,6 +50,7 @@ def draw_quanta(rng: np.random.Generator, rrp: np.ndarray, p: float, normals: "N
 
 
 _min = np.minimum.reduce
+_scalar = np.array     # a number as a 0-d float64 array: the same arithmetic, but ufuncs take it faster than a float
 _sum = np.add.reduce
 _mul, _add, _sub, _sqrt, _rint, _maximum, _minimum = (np.multiply, np.add, np.subtract, np.sqrt, np.rint, np.maximum,
                                                       np.minimum)
@@ -113,7 +114,7 @@ def refill_to(pools: VesiclePools, pre, t_s: float) -> None:
         if pools.reserve > 1.0 - 1e-7 and pools.supply > 1.0 - 1e-7 and gap_sum * e < 1e-6 * len(gap):
             pools.reserve = pools.supply = 1.0
             pools.draining = False
-    _mul(gap, e, gap)
+    _mul(gap, _scalar(e), gap)
     _sub(cap, gap, rrp)    # rrp = capacity − gap·e, in place (the pool array is this component's own)
     pools.t_s = t_s
 
