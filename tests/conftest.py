@@ -20,3 +20,13 @@ def fresh_esper_world():
     esper.switch_world("default")
     for name in set(esper.list_worlds()) - before - {"default"}:
         esper.delete_world(name)
+
+
+# Solved quantal tables (game.sim.table_cache) go to a folder of this test session, never the user's cache.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+_CACHE_DIR = tempfile.mkdtemp(prefix="endplate-test-cache-")
+os.environ["ENDPLATE_CACHE_DIR"] = _CACHE_DIR
+atexit.register(shutil.rmtree, _CACHE_DIR, True)

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from game.sim import table_cache
 from game.sim.params import Membrane, Quantum
 
 ACHR_GRID = np.linspace(0.0, 1.6, 33)
@@ -122,8 +123,29 @@ def _decay_tau_ms(trace: np.ndarray, dt: float) -> np.ndarray:
     return taus
 
 
+TABLE_FIELDS = ("v_lin_mV", "tau_ms", "open_peak", "bound_fraction", "rise_ms")   # (achr × ache) arrays
+
+
 @lru_cache(maxsize=8)
 def quantal_table(q: Quantum, m: Membrane) -> QuantalTable:
+    """The quantal table for one parameter set: solved once (solve_quantal_table), kept in this process and on
+    disk between runs (game.sim.table_cache: same parameters, same arrays to the last bit)."""
+    n = int(round(q.integration_span_ms / q.integration_step_ms))
+    shapes = {name: (len(ACHR_GRID), len(ACHE_GRID)) for name in TABLE_FIELDS}
+    shapes.update(waveform_t_ms=(n,), waveform_healthy=(n,))
+    key = table_cache.table_key(q, m, ACHR_GRID.tolist(), ACHE_GRID.tolist())
+    arrays = table_cache.load(key, shapes)
+    if arrays is None:
+        arrays = solve_quantal_table(q, m)
+        table_cache.save(key, arrays)
+    for name in ("tau_ms", "rise_ms"):
+        arrays[name].setflags(write=False)
+    return QuantalTable(achr=ACHR_GRID, ache=ACHE_GRID, **arrays)
+
+
+def solve_quantal_table(q: Quantum, m: Membrane) -> dict[str, np.ndarray]:
+    """Integrate the quantal ODE on the (receptor fraction × AChE activity) grid: the QuantalTable's arrays
+    (TABLE_FIELDS, then waveform_t_ms and waveform_healthy)."""
     aa, ee = np.meshgrid(ACHR_GRID, ACHE_GRID, indexing="ij")
     res = simulate_quantum(aa, ee, q, m)
     dt = q.integration_step_ms
@@ -137,13 +159,9 @@ def quantal_table(q: Quantum, m: Membrane) -> QuantalTable:
     tau = _decay_tau_ms(open_t, dt)
     tau[0, :] = tau[1, :]   # no receptors: no current; borrow the neighbour's shape
     rise = open_t.argmax(axis=0) * dt
-    for arr in (v_peak, tau, rise):
-        arr.setflags(write=False)
-    return QuantalTable(
-        achr=ACHR_GRID, ache=ACHE_GRID, v_lin_mV=v_peak * scale, tau_ms=tau,
-        open_peak=open_t.max(axis=0), bound_fraction=res["bound"] / q.ach_per_quantum, rise_ms=rise,
-        waveform_t_ms=res["t_ms"], waveform_healthy=open_t[:, i_h, -1].copy(),
-    )
+    return {"v_lin_mV": v_peak * scale, "tau_ms": tau, "open_peak": open_t.max(axis=0),
+            "bound_fraction": res["bound"] / q.ach_per_quantum, "rise_ms": rise,
+            "waveform_t_ms": res["t_ms"], "waveform_healthy": open_t[:, i_h, -1].copy()}
 
 
 def martin(v_lin_mV: np.ndarray | float, driving_force_mV: float | np.ndarray) -> np.ndarray:
