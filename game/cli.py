@@ -104,7 +104,7 @@ def _ca_levels(text: str) -> list[float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from game.sim.experiments import LAB_FIBERS, PROTOCOLS
+    from game.sim.limits import LAB_FIBERS, PROTOCOLS   # not game.sim.experiments: --help should not load the model
     from game.sim.spec import CONDITIONS, DRUGS, MUSCLE_GROUPS
 
     p = Parser(prog="endplate", description="Endplate: the neuromuscular junction and myasthenia gravis, as a game and a simulation.")

@@ -36,3 +36,21 @@ def test_bench_rns_protocol_10000_pulses_at_20hz(benchmark, fibers):
     from game.sim import experiments as ex
     result = benchmark(ex.rns, ex.Setup(spec=WorldSpec(n_fibers=fibers)), 20.0, 10000)
     assert len(result["responses"]) == 10000
+
+
+def test_bench_reports_the_rns_protocol_in_process_and_as_a_whole_command():
+    # the figures themselves are not asserted (timings); only that bench measures and prints them
+    import io
+
+    from game.bench import rns_protocol_rows, write_rns_rows
+
+    rows = rns_protocol_rows((20,), pulses=20, runs=1)
+    (row,) = rows
+    assert row["fibers"] == 20 and row["pulses"] == 20 and row["model_s"] == 1.0
+    for key in ("wall_s", "model_s_per_wall_s", "command_wall_s", "command_model_s_per_wall_s", "command_floor_s"):
+        assert row[key] > 0, key
+    assert row["command_runs"] == 1
+    out = io.StringIO()
+    write_rns_rows(rows, out)
+    text = out.getvalue()
+    assert "rns protocol, 20 fibres, 20 pulses at 20 Hz" in text and "whole command" in text and "numpy" in text

@@ -12,7 +12,6 @@ import json
 import socket
 import sys
 from pathlib import Path
-from game.validation import first_error
 
 DEFAULT_PORT = 8750
 EXIT_USAGE = 2
@@ -218,6 +217,7 @@ def import_files(files: list[str], db_url: str | None, out=None) -> int:
     from game.classroom.db import DatabaseError, open_database
     from game.classroom.models import ResultsFile
     from game.classroom.security import new_teacher_token
+    from game.validation import first_error   # here, not at the top: every command builds the parser
 
     out = out or sys.stdout
     try:

@@ -6,7 +6,6 @@ import json
 import sys
 
 from game import jsonsafe
-from game.levels.packs import PackError, build_pack, install_pack, list_packs, remove_pack
 
 
 def register(sub) -> dict:
@@ -28,6 +27,9 @@ def register(sub) -> dict:
 
 
 def run_pack(args: argparse.Namespace, out=None) -> int:
+    # imported here, not at the top: every command builds the parser, and the packs bring in pydantic
+    from game.levels.packs import PackError, build_pack, install_pack, list_packs, remove_pack
+
     out = out or sys.stdout
     try:
         match args.pack_command:

@@ -15,12 +15,11 @@ from game.sim import intents as it
 from game.sim.components import Bath, Cleft, Endplate, Model, Receptors
 from game.sim.events import MeppEvent, RefusedEvent
 from game.sim.kinetics import martin
+from game.sim.limits import LAB_FIBERS, PROTOCOLS  # noqa: F401 - the protocols' names and default size (the CLI reads them there)
 from game.sim.params import DEFAULT, Params
 from game.sim.spec import WorldSpec
 from game.sim.world import Sim
 
-LAB_FIBERS = 2000   # default muscle size of the lab protocols: enough fibres for a smooth CMAP (the game uses fewer)
-PROTOCOLS = ("rns", "mepp", "epp", "calcium", "exercise", "dose", "immune")
 REST_BETWEEN_TEST_IMPULSES_S = 10.0
 TEST_TRAIN_HZ = 20.0
 TEST_TRAIN_S = 2.0
@@ -231,7 +230,6 @@ def immune(setup: Setup, treatment: str = "none", weeks: float = 12.0, samples_p
 
 # --- issue 7 part B: the Lambert–Eaton work-up and the ice-pack test ------------------------------------
 
-PROTOCOLS = PROTOCOLS + ("increment", "ice-pack")
 POST_EFFORT_SHOCK_S = 1.0          # the single shock right after the effort (within seconds, Oh et al. 2005)
 
 

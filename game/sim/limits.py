@@ -20,3 +20,9 @@ def check_seed(value: object, name: str = "seed") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not SEED_MIN <= value <= SEED_MAX:
         raise ValueError(f"{name}: expected a whole number from {SEED_MIN} to {SEED_MAX}, got {value!r:.40}")
     return value
+
+
+# The lab protocols (game.sim.experiments) by name and their default muscle size, here so that the command line
+# can offer them without importing the model (numpy and the systems take a while to load).
+LAB_FIBERS = 2000   # default muscle size of the lab protocols: enough fibres for a smooth CMAP (the game uses fewer)
+PROTOCOLS = ("rns", "mepp", "epp", "calcium", "exercise", "dose", "immune", "increment", "ice-pack")

@@ -1,0 +1,57 @@
+"""Start-up of the command line: `--help` and `experiment` load only what they need (no pygame, pydantic, the
+database or the web server for a lab protocol; not even numpy for --help)."""
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+HEAVY = ("pygame", "pydantic", "fastapi", "sqlalchemy", "uvicorn", "game.store", "game.levels.loader", "game.app")
+
+
+def modules_after(argv: list[str]) -> set[str]:
+    """The modules loaded by running the CLI with `argv` in a fresh interpreter (its output thrown away)."""
+    code = ("import io, json, sys, contextlib\nfrom game.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+            f"    rc = main({argv!r})\n"
+            "print(json.dumps([rc, sorted(sys.modules)]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True, timeout=120)
+    rc, names = json.loads(out.stdout.strip().splitlines()[-1])
+    assert rc == 0, out.stderr
+    return set(names)
+
+
+def loaded(names: set[str], prefix: str) -> bool:
+    return any(n == prefix or n.startswith(prefix + ".") for n in names)
+
+
+def test_help_loads_neither_the_model_nor_the_heavy_libraries():
+    names = modules_after(["--help"])
+    for heavy in HEAVY + ("numpy", "game.sim.world", "game.sim.experiments"):
+        assert not loaded(names, heavy), heavy
+
+
+def test_a_lab_protocol_loads_the_model_only():
+    names = modules_after(["experiment", "rns", "--fibers", "20", "--pulses", "3", "--json"])
+    assert loaded(names, "numpy") and loaded(names, "game.sim.experiments")
+    for heavy in HEAVY:
+        assert not loaded(names, heavy), heavy
+
+
+def test_the_protocol_names_the_command_line_offers_are_the_models():
+    from game.sim import experiments, limits
+
+    assert experiments.PROTOCOLS == limits.PROTOCOLS
+    assert experiments.LAB_FIBERS == limits.LAB_FIBERS
+    for name in limits.PROTOCOLS:
+        assert callable(getattr(experiments, name.replace("-", "_"))), name
+
+
+def test_the_levels_package_still_offers_its_names():
+    import game.levels as levels
+
+    for name in levels.__all__:
+        assert getattr(levels, name) is not None, name
+    from game.levels import Level, load_levels   # noqa: F401 - the usual way the game imports them
