@@ -574,6 +574,22 @@ def test_check36_musk_poor_response_more_side_effects_to_ache_inhibitors():
     assert musk_side >= 1.5 * achr_side
 
 
+def test_musk_reduced_ache_is_shown_as_less_enzyme_not_as_inhibition():
+    # anti-MuSK lays down less AChE at the junction (ColQ anchoring, proposed): the readout must not call that a drug
+    # block (an earlier readout showed 65% "AChE inhibition" with no drug given)
+    with Sim(WorldSpec(condition="mg-musk", muscle_group="bulbar", n_fibers=200), 1) as sim:
+        sim.run(1.0, 0.1)
+        r = sim.readout()
+        assert r.ache_inhibition == 0.0 and r.junction_ache == pytest.approx(0.35)
+        sim.submit(it.GiveDrug("pyridostigmine", 60.0, minutes_ago=90.0))
+        sim.run(1.0, 0.1)
+        r = sim.readout()
+        assert 0.3 < r.ache_inhibition < 0.9 and r.drug_inhibition and r.junction_ache == pytest.approx(0.35)
+    with Sim(WorldSpec(ache_inhibition=0.5, n_fibers=200), 1) as sim:
+        sim.run(1.0, 0.1)
+        assert sim.readout().ache_inhibition == pytest.approx(0.5) and sim.readout().junction_ache == 1.0
+
+
 def test_check37_musk_responds_to_plasma_exchange():
     # anti-MuSK MG responds well to plasma exchange (Evoli 2003; Guptill et al. 2011): strength at 2–3 weeks
     # at least 1.5× the untreated strength

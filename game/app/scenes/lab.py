@@ -486,7 +486,8 @@ class LabScene(Scene):
         lines = [
             f"Model time {format_model_time(r.t_s)}  ({'paused' if self.clock.paused else f'x{self.clock.speed * self.pace:g}'})",
             f"Bath Ca2+ {r.ca_mM:g} mM, Mg2+ {r.mg_mM:g} mM",
-            f"AChE inhibition {r.ache_inhibition * 100:.0f}%  (bath block {self.ache_block * 100:.0f}%)",
+            f"AChE inhibition {r.ache_inhibition * 100:.0f}%  (bath block {self.ache_block * 100:.0f}%)"
+            + (f", AChE at the junction {r.junction_ache * 100:.0f}% of healthy" if r.junction_ache < 0.995 else ""),
             f"Ready pool {r.rrp_fraction * 100:.0f}%   receptors {r.achr_fraction * 100:.0f}% of healthy",
         ]
         if len(self.marks) == 2:
