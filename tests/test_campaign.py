@@ -14,6 +14,7 @@ from game.levels.schema import TOPICS
 from game.sim.spec import MUSCLE_GROUPS
 
 CAMPAIGN_FILES = sorted(LEVELS_DIR.glob("[0-9][0-9]-*.toml"))
+SEEDS = (1, 2, 3)
 DIFFICULTY_TOLERANCE = 0.03   # a later level may be this much "easier" by the bot's estimate (seed noise)
 SIX_STEPS = ("terminal", "release", "receptor", "threshold", "reticulum", "cross-bridge")
 
@@ -27,6 +28,12 @@ def campaign():
 def checks(campaign) -> dict[str, CheckResult]:
     """Each level played once by the bot (seed 1); shared by the tests below."""
     return {level.id: check_level(level, seed=1) for level in campaign}
+
+
+@pytest.fixture(scope="module")
+def checks_by_seed(campaign, checks) -> dict[str, list[CheckResult]]:
+    """Each level played by the bot at seeds 1-3 (the issue 7 standard: `check-level` wins them all)."""
+    return {level.id: [checks[level.id]] + [check_level(level, seed=s) for s in SEEDS[1:]] for level in campaign}
 
 
 def test_twelve_levels_numbered_in_order(campaign) -> None:
@@ -59,8 +66,15 @@ def test_the_bots_debriefs_name_only_the_treatments_it_gave(campaign, checks) ->
                 assert not [x for x in r.debrief["happened"] if words[t.kind] in x.lower()], (lv.id, t.kind)
 
 
-def test_difficulty_rises_along_the_campaign(campaign, checks) -> None:
-    d = [checks[lv.id].difficulty for lv in campaign]
+def test_every_level_is_won_at_seeds_1_to_3(checks_by_seed) -> None:
+    lost = {(k, i + 1): r.reason for k, rs in checks_by_seed.items() for i, r in enumerate(rs) if not r.winnable}
+    assert not lost
+
+
+def test_difficulty_rises_along_the_campaign(campaign, checks_by_seed) -> None:
+    # the bot's difficulty of one run swings with the seed (a level can read 0.10 at one seed and 0.43 at the
+    # next), so the order is judged on the mean of seeds 1-3
+    d = [sum(r.difficulty for r in checks_by_seed[lv.id]) / len(SEEDS) for lv in campaign]
     for i in range(1, len(d)):
         assert d[i] >= d[i - 1] - DIFFICULTY_TOLERANCE, (campaign[i].id, d)
     assert d[-1] > d[0] + 0.3

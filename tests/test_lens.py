@@ -3,7 +3,7 @@ population model (the quantal table and the ImpulseEvent of the focus junction).
 
 Tolerances (the calibration, LensParams): per quantum, open channels at the peak ±20% of the table; ACh bound
 at least once ±20% of the well-mixed ODE; binding events per molecule (the table's `bound_fraction`) ±25%;
-EPC decay τ ±30%; the lens EPP peak ±8% of the population's EPP for the same quanta.
+EPC decay τ ±30%; the lens EPP peak ±10% of the population's EPP for the same quanta.
 Statistics are averaged over seeds; the runs use small particle budgets (a particle standing for a few ACh
 molecules) to stay fast; the kinetics are the same at every scale.
 """
@@ -18,7 +18,7 @@ import pytest
 from game.sim.components import Cleft, Receptors
 from game.sim.events import ImpulseEvent
 from game.sim.intents import FireImpulse
-from game.sim.kinetics import quantal_table
+from game.sim.kinetics import end_plate_response, quantal_table
 from game.sim.lens import BLOCKED, OPEN, PHASES, Lens, _v_scale, table_values, well_mixed_quantum
 from game.sim.params import DEFAULT
 from game.sim.spec import WorldSpec
@@ -194,22 +194,28 @@ def test_lens_epp_matches_the_population_for_the_focus_junction(spec):
                        epp_mV=ev.focus_epp_mV, needed_mV=ev.focus_needed_mV)
     s = run_to_end(lens).stats
     assert s["released_quanta"] == ev.focus_quanta
-    assert s["epp_peak_mV"] == pytest.approx(ev.focus_epp_mV, rel=0.08)
+    # ±10%: the particles' open-channel peak runs up to ~12% under the well-mixed ODE at MG receptor counts, and
+    # the EPP peak follows the open-channel peak closely since the end plate's fast local response (issue 7)
+    assert s["epp_peak_mV"] == pytest.approx(ev.focus_epp_mV, rel=0.10)
     assert s["open_peak"] == pytest.approx(ev.focus_open_channels_peak, rel=0.20)
     assert s["epc_tau_ms"] == pytest.approx(ev.focus_epc_tau_ms, rel=0.30)
     assert lens.fired == ev.focus_fired and lens.needed_mV == ev.focus_needed_mV
 
 
 def test_epp_scaling_is_the_tables():
-    """Fed the table's own open-channel waveform, the lens's membrane integration gives the table's MEPP."""
+    """Fed the table's own open-channel waveform, the lens's end-plate integration (fast local part + τm part)
+    gives the table's MEPP."""
     table = quantal_table(DEFAULT.quantum, DEFAULT.membrane)
     t, quantal_waveform = table.waveform_t_ms, table.waveform_healthy
-    tau_m = DEFAULT.membrane.time_constant_ms
+    m = DEFAULT.membrane
     v = np.zeros_like(t)
     dt = t[1] - t[0]
-    e = np.exp(-dt / tau_m)
+    ef, es = np.exp(-dt / m.endplate_fast_tau_ms), np.exp(-dt / m.time_constant_ms)
+    fast = slow = 0.0
     for i in range(1, len(t)):
-        v[i] = v[i - 1] * e + quantal_waveform[i] * tau_m * (1 - e)
+        fast = fast * ef + quantal_waveform[i] * m.endplate_fast_tau_ms * (1 - ef)
+        slow = slow * es + quantal_waveform[i] * m.time_constant_ms * (1 - es)
+        v[i] = end_plate_response(fast, slow, m)
     v_lin = v.max() * _v_scale(DEFAULT.quantum, DEFAULT.membrane)
     assert v_lin == pytest.approx(table_values(DEFAULT, 1.0, 1.0)["v_lin_mV"], rel=0.01)
 

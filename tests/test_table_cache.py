@@ -111,3 +111,18 @@ def test_an_unwritable_cache_folder_costs_only_the_solve(tmp_path, monkeypatch):
 def test_the_test_session_never_uses_the_users_cache():
     assert os.environ[table_cache.ENV_CACHE_DIR]
     assert table_cache.cache_dir() == __import__("pathlib").Path(os.environ[table_cache.ENV_CACHE_DIR])
+
+
+def test_an_edited_solver_finds_no_file():
+    def one(x):
+        return x + 1
+
+    def other(x):
+        return x + 2
+
+    def one_again(x):
+        return x + 1
+
+    assert table_cache.code_digest(one) == table_cache.code_digest(one_again)
+    assert table_cache.code_digest(one) != table_cache.code_digest(other)
+    assert table_cache.table_key(Q, M, table_cache.code_digest(one)) != table_cache.table_key(Q, M, table_cache.code_digest(other))

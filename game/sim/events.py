@@ -97,7 +97,7 @@ class Readout:
     potentiation: float             # post-tetanic potentiation of release (0 = none)
     ca_mM: float
     mg_mM: float
-    ache_inhibition: float          # fraction of AChE activity blocked (0..1), all causes
+    ache_inhibition: float          # fraction of the junction's AChE that is blocked (0..1): drugs, bath, organophosphate
     drug_inhibition: dict[str, float] = field(default_factory=dict)
     side_effects: float = 0.0       # muscarinic load (0..1)
     antibody: float = 0.0           # anti-AChR titre relative to the condition's starting titre
@@ -114,3 +114,4 @@ class Readout:
     myasthenic_crisis: bool = False
     cholinergic_crisis: bool = False
     ventilated: bool = False
+    junction_ache: float = 1.0      # AChE laid down at the junction relative to healthy (anti-MuSK: less; not a block)

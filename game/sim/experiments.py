@@ -15,7 +15,8 @@ from game.sim import intents as it
 from game.sim.components import Bath, Cleft, Endplate, Model, Receptors
 from game.sim.events import MeppEvent, RefusedEvent
 from game.sim.kinetics import martin
-from game.sim.limits import LAB_FIBERS, PROTOCOLS  # noqa: F401 - the protocols' names and default size (the CLI reads them there)
+from game.sim.limits import LAB_FIBERS, LAB_FIBERS_BY_CONDITION, PROTOCOLS, lab_fibers  # noqa: F401 - the protocols'
+# names and default sizes live in game.sim.limits (the command line offers them without loading the model)
 from game.sim.params import DEFAULT, Params
 from game.sim.spec import WorldSpec
 from game.sim.world import Sim

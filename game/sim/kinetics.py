@@ -9,8 +9,9 @@ One quantum is integrated as a small ODE in molecule counts (ms):
     ACh      →  ∅        (hydrolysis by AChE, k_hydrolysis × activity; escape from the cleft, k_escape)
 
 Free ACh can bind again after it unbinds: with AChE blocked this rebinding is what prolongs the end-plate
-current and adds charge (physiology.md §3, Wathey 1979). The open-channel time course drives a passive
-membrane (time constant τm) to give the linear (uncorrected) potential of one quantum. The ODE is solved
+current and adds charge (physiology.md §3, Wathey 1979). The open-channel time course drives the end plate's
+passive response (`end_plate_response`: a fast local part and a τm part, because the charge spreads along the
+fibre) to give the linear (uncorrected) potential of one quantum. The ODE is solved
 once per parameter set on a grid of (receptor fraction, AChE activity) and looked up by interpolation, so an
 impulse costs a few numpy operations however many fibres there are.
 """
@@ -68,6 +69,13 @@ class QuantalTable:
         return tuple(tab[:, j] * (1.0 - w) + tab[:, j + 1] * w for tab in (self.v_lin_mV, self.tau_ms, self.open_peak))
 
 
+def end_plate_response(fast: np.ndarray | float, slow: np.ndarray | float, m: Membrane) -> np.ndarray | float:
+    """The end plate's linear potential from its two passive parts, each the open-channel time course integrated
+    with its own decay (`endplate_fast_tau_ms` and the membrane's τm): the fast part is the local spread of charge
+    along the fibre, the slow part the membrane as a whole."""
+    return m.endplate_fast_share * fast + (1.0 - m.endplate_fast_share) * slow
+
+
 def simulate_quantum(achr: np.ndarray, ache: np.ndarray, q: Quantum, m: Membrane) -> dict[str, np.ndarray]:
     """Integrate one quantum for every (achr, ache) pair (same-shape arrays). Returns time courses."""
     dt = q.integration_step_ms
@@ -80,7 +88,8 @@ def simulate_quantum(achr: np.ndarray, ache: np.ndarray, q: Quantum, m: Membrane
     A2R = np.zeros_like(a)
     O = np.zeros_like(a)
     bound = np.zeros_like(a)
-    V = np.zeros_like(a)
+    vf = np.zeros_like(a)
+    vs = np.zeros_like(a)
     alpha = 1.0 / q.channel_open_time_ms
     clear = q.k_hydrolysis_per_ms * e + q.k_escape_per_ms
     open_t = np.empty((n,) + a.shape)
@@ -98,10 +107,11 @@ def simulate_quantum(achr: np.ndarray, ache: np.ndarray, q: Quantum, m: Membrane
         A2R += dt * (b2 - u2 - op + cl)
         O += dt * (op - cl)
         bound += dt * (b1 + b2)
-        # passive membrane driven by the open channels (arbitrary units, scaled below)
-        V += dt * (O - V / m.time_constant_ms)
+        # passive end plate driven by the open channels (arbitrary units, scaled below)
+        vf += dt * (O - vf / m.endplate_fast_tau_ms)
+        vs += dt * (O - vs / m.time_constant_ms)
         open_t[i] = O
-        v_t[i] = V
+        v_t[i] = end_plate_response(vf, vs, m)
     return {"t_ms": np.arange(1, n + 1) * dt, "open": open_t, "v": v_t, "bound": bound}
 
 
@@ -133,7 +143,9 @@ def quantal_table(q: Quantum, m: Membrane) -> QuantalTable:
     n = int(round(q.integration_span_ms / q.integration_step_ms))
     shapes = {name: (len(ACHR_GRID), len(ACHE_GRID)) for name in TABLE_FIELDS}
     shapes.update(waveform_t_ms=(n,), waveform_healthy=(n,))
-    key = table_cache.table_key(q, m, ACHR_GRID.tolist(), ACHE_GRID.tolist())
+    key = table_cache.table_key(q, m, ACHR_GRID.tolist(), ACHE_GRID.tolist(),
+                                table_cache.code_digest(solve_quantal_table, simulate_quantum, end_plate_response,
+                                                        _decay_tau_ms))
     arrays = table_cache.load(key, shapes)
     if arrays is None:
         arrays = solve_quantal_table(q, m)

@@ -60,7 +60,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from game.sim.kinetics import QuantalTable, martin, quantal_table, simulate_quantum
+from game.sim.kinetics import QuantalTable, end_plate_response, martin, quantal_table, simulate_quantum
 from game.sim.params import DEFAULT, LensParams, Membrane, Params, Quantum
 
 PHASES = ("idle", "ap", "calcium", "fusion", "diffusion", "clearing", "done")
@@ -341,6 +341,8 @@ class Lens:
         self._tr_open = np.zeros(0)
         self._tr_v = np.zeros(0)
         self._v = 0.0
+        self._v_fast = 0.0
+        self._v_slow = 0.0
         self._df_eff = self.params.membrane.ach_reversal_mV - self.params.membrane.resting_potential_mV
         self.hydrolysis_flash[:] = 0.0
         self.cut_x = np.zeros(0, np.float32)
@@ -852,8 +854,11 @@ class Lens:
         if i >= len(self._tr_t):
             return
         o = self._n_open * self.molecules_per_particle
-        e = math.exp(-self._dt / self.params.membrane.time_constant_ms)
-        self._v = self._v * e + o * self.params.membrane.time_constant_ms * (1.0 - e)
+        m = self.params.membrane
+        ef, es = math.exp(-self._dt / m.endplate_fast_tau_ms), math.exp(-self._dt / m.time_constant_ms)
+        self._v_fast = self._v_fast * ef + o * m.endplate_fast_tau_ms * (1.0 - ef)
+        self._v_slow = self._v_slow * es + o * m.time_constant_ms * (1.0 - es)
+        self._v = end_plate_response(self._v_fast, self._v_slow, m)
         self._tr_t[i] = self.t_ms
         self._tr_open[i] = o
         self._tr_v[i] = self._v
@@ -894,7 +899,9 @@ class Lens:
         ts = self.t_ms + step * np.arange(1, k + 1)
         self._tr_t[i:i + k] = ts
         self._tr_open[i:i + k] = 0.0
-        self._tr_v[i:i + k] = self._v * np.exp(-(ts - self.t_ms) / tau_m)
+        age = ts - self.t_ms
+        self._tr_v[i:i + k] = end_plate_response(self._v_fast * np.exp(-age / self.params.membrane.endplate_fast_tau_ms),
+                                                 self._v_slow * np.exp(-age / tau_m), self.params.membrane)
         self._tr_n = i + k
 
     def _refresh_receptors(self) -> None:

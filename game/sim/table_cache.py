@@ -4,8 +4,10 @@ Solving kinetics.quantal_table for one parameter set takes a few tenths of a sec
 command and every game start used to pay. The solved arrays are stored in one small file per parameter set in
 the user's cache folder (platformdirs `user_cache_dir("endplate")`, or `$ENDPLATE_CACHE_DIR`; an empty value
 turns the disk cache off). The file name is a sha256 of everything the solution depends on: the Quantum and
-Membrane parameters (their reprs), the grids, the numpy version and SOLVER_VERSION, which must be raised
-whenever kinetics changes what it computes. A changed parameter therefore simply finds no file.
+Membrane parameters (their reprs), the grids, the numpy version, the compiled code of the solver's functions
+(code_digest: an edited solver finds no file even if nobody remembers to raise SOLVER_VERSION) and
+SOLVER_VERSION, to be raised when kinetics changes what it computes in a way its code does not show. A changed
+parameter or solver therefore simply finds no file.
 
 A file is only used when its header, its length and its checksum are right; anything else (a truncated, corrupt,
 foreign or unreadable file) is ignored and the table is solved again. Files are written under a temporary name
@@ -21,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 ENV_CACHE_DIR = "ENDPLATE_CACHE_DIR"
-SOLVER_VERSION = 1        # raise when kinetics.simulate_quantum / quantal_table / the grids change their results
+SOLVER_VERSION = 2        # raise when kinetics.simulate_quantum / quantal_table / the grids change their results
+                          # (2: the end plate's two passive parts)
 MAGIC = b"endplate quantal table\n"
 _DIGEST = 32
 
@@ -42,6 +45,26 @@ def table_key(*parts: object) -> str:
     """sha256 (hex) of the reprs of what a table depends on, with the solver version and numpy's."""
     text = "\n".join([f"solver {SOLVER_VERSION}", f"numpy {np.__version__}", *(repr(p) for p in parts)])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def code_digest(*functions: object) -> str:
+    """sha256 (hex) of the functions' compiled code: bytecode, constants (nested code included) and names. The
+    same source on the same Python gives the same digest; line numbers and file names do not count."""
+    h = hashlib.sha256()
+
+    def feed(code) -> None:
+        h.update(code.co_code)
+        h.update(repr(code.co_names).encode())
+        h.update(repr(code.co_varnames).encode())
+        for c in code.co_consts:
+            if hasattr(c, "co_code"):
+                feed(c)
+            else:
+                h.update(repr(c).encode())
+
+    for f in functions:
+        feed(f.__code__)
+    return h.hexdigest()
 
 
 def path_for(key: str) -> Path | None:

@@ -253,7 +253,8 @@ class Sim:
                 t_s=clock.t_s, train_active=nerve.train_next_s is not None, train_frequency_hz=nerve.train_hz,
                 pulses=nerve.pulses, rrp_fraction=float(pools.rrp.sum() / pools.rrp_capacity.sum()),
                 reserve_fraction=pools.reserve, potentiation=ca.potentiation, ca_mM=bath.ca_mM, mg_mM=bath.mg_mM,
-                ache_inhibition=1.0 - cleft.activity, drug_inhibition=dict(drugs.inhibition_by_drug),
+                ache_inhibition=min(1.0, max(0.0, 1.0 - cleft.activity / cleft.junction_fraction))
+                if cleft.junction_fraction > 0 else 0.0, drug_inhibition=dict(drugs.inhibition_by_drug),
                 side_effects=drugs.side_effects,
                 antibody=imm.antibody / imm.titre_scale if imm.titre_scale > 0 else 0.0,
                 achr_fraction=float(rec.functional().mean()), fold_damage=ep.fold_damage,
@@ -265,6 +266,7 @@ class Sim:
                 desensitised=1.0 - float(rec.available.mean()),
                 myasthenic_crisis=obj.myasthenic_crisis, cholinergic_crisis=obj.cholinergic_crisis,
                 ventilated=obj.ventilated,
+                junction_ache=cleft.junction_fraction,
             )
 
     def drug_levels_at(self, t_s: float) -> tuple[float, float]:
