@@ -1,0 +1,67 @@
+"""game.jsonsafe writes exactly what json.dumps writes (its fast indented layout included), with undefined
+values as null."""
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import numpy as np
+import pytest
+
+from game import jsonsafe
+
+
+def reference(value, **kwargs) -> str:
+    return json.dumps(jsonsafe.clean(value), allow_nan=False, **kwargs)
+
+
+def random_value(rng: random.Random, depth: int = 0):
+    kinds = ["int", "float", "str", "bool", "none"] + (["list", "dict", "flatdict", "flatlist"] if depth < 4 else [])
+    kind = rng.choice(kinds)
+    if kind == "int":
+        return rng.choice([0, -1, 7, 2**70, -(2**40)])
+    if kind == "float":
+        return rng.choice([0.0, -0.0, 1.5, -2.25e-300, 1e300, 0.1 + 0.2, math.nan, math.inf, rng.random()])
+    if kind == "str":
+        return rng.choice(["", "a", 'quote " and \\ back', "tab\tnew\nline", "µs → Ca²⁺", "\x00\x1f", "日本"])
+    if kind == "bool":
+        return rng.random() < 0.5
+    if kind == "none":
+        return None
+    if kind in ("flatdict", "flatlist"):
+        items = [random_value(rng, 99) for _ in range(rng.randrange(0, 5))]
+        return {f"k{i}": v for i, v in enumerate(items)} if kind == "flatdict" else items
+    if kind == "list":
+        return [random_value(rng, depth + 1) for _ in range(rng.randrange(0, 4))]
+    return {rng.choice(["a", "b", "ü", "x y", "1"]) + str(i): random_value(rng, depth + 1) for i in range(rng.randrange(0, 4))}
+
+
+@pytest.mark.parametrize("indent", [0, 1, 2, 4])
+def test_indented_output_is_json_dumps_output(indent):
+    rng = random.Random(indent)
+    for _ in range(400):
+        value = random_value(rng)
+        assert jsonsafe.dumps(value, indent=indent) == reference(value, indent=indent)
+
+
+def test_the_unusual_parts_fall_back_to_json_dumps():
+    values = [
+        {"np": np.float64(0.25), "np_int": np.int64(3), "tuple": (1, 2.5, "x"), 3: "int key", 2.5: "float key"},
+        [{"nested": [[], {}, [{}], {"a": []}]}],
+        {"responses": [{"pulse": i, "cmap": i * 0.1, "ok": i % 2 == 0, "none": None} for i in range(50)]},
+        {"undefined": [math.nan, -math.inf, {"x": math.inf}]},
+        "just a string", 4, None, [], {},
+    ]
+    for value in values:
+        for kwargs in ({"indent": 2}, {}, {"indent": 2, "ensure_ascii": False}, {"indent": "\t"}):
+            assert jsonsafe.dumps(value, **kwargs) == reference(value, **kwargs)
+    assert json.loads(jsonsafe.dumps({"a": math.nan}, indent=2)) == {"a": None}
+
+
+def test_a_lab_protocol_prints_as_json_dumps_would():
+    from game.sim import experiments as ex
+    from game.sim.spec import WorldSpec
+
+    result = ex.rns(ex.Setup(spec=WorldSpec(n_fibers=20)), 20.0, 30)
+    assert jsonsafe.dumps(result, indent=2) == reference(result, indent=2)
