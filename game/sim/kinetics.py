@@ -136,6 +136,12 @@ def _decay_tau_ms(trace: np.ndarray, dt: float) -> np.ndarray:
 TABLE_FIELDS = ("v_lin_mV", "tau_ms", "open_peak", "bound_fraction", "rise_ms")   # (achr × ache) arrays
 
 
+@lru_cache(maxsize=1)
+def _solver_code() -> str:
+    """Digest of the solver's code as this process loaded it (part of the disk cache's key)."""
+    return table_cache.code_digest(solve_quantal_table, simulate_quantum, end_plate_response, _decay_tau_ms)
+
+
 @lru_cache(maxsize=8)
 def quantal_table(q: Quantum, m: Membrane) -> QuantalTable:
     """The quantal table for one parameter set: solved once (solve_quantal_table), kept in this process and on
@@ -143,9 +149,7 @@ def quantal_table(q: Quantum, m: Membrane) -> QuantalTable:
     n = int(round(q.integration_span_ms / q.integration_step_ms))
     shapes = {name: (len(ACHR_GRID), len(ACHE_GRID)) for name in TABLE_FIELDS}
     shapes.update(waveform_t_ms=(n,), waveform_healthy=(n,))
-    key = table_cache.table_key(q, m, ACHR_GRID.tolist(), ACHE_GRID.tolist(),
-                                table_cache.code_digest(solve_quantal_table, simulate_quantum, end_plate_response,
-                                                        _decay_tau_ms))
+    key = table_cache.table_key(q, m, ACHR_GRID.tolist(), ACHE_GRID.tolist(), _solver_code())
     arrays = table_cache.load(key, shapes)
     if arrays is None:
         arrays = solve_quantal_table(q, m)
