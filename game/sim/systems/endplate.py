@@ -59,8 +59,9 @@ class EndplateSystem(System):
         share = residual_share(mem, activity)
         df = mem.ach_reversal_mV - mem.resting_potential_mV
         impulses = self.c(Nerve).impulses
-        df_0d = np.array(df)
-        needed_intact = needed_mV(mem, ep.gap_mV, ep.fold_damage, ep.fold_scale)
+        if impulses:
+            df_0d = np.array(df)
+            needed_intact = self.needed_intact(mem, ep)
         for r in impulses:
             decay_residual_to(ep, tau_res, r.t_s)
             if ep.any_residual:
@@ -77,6 +78,16 @@ class EndplateSystem(System):
                 ep.residual_mV += share * r.epp_mV
                 ep.any_residual = True
         self.spontaneous(model, df, activity)
+
+    def needed_intact(self, mem, ep: Endplate) -> np.ndarray:
+        """laws.needed_mV for the end plate as it is (read-only; cached while the fold damage stays the same:
+        it changes with the immune state, over minutes)."""
+        key = (mem, id(ep.gap_mV), ep.fold_damage, id(ep.fold_scale))
+        if key != getattr(self, "_needed_key", None):
+            needed = needed_mV(mem, ep.gap_mV, ep.fold_damage, ep.fold_scale)
+            needed.setflags(write=False)
+            self._needed, self._needed_key = needed, key
+        return self._needed
 
     def spontaneous(self, model: Model, df: float, activity: float) -> None:
         pools = self.c(VesiclePools)
