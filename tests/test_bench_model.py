@@ -49,7 +49,7 @@ def test_bench_reports_the_rns_protocol_in_process_and_as_a_whole_command():
     assert row["fibers"] == 20 and row["pulses"] == 20 and row["model_s"] == 1.0
     for key in ("wall_s", "model_s_per_wall_s", "command_wall_s", "command_model_s_per_wall_s", "command_floor_s"):
         assert row[key] > 0, key
-    assert row["command_runs"] == 1
+    assert row["command_runs"] == 1 and row["runs"] == 1
     out = io.StringIO()
     write_rns_rows(rows, out)
     text = out.getvalue()
