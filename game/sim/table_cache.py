@@ -68,7 +68,10 @@ def code_digest(*functions: object) -> str:
 
 
 def path_for(key: str) -> Path | None:
-    folder = cache_dir()
+    try:
+        folder = cache_dir()
+    except Exception:   # e.g. no home folder to put a cache in: no disk cache, the model still runs
+        return None
     return None if folder is None else folder / f"quantal-{key[:32]}.bin"
 
 
