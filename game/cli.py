@@ -104,7 +104,8 @@ def _ca_levels(text: str) -> list[float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from game.sim.experiments import LAB_FIBERS, PROTOCOLS
+    from game.sim.experiments import LAB_FIBERS, LAB_FIBERS_BY_CONDITION, PROTOCOLS
+    from game.sim.limits import FIBERS_MAX, FIBERS_MIN
     from game.sim.spec import CONDITIONS, DRUGS, MUSCLE_GROUPS
 
     p = Parser(prog="endplate", description="Endplate: the neuromuscular junction and myasthenia gravis, as a game and a simulation.")
@@ -136,7 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_seed(ex)
     ex.add_argument("--condition", choices=CONDITIONS, default="healthy", metavar="NAME", help="one of: " + ", ".join(CONDITIONS))
     ex.add_argument("--muscle", choices=MUSCLE_GROUPS, default="limb", metavar="GROUP", help="one of: " + ", ".join(MUSCLE_GROUPS))
-    ex.add_argument("--fibers", type=_fibers(), default=LAB_FIBERS, help=f"fibres in the muscle (1–5000, default {LAB_FIBERS})")
+    ex.add_argument("--fibers", type=_fibers(), default=None,
+                    help=f"fibres in the muscle ({FIBERS_MIN}–{FIBERS_MAX}; default {LAB_FIBERS}, "
+                         f"{LAB_FIBERS_BY_CONDITION['lems']} for lems, whose few firing fibres need more for a smooth CMAP)")
     ex.add_argument("--achr-fraction", type=_number(0.01, 1.5, "a fraction"), default=None,
                     help="functional AChR relative to healthy (0.01–1.5; default: the condition's)")
     ex.add_argument("--ache-inhibition", type=_fraction, default=0.0, help="fraction of AChE activity blocked directly (0–1)")
@@ -184,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--particles", type=_positive(int, 1_000_000), default=50_000,
                        help="ACh particles in flight in the lens (up to 1000000, default 50000)")
     bench.add_argument("--frames", type=_positive(int, 100_000), default=300, help="frames to time (up to 100000, default 300)")
-    bench.add_argument("--fibers", type=_fibers(), default=200, help="fibres for the model throughput run (1–5000, default 200)")
+    bench.add_argument("--fibers", type=_fibers(), default=200, help=f"fibres for the model throughput run ({FIBERS_MIN}–{FIBERS_MAX}, default 200)")
     bench.add_argument("--model-only", action="store_true", help="skip the frame benchmark")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -202,10 +205,11 @@ def _usual(drug: str) -> float:
 
 
 def _setup(args: argparse.Namespace):
-    from game.sim.experiments import Setup
+    from game.sim.experiments import Setup, lab_fibers
     from game.sim.spec import WorldSpec
 
-    spec = WorldSpec(condition=args.condition, muscle_group=args.muscle, n_fibers=args.fibers,
+    fibers = args.fibers if args.fibers is not None else lab_fibers(args.condition)
+    spec = WorldSpec(condition=args.condition, muscle_group=args.muscle, n_fibers=fibers,
                      achr_fraction=args.achr_fraction, ca_mM=args.ca, mg_mM=args.mg, ache_inhibition=args.ache_inhibition,
                      curare_occupancy=args.curare, botulinum_fraction=args.botulinum,
                      organophosphate_fraction=args.organophosphate, temperature_c=args.temperature_c)

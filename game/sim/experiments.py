@@ -20,6 +20,15 @@ from game.sim.spec import WorldSpec
 from game.sim.world import Sim
 
 LAB_FIBERS = 2000   # default muscle size of the lab protocols: enough fibres for a smooth CMAP (the game uses fewer)
+# Lambert-Eaton: at rest only ~1 fibre in 6 fires, and each of those sits near threshold, so the CMAP of a few
+# hundred fibres jumps from shock to shock (up to 12% of its small first response at 2000 fibres). A real limb
+# muscle has tens of thousands of fibres; the lab gives LEMS 40,000 (worst 3 Hz swing 1.5% at seeds 1-3).
+LAB_FIBERS_BY_CONDITION = {"lems": 40000}
+
+
+def lab_fibers(condition: str) -> int:
+    """The lab protocols' default muscle size for a condition."""
+    return LAB_FIBERS_BY_CONDITION.get(condition, LAB_FIBERS)
 PROTOCOLS = ("rns", "mepp", "epp", "calcium", "exercise", "dose", "immune")
 REST_BETWEEN_TEST_IMPULSES_S = 10.0
 TEST_TRAIN_HZ = 20.0

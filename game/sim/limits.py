@@ -8,7 +8,8 @@ from __future__ import annotations
 SEED_MIN = 1                      # seeds 1..2^31-1: every command, replays, autosaves (0 and negatives refused)
 SEED_MAX = 2**31 - 1
 FIBERS_MIN = 1
-FIBERS_MAX = 5000                 # fibres the model will build
+FIBERS_MAX = 50000                # fibres the model will build (a large human limb muscle has tens of thousands;
+                                  # the lab's LEMS preparation uses 40,000; levels allow at most 1000)
 # Model work a level may ask for: fibres × impulses the muscle is driven with during its tasks. 3.6e8
 # (a one-hour task at 100 Hz with 1000 fibres) took check-level about a minute; this bound keeps a whole
 # level's model work to a few seconds of compute (campaign levels need at most ~2.2e6).

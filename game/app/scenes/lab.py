@@ -486,10 +486,11 @@ class LabScene(Scene):
         lines = [
             f"Model time {format_model_time(r.t_s)}  ({'paused' if self.clock.paused else f'x{self.clock.speed * self.pace:g}'})",
             f"Bath Ca2+ {r.ca_mM:g} mM, Mg2+ {r.mg_mM:g} mM",
-            f"AChE inhibition {r.ache_inhibition * 100:.0f}%  (bath block {self.ache_block * 100:.0f}%)"
-            + (f", AChE at the junction {r.junction_ache * 100:.0f}% of healthy" if r.junction_ache < 0.995 else ""),
+            f"AChE inhibition {r.ache_inhibition * 100:.0f}%  (bath block {self.ache_block * 100:.0f}%)",
             f"Ready pool {r.rrp_fraction * 100:.0f}%   receptors {r.achr_fraction * 100:.0f}% of healthy",
         ]
+        if r.junction_ache < 0.995:   # anti-MuSK: less enzyme laid down, not a block
+            lines.insert(3, f"AChE at the junction {r.junction_ache * 100:.0f}% of healthy")
         if len(self.marks) == 2:
             (ta, va), (tb, vb) = self.marks
             lines.append(f"Marks: A {ta:.2f} ms {va:.1f} mV, B {tb:.2f} ms {vb:.1f} mV")
