@@ -10,10 +10,18 @@ import math
 from typing import Any, TextIO
 
 __all__ = ["clean", "dump", "dumps"]
+_isfinite = math.isfinite
 
 
 def clean(value: Any) -> Any:
     """A copy of `value` with every non-finite float replaced by None (tuples become lists)."""
+    t = type(value)   # the common plain types first (long tables)
+    if t is float:
+        return value if _isfinite(value) else None
+    if t is str or t is int or t is bool or value is None:
+        return value
+    if t is dict:
+        return {k if type(k) is str else str(k): clean(v) for k, v in value.items()}
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
@@ -42,6 +50,8 @@ def dumps(value: Any, **kwargs: Any) -> str:
 # values (most of such a table) go through the C encoder with the indentation as item separator; the rest is
 # laid out here exactly as the json module lays it out (tests/test_jsonsafe.py compares the two).
 _PLAIN = (str, int, float, bool, type(None))
+_PLAIN_TYPES = frozenset(_PLAIN)
+_STR_TYPE = frozenset((str,))
 _encoders: dict[tuple[int, int], json.JSONEncoder] = {}
 
 
@@ -87,6 +97,16 @@ def _indented(value: Any, indent: int) -> str | None:
             if all(type(x) in _PLAIN for x in v):
                 parts.append("[" + inner + _flat_encoder(indent, level + 1).encode(v)[1:-1] + "\n"
                              + " " * (indent * level) + "]")
+                return True
+            if all(type(x) is dict and x and _PLAIN_TYPES.issuperset(map(type, x.values()))
+                   and _STR_TYPE.issuperset(map(type, x)) for x in v):
+                # a table (rows of plain values): one C call with the rows' indentation, then the row breaks moved
+                # to the list's. Encoded strings hold no raw newline and a key follows every separator inside a
+                # row, so "}" + separator + "{" occurs only between rows.
+                deeper = "\n" + " " * (indent * (level + 2))
+                text = _flat_encoder(indent, level + 2).encode(v)
+                text = text[2:-2].replace("}," + deeper + "{", inner + "}," + inner + "{" + deeper)
+                parts.append("[" + inner + "{" + deeper + text + inner + "}\n" + " " * (indent * level) + "]")
                 return True
             parts.append("[")
             first = True

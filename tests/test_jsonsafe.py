@@ -65,3 +65,14 @@ def test_a_lab_protocol_prints_as_json_dumps_would():
 
     result = ex.rns(ex.Setup(spec=WorldSpec(n_fibers=20)), 20.0, 30)
     assert jsonsafe.dumps(result, indent=2) == reference(result, indent=2)
+
+
+def test_tables_of_rows_are_laid_out_as_json_dumps_does():
+    rng = random.Random(7)
+    for _ in range(200):
+        keys = ["pulse", "t_s", "x}", "{y", "a,\nb", "ü"][: rng.randrange(1, 7)]
+        rows = [{k: random_value(rng, 99) for k in keys} for _ in range(rng.randrange(1, 6))]
+        rows[0]["s"] = rng.choice(["}", "},\n{", "} , {", "{", ""])   # braces and separators inside strings
+        value = rng.choice([rows, {"responses": rows, "n": len(rows)}, [[rows]]])
+        for indent in (0, 2, 3):
+            assert jsonsafe.dumps(value, indent=indent) == reference(value, indent=indent)
