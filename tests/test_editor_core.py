@@ -319,3 +319,26 @@ def test_the_editor_logic_has_no_pygame():
         for name in imported_modules(path):
             assert name.split(".")[0] not in ("pygame", "pygame_gui"), (path.name, name)
             assert not name.startswith(("game.app", "game.view", "game.ui")), (path.name, name)
+
+
+def test_two_custom_levels_with_one_id_are_flagged_in_the_list_and_on_save(data):
+    # results are kept by level id: two custom files with the same id would mix their scores
+    folder = data / "levels"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "a.toml").write_text(HAND.read_text())
+    (folder / "b.toml").write_text(HAND.read_text().replace('title = "', 'title = "Other ', 1))
+    (folder / "c.toml").write_text(HAND.read_text().replace('"hand-written"', '"its-own"', 1))
+    found = {c.path.name: c for c in list_custom(folder, packs=False)}
+    assert all(c.valid for c in found.values())
+    assert "also the id of b.toml" in found["a.toml"].warnings[0]
+    assert "also the id of a.toml" in found["b.toml"].warnings[0]
+    assert found["c.toml"].warnings == []
+    # saving a level with an id another custom file has: saved, with a warning that says which file
+    s = EditorSession.open(folder / "c.toml", data_dir=data)
+    s.set(("id",), "hand-written")
+    assert s.save() == folder / "c.toml"
+    assert s.messages[-1].level == "warn" and "also the id of a.toml" in s.messages[-1].text
+    s.set(("id",), "its-own-again")
+    s.save()
+    assert s.messages[-1].level == "ok"
+    s.close()

@@ -29,7 +29,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
@@ -99,10 +99,20 @@ def _utc(t: datetime | None) -> datetime | None:
 
 # --- live updates ----------------------------------------------------------------------------------------
 
-class Notifier:
-    """Tells the dashboard's event streams that a session changed (called from worker threads)."""
+POLL_S = 1.0          # how often an open event stream looks at the database for changes made by other processes
+KEEP_ALIVE_S = 15.0
 
-    def __init__(self) -> None:
+
+class Notifier:
+    """Tells the dashboards' event streams that a session changed (called from worker threads).
+
+    Within this process a change wakes the streams at once; every change also bumps the session's counter in
+    the database (`class_sessions.changes`), which each stream reads every POLL_S, so a change made by
+    another server process on the same database (several workers, or servers behind one address) reaches
+    every dashboard too."""
+
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine
         self.loop: asyncio.AbstractEventLoop | None = None
         self.version: dict[int, int] = {}
         self.waiters: dict[int, set[asyncio.Event]] = {}
@@ -110,6 +120,13 @@ class Notifier:
         self.stopping = False
 
     def changed(self, session_id: int) -> None:
+        if self.engine is not None:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(update(db.Session).where(db.Session.id == session_id)
+                                 .values(changes=db.Session.changes + 1))
+            except Exception as err:   # the change itself is saved; only other processes' dashboards wait
+                log.warning("could not count a change of session %s: %s", session_id, err)
         with self.lock:
             self.version[session_id] = self.version.get(session_id, 0) + 1
             events = list(self.waiters.get(session_id, ()))
@@ -119,6 +136,14 @@ class Notifier:
                     self.loop.call_soon_threadsafe(ev.set)
                 except RuntimeError:   # the loop has closed
                     pass
+
+    def stored_changes(self, session_id: int) -> int:
+        """The session's change counter in the database (0 without a database or for an unknown session)."""
+        if self.engine is None:
+            with self.lock:
+                return self.version.get(session_id, 0)
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(db.Session.changes).where(db.Session.id == session_id)).scalar() or 0)
 
     def subscribe(self, session_id: int) -> asyncio.Event:
         ev = asyncio.Event()
@@ -156,7 +181,7 @@ class Server:
         self.workers = workers
         self.levels_dir = levels_dir
         self.limiter = JoinLimiter(per_minute=join_per_minute)
-        self.notifier = Notifier()
+        self.notifier = Notifier(engine)
         self._pool: concurrent.futures.Executor | None = None
         self._pool_lock = threading.Lock()
         self._campaign: dict[str, tuple[str, str]] | None = None
@@ -609,19 +634,30 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
             notifier.loop = asyncio.get_running_loop()
 
         async def stream():
+            from starlette.concurrency import run_in_threadpool
+
             ev = notifier.subscribe(session_id)
             try:
-                yield f"event: update\ndata: {notifier.version.get(session_id, 0)}\n\n"
+                seen = await run_in_threadpool(notifier.stored_changes, session_id)
+                yield f"event: update\ndata: {seen}\n\n"
+                quiet_s = 0.0
                 while not notifier.stopping:
                     try:
-                        await asyncio.wait_for(ev.wait(), timeout=15.0)
+                        await asyncio.wait_for(ev.wait(), timeout=POLL_S)
+                        ev.clear()
                     except TimeoutError:
-                        yield ": keep-alive\n\n"
-                        continue
-                    ev.clear()
+                        pass
                     if notifier.stopping or await request.is_disconnected():
                         break
-                    yield f"event: update\ndata: {notifier.version.get(session_id, 0)}\n\n"
+                    now = await run_in_threadpool(notifier.stored_changes, session_id)
+                    if now != seen:
+                        seen, quiet_s = now, 0.0
+                        yield f"event: update\ndata: {seen}\n\n"
+                        continue
+                    quiet_s += POLL_S
+                    if quiet_s >= KEEP_ALIVE_S:
+                        quiet_s = 0.0
+                        yield ": keep-alive\n\n"
             finally:
                 notifier.unsubscribe(session_id, ev)
 
@@ -672,7 +708,7 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
             await asyncio.sleep(server.limiter.wrong_code(address))
             raise Problem(404, "join_code: no session has this code; check it with your teacher")
         response, session_id = result
-        server.notifier.changed(session_id)
+        await run_in_threadpool(server.notifier.changed, session_id)
         return response
 
     @app.get("/api/session", response_model=StudentView)

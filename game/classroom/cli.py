@@ -9,12 +9,18 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import os
+import re
 import socket
 import sys
 from pathlib import Path
 
 DEFAULT_PORT = 8750
 EXIT_USAGE = 2
+# Several server processes on one database share one teacher token through this variable (otherwise each
+# start makes a new random one)
+TOKEN_ENV = "ENDPLATE_TEACHER_TOKEN"
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{22,200}")   # 22: as long as a generated token (128 bits)
 
 
 def register(sub) -> dict:
@@ -123,6 +129,12 @@ def serve(args: argparse.Namespace) -> int:
     from game.classroom.security import new_teacher_token
 
     host = args.host or ("0.0.0.0" if args.lan else "127.0.0.1")
+    token = os.environ.get(TOKEN_ENV, "")
+    if token and not TOKEN_RE.fullmatch(token):
+        print(f"class serve: {TOKEN_ENV}: expected at least 22 letters, digits, '-' or '_' (the teacher token "
+              f"shared by several server processes on one database); it has {len(token)} characters or others",
+              file=sys.stderr)
+        return EXIT_USAGE
     try:
         sock = bind(host, args.port)
     except OSError as err:
@@ -146,7 +158,7 @@ def serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     shown = lan_address() if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}"
-    token = new_teacher_token()
+    token = token or new_teacher_token()
     dashboard = f"{url}/dashboard?token={token}"
     app = create_app(engine, token, workers=args.workers)
     if args.json:

@@ -51,6 +51,9 @@ class Session(Base):
     status: Mapped[str] = mapped_column(String(12), default="open")   # open | closed | archived
     closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # bumped on every change to the session's data, by whichever server process made it: the dashboards'
+    # event streams in every process watch it (migration 0002)
+    changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SessionLevel(Base):

@@ -29,6 +29,7 @@ class CustomLevel:
     source: str = "custom"        # "custom", or "pack"
     pack: str = ""                # the pack's title (packs only)
     pack_id: str = ""
+    warnings: list[str] = field(default_factory=list)   # playable, but something the maker should fix
 
     @property
     def valid(self) -> bool:
@@ -75,7 +76,42 @@ def list_custom(folder: Path | None = None, *, packs: bool = True, packs_root: P
     """Custom levels (sorted by file name), then the levels of installed packs."""
     folder = folder or custom_dir()
     found = [read_level(p) for p in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
+    flag_shared_ids(found)
     return found + (_pack_levels(packs_root) if packs else [])
+
+
+def shared_id_warning(level_id: str, other: Path) -> str:
+    return (f"its id {level_id!r} is also the id of {other.name}: results are kept by id, so the two levels' "
+            f"scores mix; give one of them its own id")
+
+
+def flag_shared_ids(entries: list[CustomLevel]) -> None:
+    """Warn on every custom level whose id another custom level file uses too."""
+    first: dict[str, Path] = {}
+    for e in entries:
+        if e.level_id is None:
+            continue
+        if e.level_id in first:
+            e.warnings.append(shared_id_warning(e.level_id, first[e.level_id]))
+            owner = next(x for x in entries if x.path == first[e.level_id])
+            if not owner.warnings:
+                owner.warnings.append(shared_id_warning(e.level_id, e.path))
+        else:
+            first[e.level_id] = e.path
+
+
+def others_with_id(level_id: str, folder: Path, *, except_path: Path | None = None) -> list[Path]:
+    """Custom level files in `folder` (other than `except_path`) whose id is `level_id`."""
+    out = []
+    if not folder.is_dir():
+        return out
+    for p in sorted(folder.glob("*.toml")):
+        if except_path is not None and p.resolve() == Path(except_path).resolve():
+            continue
+        e = read_level(p)
+        if e.level_id == level_id:
+            out.append(p)
+    return out
 
 
 class Watcher:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from game.editor import drafts
-from game.editor.custom import Watcher, custom_dir
+from game.editor.custom import Watcher, custom_dir, others_with_id, shared_id_warning
 from game.editor.document import MISSING, DocumentError, LevelDocument, Path_, path_key, unique_path
 from game.editor.form import FieldSpec, describe, parse_input
 from game.editor.history import Command, History, InsertItem, MoveItem, RemoveItem, SetValue
@@ -214,7 +214,12 @@ class EditorSession:
         if old is not None:
             self.watcher.forget(old)
         self.watcher.watch(written)
-        self.say(f"Saved {written}", "ok")
+        ident = self.doc.get(("id",))
+        clash = others_with_id(ident, written.parent, except_path=written) if isinstance(ident, str) and ident else []
+        if clash and written.parent.resolve() == self.custom_folder().resolve():
+            self.say(f"Saved {written}, but {shared_id_warning(ident, clash[0])}", "warn")
+        else:
+            self.say(f"Saved {written}", "ok")
         return written
 
     def save_copy(self) -> Path | None:

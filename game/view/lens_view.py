@@ -27,6 +27,7 @@ MAX_SHORTENING = 1.0               # draw_sarcomeres scale: 1 = 30 % shorter (a 
 RECEPTOR_STATE_NAMES = ("closed", "bound1", "open", "desensitised", "blocked")
 ZOOMS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
 INSET_ZOOM = 5.0                   # the magnifier on one active zone
+DENSITY_SAMPLE = 12000            # particles sampled for the density wash (it shows relative concentration)
 MAX_DRAWN_ACH = 5000               # at zoom 1 at most this many ACh dots (each then stands for several particles)
 MAX_FLASHES = 40                   # AChE cuts highlighted at once
 SARCOMERE_STEPS = 30               # cached sarcomere drawings between rest and full shortening
@@ -68,6 +69,7 @@ class LensTransform:
             self.x_nm = np.array([0.0, lens.width_nm])
             self.x_px = np.array([ep_l, ep_r])
         self.fold_nm = np.asarray(lens.fold_x, dtype=float)
+        self._fold_order: np.ndarray | None = None
         self.fold_px = np.interp(self.fold_nm, self.x_nm, self.x_px)
         fold_screen = np.asarray(L.fold_xs, dtype=float)
         if len(fold_screen) == len(self.fold_px):
@@ -94,9 +96,21 @@ class LensTransform:
         deep = y > self.cleft_nm
         if deep.any() and self.fold_nm.size:
             xd = x[deep]
-            k = np.abs(xd[:, None] - self.fold_nm[None, :]).argmin(axis=1)
+            k = self._nearest_fold(xd)
             sx[deep] = self.fold_px[k] + (xd - self.fold_nm[k]) * self.s_fold_x
         return sx, sy
+
+    def _nearest_fold(self, xd: np.ndarray) -> np.ndarray:
+        """Index of the fold nearest each x (nm): a sorted search, not an N × folds distance table."""
+        order = self._fold_order
+        if order is None:
+            order = self._fold_order = np.argsort(self.fold_nm, kind="stable")
+        sorted_nm = self.fold_nm[order]
+        j = np.clip(np.searchsorted(sorted_nm, xd), 1, len(sorted_nm) - 1) if len(sorted_nm) > 1 else np.zeros(len(xd), int)
+        if len(sorted_nm) > 1:
+            left = sorted_nm[j - 1]
+            j = np.where(np.abs(xd - left) <= np.abs(sorted_nm[j] - xd), j - 1, j)
+        return order[j]
 
     def point(self, x_nm: float, y_nm: float) -> tuple[float, float]:
         sx, sy = self.points([x_nm], [y_nm])
@@ -104,6 +118,13 @@ class LensTransform:
 
 
 # --- drawing ---------------------------------------------------------------------------------------------
+
+def _visible(surface: pygame.Surface, margin: float) -> pygame.Rect:
+    """The part of the surface that drawing can reach (its clip), grown by `margin` px for sprites drawn around
+    a point: items centred outside it are skipped (the magnifier draws a small part of a zoomed junction)."""
+    m = int(math.ceil(margin))
+    return surface.get_clip().inflate(2 * m, 2 * m)
+
 
 class LensView:
     """Draws a LensPlayer into a rect; zoom, pan and identification of structures."""
@@ -288,8 +309,10 @@ class LensView:
 
     def _draw_ach_density(self, surface, tf: LensTransform, ax, ay, pal: Palette) -> None:
         """Where ACh is too dense to draw one dot per molecule, a wash whose strength follows the local
-        concentration (so a crowded cleft reads as 'much ACh here', not as noise)."""
-        xs, ys = tf.points(ax, ay)
+        concentration (so a crowded cleft reads as 'much ACh here', not as noise). The wash is normalised to
+        its densest cell, so an even sample of at most DENSITY_SAMPLE particles gives the same picture."""
+        step = max(1, len(ax) // DENSITY_SAMPLE)
+        xs, ys = tf.points(ax[::step], ay[::step])
         clip = surface.get_clip()
         cell = 6
         ok = np.isfinite(xs) & np.isfinite(ys)
@@ -301,8 +324,7 @@ class LensView:
         nx, ny = max(1, clip.w // cell + 1), max(1, clip.h // cell + 1)
         ix = ((xs - clip.left) // cell).astype(int)
         iy = ((ys - clip.top) // cell).astype(int)
-        grid = np.zeros((nx, ny), dtype=float)
-        np.add.at(grid, (ix, iy), 1.0)
+        grid = np.bincount(ix * ny + iy, minlength=nx * ny).reshape(nx, ny).astype(float)
         if grid.max() <= 0:
             return
         alpha = np.clip(np.log1p(grid) / np.log1p(grid.max()) * 150.0, 0, 150).astype(np.uint8)
@@ -409,12 +431,14 @@ class LensView:
             fused = int(counts[z]) if z < len(counts) else 0
             hidden_by_zone[z] = min(k, fused + int(round((1.0 - rrp) * k)))
             per_zone[z] = k
+        seen = _visible(surface, lay.vesicle_r * 2.0)
         for z in range(n_az):
             # the lowest (docked) vesicles go first
             for p in sorted(cluster[z], key=lambda q: -q[1])[hidden_by_zone[z]:]:
-                la.draw_vesicle(surface, p, lay.vesicle_r, 0.0, pal)
+                if seen.collidepoint(p):
+                    la.draw_vesicle(surface, p, lay.vesicle_r, 0.0, pal)
         for p, z in zip(lay.vesicle_positions, lay.vesicle_zone):
-            if z < 0:
+            if z < 0 and seen.collidepoint(p):
                 la.draw_vesicle(surface, p, lay.vesicle_r, 0.0, pal)
         # vesicles of this impulse, fusing at their active zone, spread along the membrane
         if az.size:
@@ -430,7 +454,8 @@ class LensView:
                 off = max(-0.42 * spacing, min(0.42 * spacing, off))
                 row = j // max(1, int(0.84 * spacing / (2.3 * lay.vesicle_r)))
                 y = lay.cleft_top - lay.vesicle_r * (1.05 + 2.1 * row)
-                la.draw_vesicle(surface, (float(az_px[a]) + off, y), lay.vesicle_r, float(f) if row == 0 else 0.0, pal)
+                if seen.collidepoint(float(az_px[a]) + off, y):
+                    la.draw_vesicle(surface, (float(az_px[a]) + off, y), lay.vesicle_r, float(f) if row == 0 else 0.0, pal)
 
     def _draw_calcium(self, surface, lay, player: Any, tf: LensTransform, pal: Palette) -> None:
         lens = player.lens
@@ -461,7 +486,10 @@ class LensView:
         states = np.asarray(lens.receptor_state)[idx]
         size = lay.receptor_size
         t = player.t_ms
+        seen = _visible(surface, size * 3.0)
         for i, (x, y, s) in enumerate(zip(xs.tolist(), ys.tolist(), states.tolist())):
+            if not seen.collidepoint(x, y):
+                continue
             name = RECEPTOR_STATE_NAMES[s] if 0 <= s < len(RECEPTOR_STATE_NAMES) else "closed"
             la.draw_receptor(surface, (x, y), name, pal, size)
             if name == "blocked":

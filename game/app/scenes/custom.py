@@ -63,7 +63,10 @@ class CustomLevelsScene(FormScene):
         items: list[Item] = []
         for e in self.entries:
             where = f"pack {e.pack}" if e.source == "pack" else e.path.name
-            if e.valid:
+            if e.valid and e.warnings:
+                items.append(Item(e.title, on_activate=lambda e=e: self._play(e), detail=self._best(e), accent="warn",
+                                  help=f"{where}: {e.warnings[0]}. Enter: play   E: edit"))
+            elif e.valid:
                 items.append(Item(e.title, on_activate=lambda e=e: self._play(e), detail=self._best(e),
                                   help=f"{where}: valid. Enter: play   E: edit"))
             else:

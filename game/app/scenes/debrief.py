@@ -38,6 +38,9 @@ def _bullets(surface, lines, inner: pygame.Rect, size: float, colour, mark_colou
     return y
 
 
+MIN_HAPPENED_PX = 120      # when the lesson moves to the left column, 'What happened' keeps at least this much
+
+
 def _needed(lines, width: int, size: float) -> int:
     """Height in px a bulleted panel needs for `lines` at `width` (title and padding included)."""
     step = max(1, int(round(tx.line_height(size) * 1.15)))
@@ -65,6 +68,9 @@ class DebriefScene(Scene):
         self.record_error = ""
         self.result_id: int | None = None
         self.form = Form(self._items(), "", width=380)
+        self.lesson_top = 0                       # first line of the lesson shown (PgUp/PgDn, mouse wheel)
+        self.lesson_rect = pygame.Rect(0, 0, 0, 0)
+        self.lesson_more = False                  # lines below the panel
 
     def _next_level(self):
         camp = self.ctx.campaign
@@ -141,10 +147,41 @@ class DebriefScene(Scene):
         self.form.set_area(pygame.Rect(w - 410, h - 260, 400, 250))
 
     def handle(self, event):
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_PAGEDOWN, pygame.K_PAGEUP):
+            self._scroll_lesson(3 if event.key == pygame.K_PAGEDOWN else -3)
+            return None
+        if event.type == pygame.MOUSEWHEEL and self.lesson_rect.collidepoint(pygame.mouse.get_pos()):
+            self._scroll_lesson(-event.y)
+            return None
         r = self.form.handle(event)
         if r == "back":
             return Pop() if self.class_level is not None else Reset(make("menu", self.ctx))
         return r
+
+    def _scroll_lesson(self, lines: int) -> None:
+        if lines > 0 and not self.lesson_more:
+            return
+        self.lesson_top = max(0, self.lesson_top + lines)
+
+    def _draw_lesson(self, surface: pygame.Surface, box: pygame.Rect, text: str, pal) -> None:
+        """The lesson in its panel; when it is longer than the panel, a window on it that PgUp/PgDn and the
+        mouse wheel move, with a note saying there is more (never cut off unseen)."""
+        inner = draw_panel(surface, box, pal, "Remember")
+        self.lesson_rect = box
+        size = 17
+        lines = tx.wrap_lines(text, size, inner.w)
+        step = max(1, int(round(tx.line_height(size) * 1.15)))
+        fits = max(1, (inner.h - tx.line_height(size)) // step + 1)
+        if len(lines) > fits:
+            fits = max(1, fits - 1)                 # keep a line for the note
+        self.lesson_top = min(self.lesson_top, max(0, len(lines) - fits))
+        shown = lines[self.lesson_top:self.lesson_top + fits]
+        tx.draw_wrapped(surface, "\n".join(shown), inner, size, pal.text)
+        self.lesson_more = self.lesson_top + fits < len(lines)
+        if self.lesson_more or self.lesson_top:
+            note = ("more below: PgDn or the mouse wheel" if self.lesson_more else "more above: PgUp")
+            tx.draw_text(surface, note, (inner.right, inner.bottom), 15, pal.accent, anchor="bottomright", shadow=False,
+                         max_w=inner.w)
 
     def draw(self, surface: pygame.Surface) -> None:
         pal = self.ctx.palette
@@ -159,23 +196,34 @@ class DebriefScene(Scene):
         tx.draw_text(surface, f"Score {s.score:.0f} / 100", (280, 96), 30, pal.text, shadow=False)
         tx.draw_text(surface, d.verdict, (280, 130), 19, pal.text_dim, shadow=False)
         left = pygame.Rect(30, 170, int(w * 0.55), h - 190)
-        gap = 10
-        score_h = min(left.h // 3, _needed(d.score, left.w, 17)) if d.score else 0
-        advice_h = min(left.h // 3, _needed(d.advice, left.w, 17)) if d.advice else 0
-        happened_h = left.h - score_h - advice_h - gap * ((score_h > 0) + (advice_h > 0))
-        box = pygame.Rect(left.x, left.y, left.w, happened_h)
-        inner = draw_panel(surface, box, pal, "What happened")
-        _bullets(surface, d.happened or ("Nothing to report.",), inner, 18, pal.text, pal.accent)
-        for title, lines, height in (("What could have helped", d.advice, advice_h), ("Your score", d.score, score_h)):
-            if height:
-                box = pygame.Rect(left.x, box.bottom + gap, left.w, height)
-                _bullets(surface, lines, draw_panel(surface, box, pal, title), 17, pal.text, pal.accent)
         right_x = left.right + 20
         form_top = self.form.rect.top if self.form.rect.h > 0 and self.form.rect.top > 200 else h - 270
         right = pygame.Rect(right_x, 170, w - right_x - 30, form_top - 10 - 170)
-        if right.h > 40:
-            inner = draw_panel(surface, right, pal, "Remember")
-            tx.draw_wrapped(surface, "\n".join(d.lesson), inner, 17, pal.text)
+        # the lesson goes where it fits whole: beside the buttons, or else in the wider left column
+        lesson = "\n".join(d.lesson)
+        lesson_left = bool(lesson) and _needed(d.lesson, right.w, 17) > right.h
+        gap = 10
+        score_h = min(left.h // 3, _needed(d.score, left.w, 17)) if d.score else 0
+        advice_h = min(left.h // 3, _needed(d.advice, left.w, 17)) if d.advice else 0
+        rest = left.h - score_h - advice_h - gap * ((score_h > 0) + (advice_h > 0) + lesson_left)
+        lesson_h = 0
+        if lesson_left:   # what happened keeps what it needs up to a few lines; the lesson gets the rest it needs
+            happened_min = min(_needed(d.happened or ("Nothing to report.",), left.w, 18), MIN_HAPPENED_PX)
+            lesson_h = max(min(_needed(d.lesson, left.w, 17), rest - happened_min), rest // 2)
+        happened_h = rest - lesson_h
+        box = pygame.Rect(left.x, left.y, left.w, happened_h)
+        inner = draw_panel(surface, box, pal, "What happened")
+        _bullets(surface, d.happened or ("Nothing to report.",), inner, 18, pal.text, pal.accent)
+        for title, lines, height in (("What could have helped", d.advice, advice_h), ("Your score", d.score, score_h),
+                                     ("Remember", None, lesson_h)):
+            if height:
+                box = pygame.Rect(left.x, box.bottom + gap, left.w, height)
+                if lines is None:
+                    self._draw_lesson(surface, box, lesson, pal)
+                else:
+                    _bullets(surface, lines, draw_panel(surface, box, pal, title), 17, pal.text, pal.accent)
+        if not lesson_left and right.h > 40:
+            self._draw_lesson(surface, right, lesson, pal)
         if self.record_error:
             tx.draw_text(surface, self.record_error, (30, h - 6), 15, pal.warn, anchor="bottomleft", shadow=False)
         elif self.ctx.profile is not None:
