@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from game.sim.kinetics import end_plate_response
 from game.sim.events import ImpulseEvent, MeppEvent
 from game.sim.lens import Lens
 from game.sim.params import DEFAULT, Params
@@ -101,18 +102,33 @@ class LensClock:
         self._single_s = 0.0
 
 
+def _epp_shape(params: Params, tau_c: float, s: np.ndarray) -> np.ndarray:
+    """The end plate's response (game.sim.kinetics.end_plate_response: a fast local part and a τm part) to an
+    end-plate current decaying with tau_c, starting at s = 0 (unscaled)."""
+    m = params.membrane
+    parts = []
+    for tau in (m.endplate_fast_tau_ms, m.time_constant_ms):
+        tc = tau_c * 0.999 if abs(tau - tau_c) < 1e-6 else tau_c
+        parts.append(tau * tc / (tau - tc) * (np.exp(-s / tau) - np.exp(-s / tc)))
+    return end_plate_response(parts[0], parts[1], m)
+
+
+def _epp_peak(params: Params, tau_c: float) -> tuple[float, float]:
+    """(time in ms after the synaptic delay, height) of the unscaled EPP shape's peak."""
+    s = np.linspace(0.0, 5.0 * max(tau_c, params.membrane.endplate_fast_tau_ms) + 1.0, 2001)
+    v = _epp_shape(params, tau_c, s)
+    i = int(v.argmax())
+    return float(s[i]), float(v[i])
+
+
 def epp_waveform(ev: ImpulseEvent, params: Params, t_ms: np.ndarray) -> np.ndarray:
     """The focus EPP (mV above rest) of an impulse, built from the event: the end-plate current decays with
-    `focus_epc_tau_ms`, the membrane filters it with its time constant (params.membrane.time_constant_ms);
+    `focus_epc_tau_ms` and drives the end plate's two passive parts (as the quantal table and the lens do);
     scaled to the model's peak `focus_epp_mV`, starting a synaptic delay after the impulse."""
-    tau_m = params.membrane.time_constant_ms
     tau_c = max(0.05, float(ev.focus_epc_tau_ms) or 0.4)
-    if abs(tau_m - tau_c) < 1e-6:
-        tau_c *= 0.999
     s = np.clip(np.asarray(t_ms, dtype=float) - SYNAPTIC_DELAY_MS, 0.0, None)
-    tp = math.log(tau_m / tau_c) * tau_m * tau_c / (tau_m - tau_c)
-    peak = math.exp(-tp / tau_m) - math.exp(-tp / tau_c)
-    return float(ev.focus_epp_mV) * (np.exp(-s / tau_m) - np.exp(-s / tau_c)) / (peak if peak > 0 else 1.0)
+    _, peak = _epp_peak(params, tau_c)
+    return float(ev.focus_epp_mV) * _epp_shape(params, tau_c, s) / (peak if peak > 0 else 1.0)
 
 
 def muscle_ap(params: Params, rest_mV: float, s_ms: np.ndarray) -> np.ndarray:
@@ -376,11 +392,8 @@ class LensPlayer:
         return epp_waveform(ev, self.params, t)
 
     def _analytic_peak_ms(self, ev: ImpulseEvent) -> float:
-        tau_m = self.params.membrane.time_constant_ms
         tau_c = max(0.05, float(ev.focus_epc_tau_ms) or 0.4)
-        if abs(tau_m - tau_c) < 1e-6:
-            tau_c *= 0.999
-        return SYNAPTIC_DELAY_MS + math.log(tau_m / tau_c) * tau_m * tau_c / (tau_m - tau_c)
+        return SYNAPTIC_DELAY_MS + _epp_peak(self.params, tau_c)[0]
 
     def scope(self) -> tuple[np.ndarray, np.ndarray, float, float]:
         """Membrane potential at the end plate so far (lens ms, mV), the resting potential and threshold.
