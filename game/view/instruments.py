@@ -358,8 +358,14 @@ class Oscilloscope:
             _draw_polyline(surface, pal[tr.role], list(zip(xs.tolist(), ys.tolist())), lw, dash)
         surface.set_clip(old_clip)
 
+        # legend in the title row (right-aligned); each sample shows the trace's dash pattern
+        legend_bottom = _draw_legend(surface, rect, P, [(tr.label, pal[tr.role], lw,
+                                         tr.dash if tr.dash is not None else TRACE_DASHES[i % len(TRACE_DASHES)])
+                                        for i, tr in enumerate(tr_list) if tr.label], pal, self.title, self.units)
         # labels for the reference lines, at the right end inside the plot (rest at the left if they would meet)
-        placed: list[pygame.Rect] = []
+        # (after the legend: a legend drawn inside a small plot keeps its band, the labels go elsewhere or not at all)
+        legend_band = pygame.Rect(P.x, P.y, P.w, max(0, legend_bottom - P.y))
+        placed: list[pygame.Rect] = [legend_band] if legend_band.h else []
         for val, role, name in ((threshold, "threshold", "threshold"), (rest, "text_dim", "rest")):
             if val is None or not (y0 <= val <= y1):
                 continue
@@ -380,11 +386,7 @@ class Oscilloscope:
             pygame.draw.rect(surface, mix(pal.panel, pal.background, 0.5), box, border_radius=3)
             tx.note_panel(box, surface)
             tx.draw_text(surface, label, box.center, 15, pal[role], anchor="center", shadow=False)
-        self.label_boxes = placed
-        # legend in the title row (right-aligned); each sample shows the trace's dash pattern
-        legend_bottom = _draw_legend(surface, rect, P, [(tr.label, pal[tr.role], lw,
-                                         tr.dash if tr.dash is not None else TRACE_DASHES[i % len(TRACE_DASHES)])
-                                        for i, tr in enumerate(tr_list) if tr.label], pal, self.title, self.units)
+        self.label_boxes = [b for b in placed if b is not legend_band]
         if note:
             # the hint sits at the top of the plot, under the legend, clear of the reference labels
             nr = pygame.Rect(P.x + 6, legend_bottom + 4, P.w - 12, P.h)
@@ -421,6 +423,9 @@ class Oscilloscope:
         return P
 
 
+LEGEND_MAX_SHARE = 0.5     # a legend inside the plot may cover at most this share of its height
+
+
 def _draw_legend(surface: pygame.Surface, rect: pygame.Rect, P: pygame.Rect,
                  items: Sequence[tuple[str, Any, int, Sequence[int]]], pal: Palette, title: str, units: str | None,
                  size: float = 15) -> int:
@@ -441,6 +446,14 @@ def _draw_legend(surface: pygame.Surface, rect: pygame.Rect, P: pygame.Rect,
     else:
         x, y = P.x + 6, P.y + 4 + tx.line_height(size) / 2
     row_h = tx.line_height(size) + 2
+    if inside:   # a legend that would cover most of a small plot hides the data it names: leave it out
+        rows, cx = 1, P.x + 6
+        for wd_ in widths:
+            if cx > P.x + 6 and cx + wd_ > P.right - 4:
+                rows, cx = rows + 1, P.x + 6
+            cx += wd_ + 14
+        if rows * row_h > LEGEND_MAX_SHARE * P.h:
+            return P.y
     for (lbl, col, w, dash), wd_ in zip(items, widths):
         if inside and x > P.x + 6 and x + wd_ > P.right - 4:      # wrap to the next row inside the plot
             x, y = P.x + 6, y + row_h
