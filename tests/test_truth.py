@@ -79,6 +79,20 @@ def test_passive_runs_do_not_claim_treatments_or_recoveries(campaign) -> None:
         assert "dose" not in text or any(x.before_start for x in s.doses)
 
 
+def test_the_lambert_eaton_debrief_blames_release_not_receptors(campaign) -> None:
+    # LEMS is presynaptic: the receptors are normal. The debrief must not say the EPPs were small for want of
+    # receptors, nor advise an AChE inhibitor to reach "more receptors"; it names release and 3,4-DAP
+    level = next(lv for lv in campaign if lv.patient.condition == "lems")
+    for player in ("never-treat", "idle", "bot"):
+        s, log, _ = play_as(level, 1, player)
+        d = report(level, s, log)
+        text = " ".join(d.happened + d.advice).lower()
+        assert "receptor" not in text.replace("reaching the receptors", ""), (player, text)
+        assert "ache inhibitor" not in text and "pyridostigmine would" not in text, (player, text)
+        if any("too small to reach threshold" in line for line in d.happened):
+            assert "too few quanta released" in text and "diaminopyridine" in text, (player, text)
+
+
 # --- the debrief's words ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -117,7 +117,28 @@ def _names(tasks: list[TaskResult]) -> str:
     return _list(names)
 
 
-def _task_line(cause: str, tasks: list[TaskResult], mg: bool) -> str:
+def _disorder(level: Level) -> str:
+    """Where this patient's transmission is weak: "receptors" (MG, or receptors taken away by the level),
+    "release" (Lambert-Eaton: too little Ca2+ entry, too few quanta), or "none"."""
+    from game.sim.params import CONDITIONS
+
+    cond = CONDITIONS.get(level.patient.condition)
+    if cond is not None and cond.ca_channel_fraction < 1.0:
+        return "release"
+    if (cond is not None and cond.mg) or (level.patient.achr_fraction or 1.0) < 0.9:
+        return "receptors"
+    return "none"
+
+
+SMALL_EPP_WHY = {"receptors": "too few working receptors",
+                 "release": "too few quanta released: the nerve terminal lets in too little Ca2+",
+                 "none": "too little ACh reaching the receptors"}
+RUNDOWN_MARGIN = {"receptors": " With fewer receptors there was no safety margin to absorb it.",
+                  "release": " Each impulse released few quanta to begin with, so there was no margin to lose.",
+                  "none": ""}
+
+
+def _task_line(cause: str, tasks: list[TaskResult], disorder: str) -> str:
     """One sentence for all the tasks that failed in the same way (numbers from the worst of them)."""
     t = min(tasks, key=lambda x: x.worst_fired)
     name = _names(tasks)
@@ -127,11 +148,11 @@ def _task_line(cause: str, tasks: list[TaskResult], mg: bool) -> str:
         return (f"In {name} AChE was {_pct(t.mean_ache_inhibition)} blocked: ACh lingered in the cleft, receptors "
                 "desensitised and the end plates stayed depolarised, so fibres could not fire again.")
     if cause == "small-epp":
-        why = "too few working receptors" if mg else "too little ACh reaching the receptors"
+        why = SMALL_EPP_WHY[disorder]
         return (f"In {name} fibres failed from the very first impulses: the end-plate potentials were too small "
                 f"to reach threshold ({why}). At worst only {_pct(t.worst_fired)} of the fibres fired.")
     if cause == "rundown":
-        margin = " With fewer receptors there was no safety margin to absorb it." if mg else ""
+        margin = RUNDOWN_MARGIN[disorder]
         return (f"Release ran down during {name}: at pulse {t.worst_pulse} only {_pct(t.worst_fired)} of "
                 f"fibres fired, because each impulse took quanta faster than the pool refilled (the ready pool "
                 f"fell to {_pct(t.min_rrp)}).{margin}")
@@ -205,7 +226,7 @@ def _dose_lines(level: Level, s: RunSummary) -> tuple[list[str], set[str]]:
     return lines, flags
 
 
-def _advice(level: Level, s: RunSummary, causes: set[str], flags: set[str], mg: bool) -> list[str]:
+def _advice(level: Level, s: RunSummary, causes: set[str], flags: set[str], disorder: str) -> list[str]:
     """What could have helped, from what went wrong and the means this level offers."""
     c = level.controls
     offered = {t.kind for t in level.treatments}
@@ -222,12 +243,19 @@ def _advice(level: Level, s: RunSummary, causes: set[str], flags: set[str], mg: 
         if c.rest and player_nerve:
             out.append("Rest between tasks so the ready pool refills, and use the slowest train that still "
                        "meets the demand.")
-        if mg and inhibitors and not {d.kind for d in s.doses} & set(ACHE_INHIBITORS):
+        if disorder == "receptors" and inhibitors and not {d.kind for d in s.doses} & set(ACHE_INHIBITORS):
             out.append(f"{_name(inhibitors[0])} would have let each quantum reach more of the receptors left.")
     if "small-epp" in causes:
-        if mg and inhibitors:
+        if disorder == "receptors" and inhibitors:
             out.append(f"An AChE inhibitor ({_list([_name(k) for k in inhibitors], 'or')}) keeps ACh in the cleft "
                        "longer, so each quantum reaches more receptors: time it to act during the tasks.")
+        elif disorder == "release" and ("dap" in offered or (c.train and player_nerve)):
+            if "dap" in offered:
+                out.append(f"{_name('dap')} keeps the nerve terminal depolarised longer, so more Ca2+ enters and "
+                           "each impulse releases more quanta: time it to act during the tasks.")
+            if c.train and player_nerve:
+                out.append("A few seconds of fast firing just before a task builds up Ca2+ in the terminal and "
+                           "raises release for the impulses that follow.")
         elif c.release:
             out.append("More calcium in the bath makes each impulse release more ACh.")
     if "unfused" in causes and c.train and player_nerve:
@@ -259,7 +287,7 @@ def report(level: Level, summary: RunSummary, log: Sequence[LogLine] = ()) -> De
     """The debrief of a run: see the module docstring."""
     s = summary
     name = level.patient.name
-    mg = level.patient.condition != "healthy" or (level.patient.achr_fraction or 1.0) < 0.9
+    disorder = _disorder(level)
     acted = player_acted(s)
     if s.won and not acted:
         helpers = " and the doses taken before the start" if any(d.before_start for d in s.doses) else ""
@@ -293,7 +321,7 @@ def report(level: Level, summary: RunSummary, log: Sequence[LogLine] = ()) -> De
     for t in short:
         groups.setdefault(_cause(t), []).append(t)
     for cause, tasks in list(groups.items())[:MAX_TASK_LINES]:
-        happened.append(_task_line(cause, tasks, mg))
+        happened.append(_task_line(cause, tasks, disorder))
     good = [t for t in reached if t.met_fraction >= WELL_MET]
     if good:
         best = max(good, key=lambda t: t.force_fraction)
@@ -314,7 +342,7 @@ def report(level: Level, summary: RunSummary, log: Sequence[LogLine] = ()) -> De
     if s.finished and unreached:
         happened.append(f"The level ended before {_names(sorted(unreached, key=lambda t: t.start_s))}.")
     score = tuple(breakdown(level.scoring, s, name)) if s.finished else ()
-    advice = _advice(level, s, set(groups), flags, mg)
+    advice = _advice(level, s, set(groups), flags, disorder)
     lesson = tuple(p.strip().replace("\n", " ") for p in level.debrief.strip().split("\n\n") if p.strip())
     return Debrief(verdict, tuple(happened), score, tuple(advice), lesson)
 
