@@ -136,6 +136,7 @@ class VesiclePools:
     draining: bool = False        # the RRP is refilling from the reserve (False: full and at rest)
     spontaneous_s: list[float] = field(default_factory=list)   # this step's MEPP times (focus junction)
     normals: Any = None            # release's block of standard normal deviates (systems.release.NormalBuffer)
+    p_scale: Any = None            # per-fibre factor on the release probability (Condition.release_p_cv), or None
 
 
 @dataclass(slots=True)

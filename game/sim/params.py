@@ -250,6 +250,7 @@ class Condition:
     ca_channel_fraction: float = 1.0         # Ca2+ entry per impulse relative to healthy (LEMS < 1)
     junction_ache_fraction: float = 1.0      # share of junctional AChE left (anti-MuSK: ColQ anchoring impaired)
     achr_target_by_group: MappingProxyType | None = None   # per muscle group functional AChR (anti-MuSK)
+    release_p_cv: float = 0.0                # fibre-to-fibre spread of release probability (LEMS: uneven loss of Ca2+ channels)
 
 
 # The MG presets' functional AChR fractions were lowered by 2.5–4% when the end plate's fast local response came in
@@ -387,9 +388,14 @@ def _by_group(**values: float) -> MappingProxyType:
 
 
 CONTRAST_CONDITIONS = MappingProxyType({
-    # [LEMS] antibodies remove P/Q-type channels: Ca2+ entry per impulse falls (active-zone particles −40–50%,
-    # Fukunaga 1983); 47% tuned so that the resting CMAP is 10–40% of healthy
-    "lems": Condition("lems", achr_target=1.0, mg=False, ca_channel_fraction=0.47),
+    # [LEMS] antibodies remove P/Q-type channels and disorganise the active zones: fewer active zones and fewer
+    # particles in each (Fukunaga et al. 1982, Muscle Nerve 5:686; 1983). Modelled as half the release sites
+    # (release_gain) with 60% of the Ca2+ entry at the rest, unevenly from junction to junction (release_p_cv),
+    # all tuned together (issue 7): resting CMAP ~20% of healthy, a 3 Hz decrement (the firing junctions are the
+    # ones releasing most, and they run down), a large increment at 50 Hz and after effort, and a recruitment
+    # shallow enough that pyridostigmine's larger quanta add less than 3,4-DAP's extra release
+    "lems": Condition("lems", achr_target=1.0, mg=False, ca_channel_fraction=0.6, release_gain=0.5,
+                      release_p_cv=0.6),
     # [MuSK] IgG4 (no complement): receptors lost mostly in bulbar, neck and breathing muscles, the eyes and
     # limbs less; junctional AChE reduced (ColQ anchoring, proposed), so AChE inhibitors add little and
     # cause excess ACh sooner. Receptor loss by dispersal of the clusters (modelled as "modulation").

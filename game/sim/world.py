@@ -126,6 +126,8 @@ def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history:
     fiber_scale = _lognormal(rng_fibers, 1.0, mem.achr_fiber_cv_mg if damaged else mem.achr_fiber_cv_healthy, n)
     gap = np.clip(rng_fibers.normal(mem.threshold_gap_mean_mV, mem.threshold_gap_sd_mV, n), 0.5 * mem.threshold_gap_mean_mV, None)
     size = _lognormal(rng_fibers, 1.0, FIBER_SIZE_CV, n)
+    # drawn last, and only when the condition asks for it, so every other preparation keeps its fibres
+    p_scale = _lognormal(rng_fibers, 1.0, cond.release_p_cv, n) if cond.release_p_cv > 0 else None
     weight = size / size.sum()
 
     esper.create_entity(
@@ -138,7 +140,8 @@ def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history:
     t_table = table_temperature(params.contrast, temperature_c)
     esper.create_entity(Bath(spec.ca_mM, spec.mg_mM, temperature_c=temperature_c, baseline_c=temperature_c, table_c=t_table),
                         CalciumEntry(),
-                        VesiclePools(t_s=0.0, rrp=capacity.copy(), rrp_capacity=capacity, normals=NormalBuffer()))
+                        VesiclePools(t_s=0.0, rrp=capacity.copy(), rrp_capacity=capacity, normals=NormalBuffer(),
+                                     p_scale=p_scale))
     junction_ache = cond.junction_ache_fraction
     esper.create_entity(Cleft(bath_block=spec.ache_inhibition, junction_fraction=junction_ache,
                               irreversible_block=spec.organophosphate_fraction,

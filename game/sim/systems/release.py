@@ -19,6 +19,7 @@ import numpy as np
 from game.sim.laws import relay as lag
 from game.sim.components import Clock, Model, Nerve, VesiclePools
 from game.sim.systems._access import System, single
+from game.sim.systems.calcium import P_CAP
 
 MEPP_MAX_STEP_S = 1.0
 NORMAL_APPROX_MIN_QUANTA = 3.0    # fibres expecting fewer quanta than this get the exact binomial draw
@@ -131,7 +132,11 @@ class ReleaseSystem(System):
             refill_to(pools, pre, r.t_s)
             rrp = pools.rrp
             gain = r.release_gain
-            if gain == 1.0:
+            if pools.p_scale is not None:   # release probability differs between fibres (LEMS): exact draws
+                p_fibre = np.minimum(P_CAP, r.p_release * pools.p_scale)
+                k = rng.binomial((rrp * gain).astype(np.int64), p_fibre).astype(float)
+                _sub(rrp, k / gain, rrp)
+            elif gain == 1.0:
                 k = draw_quanta(rng, rrp, r.p_release, normals)
                 _sub(rrp, k, rrp)
             else:   # potentiation: more primed sites, the pool spent in proportion
