@@ -30,3 +30,21 @@ import tempfile  # noqa: E402
 _CACHE_DIR = tempfile.mkdtemp(prefix="endplate-test-cache-")
 os.environ["ENDPLATE_CACHE_DIR"] = _CACHE_DIR
 atexit.register(shutil.rmtree, _CACHE_DIR, True)
+
+
+@pytest.fixture
+def app_ctx(tmp_path, monkeypatch):
+    """A headless AppContext over a fresh data folder (ENDPLATE_DATA_DIR points at it); text scale reset after."""
+    import pygame
+
+    from game.app.context import AppContext
+    from game.store import Store
+    from game.view import text as tx
+
+    monkeypatch.setenv("ENDPLATE_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir(exist_ok=True)
+    pygame.init()
+    c = AppContext.create(headless=True, store=Store.open(tmp_path / "data"), audio=False)
+    yield c
+    tx.set_text_scale(1.0)
+    c.close()

@@ -10,7 +10,6 @@ import pygame  # noqa: E402
 import pytest  # noqa: E402
 
 from game.app.app import App  # noqa: E402
-from game.app.context import AppContext  # noqa: E402
 from game.app.lab_export import PULSE_COLUMNS, TRACE_COLUMNS, Recording, export_recording, write_csv  # noqa: E402
 from game.store import Store  # noqa: E402
 from game.view import text as tx  # noqa: E402
@@ -30,14 +29,8 @@ def run(app, frames, posts=None):
 
 
 @pytest.fixture
-def ctx(tmp_path, monkeypatch):
-    monkeypatch.setenv("ENDPLATE_DATA_DIR", str(tmp_path / "data"))
-    (tmp_path / "data").mkdir(exist_ok=True)
-    pygame.init()
-    c = AppContext.create(headless=True, store=Store.open(tmp_path / "data"), audio=False)
-    yield c
-    tx.set_text_scale(1.0)
-    c.close()
+def ctx(app_ctx):
+    return app_ctx          # tests/conftest.py
 
 
 def item_index(scene, label_start: str) -> int:

@@ -13,23 +13,16 @@ import pytest  # noqa: E402
 from pygame_gui.elements import UITextEntryLine  # noqa: E402
 
 from game.app.app import App  # noqa: E402
-from game.app.context import AppContext  # noqa: E402
 from game.app.router import make  # noqa: E402
 from game.cli import main as cli_main  # noqa: E402
 from game.levels import LEVELS_DIR, load_level  # noqa: E402
-from game.store import Store  # noqa: E402
 
 FRAME = 1 / 60
 
 
 @pytest.fixture
-def ctx(tmp_path, monkeypatch):
-    monkeypatch.setenv("ENDPLATE_DATA_DIR", str(tmp_path / "data"))
-    (tmp_path / "data").mkdir(exist_ok=True)
-    pygame.init()
-    c = AppContext.create(headless=True, store=Store.open(tmp_path / "data"), audio=False)
-    yield c
-    c.close()
+def ctx(app_ctx):
+    return app_ctx          # tests/conftest.py
 
 
 def frames(app: App, n: int = 3, events: list | None = None) -> None:

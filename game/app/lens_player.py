@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from game.sim.kinetics import end_plate_response
 from game.sim.events import ImpulseEvent, MeppEvent
 from game.sim.lens import Lens
-from game.sim.params import DEFAULT, Params
+from game.sim.params import DEFAULT, Membrane, Params
 
 SYNAPTIC_DELAY_MS = 0.5            # fallback EPP onset when the lens has no trace (AP at terminal → EPP)
 MUSCLE_AP_SPREAD_MS = 2.5          # lens ms for the drawn muscle AP to reach the edges (slowed to be seen)
@@ -102,10 +103,9 @@ class LensClock:
         self._single_s = 0.0
 
 
-def _epp_shape(params: Params, tau_c: float, s: np.ndarray) -> np.ndarray:
+def _epp_shape(m: Membrane, tau_c: float, s: np.ndarray) -> np.ndarray:
     """The end plate's response (game.sim.kinetics.end_plate_response: a fast local part and a τm part) to an
     end-plate current decaying with tau_c, starting at s = 0 (unscaled)."""
-    m = params.membrane
     parts = []
     for tau in (m.endplate_fast_tau_ms, m.time_constant_ms):
         tc = tau_c * 0.999 if abs(tau - tau_c) < 1e-6 else tau_c
@@ -113,10 +113,12 @@ def _epp_shape(params: Params, tau_c: float, s: np.ndarray) -> np.ndarray:
     return end_plate_response(parts[0], parts[1], m)
 
 
-def _epp_peak(params: Params, tau_c: float) -> tuple[float, float]:
-    """(time in ms after the synaptic delay, height) of the unscaled EPP shape's peak."""
-    s = np.linspace(0.0, 5.0 * max(tau_c, params.membrane.endplate_fast_tau_ms) + 1.0, 2001)
-    v = _epp_shape(params, tau_c, s)
+@lru_cache(maxsize=64)
+def _epp_peak(m: Membrane, tau_c: float) -> tuple[float, float]:
+    """(time in ms after the synaptic delay, height) of the unscaled EPP shape's peak (cached: the scope asks
+    every frame for the same impulse)."""
+    s = np.linspace(0.0, 5.0 * max(tau_c, m.endplate_fast_tau_ms) + 1.0, 2001)
+    v = _epp_shape(m, tau_c, s)
     i = int(v.argmax())
     return float(s[i]), float(v[i])
 
@@ -127,8 +129,8 @@ def epp_waveform(ev: ImpulseEvent, params: Params, t_ms: np.ndarray) -> np.ndarr
     scaled to the model's peak `focus_epp_mV`, starting a synaptic delay after the impulse."""
     tau_c = max(0.05, float(ev.focus_epc_tau_ms) or 0.4)
     s = np.clip(np.asarray(t_ms, dtype=float) - SYNAPTIC_DELAY_MS, 0.0, None)
-    _, peak = _epp_peak(params, tau_c)
-    return float(ev.focus_epp_mV) * _epp_shape(params, tau_c, s) / (peak if peak > 0 else 1.0)
+    _, peak = _epp_peak(params.membrane, tau_c)
+    return float(ev.focus_epp_mV) * _epp_shape(params.membrane, tau_c, s) / (peak if peak > 0 else 1.0)
 
 
 def muscle_ap(params: Params, rest_mV: float, s_ms: np.ndarray) -> np.ndarray:
@@ -393,7 +395,7 @@ class LensPlayer:
 
     def _analytic_peak_ms(self, ev: ImpulseEvent) -> float:
         tau_c = max(0.05, float(ev.focus_epc_tau_ms) or 0.4)
-        return SYNAPTIC_DELAY_MS + _epp_peak(self.params, tau_c)[0]
+        return SYNAPTIC_DELAY_MS + _epp_peak(self.params.membrane, tau_c)[0]
 
     def scope(self) -> tuple[np.ndarray, np.ndarray, float, float]:
         """Membrane potential at the end plate so far (lens ms, mV), the resting potential and threshold.

@@ -737,12 +737,18 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
             raise Problem(409, f"session: {row.status}; the teacher no longer takes results (save a results file instead)")
         return row
 
+    def already_sent(s: DbSession, table, uuid: str, me: db.Student, what: str):
+        """The row this student already sent under `uuid` (a resend), None for a new uuid; 409 when the uuid
+        belongs to another student's row."""
+        row = s.scalar(select(table).where(table.uuid == uuid))
+        if row is not None and row.student_id != me.id:
+            raise Problem(409, f"uuid: already used by another {what}; make a new one")
+        return row
+
     def existing_attempt(s: DbSession, uuid: str, me: db.Student) -> AttemptOut | None:
-        a = s.scalar(select(db.Attempt).where(db.Attempt.uuid == uuid))
+        a = already_sent(s, db.Attempt, uuid, me, "attempt")
         if a is None:
             return None
-        if a.student_id != me.id:
-            raise Problem(409, "uuid: already used by another attempt; make a new one")
         return AttemptOut(uuid=a.uuid, verified=a.verified, score=a.score, stars=a.stars, won=a.won, reason=a.reason,
                           duplicate=True)
 
@@ -885,11 +891,9 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
         return item.id, item.objective, item.question, ok, why, answer_text(item, body.answer)
 
     def existing_answer(s: DbSession, uuid: str, me: db.Student) -> AnswerOut | None:
-        a = s.scalar(select(db.Answer).where(db.Answer.uuid == uuid))
+        a = already_sent(s, db.Answer, uuid, me, "answer")
         if a is None:
             return None
-        if a.student_id != me.id:
-            raise Problem(409, "uuid: already used by another answer; make a new one")
         return AnswerOut(uuid=a.uuid, duplicate=True, correct=a.correct if a.phase == "level" else None)
 
     def record_answer(me: db.Student, body: AnswerIn, source: str, check_open: bool = True) -> AnswerOut:
