@@ -82,6 +82,23 @@ class ImpulseRecord:
 
 
 @dataclass(slots=True)
+class ImpulseBlock:
+    """Consecutive impulses of one step whose per-fibre arrays are rows of shared 2-D arrays (impulses × fibres):
+    the stages compute whatever does not depend on the previous impulse for the whole block in one numpy call
+    instead of one per impulse; each ImpulseRecord's arrays are views of its row. Filled stage by stage."""
+
+    records: list[ImpulseRecord]
+    quanta: np.ndarray | None = None          # release
+    achr: np.ndarray | None = None            # receptors
+    q_lin_mV: np.ndarray | None = None
+    v_lin_mV: np.ndarray | None = None
+    tau_ms: np.ndarray | None = None          # only when the receptors system fills ImpulseRecord.tau_ms
+    epp_mV: np.ndarray | None = None          # end plate
+    fired: np.ndarray | None = None           # muscle AP (bool)
+    fired01: np.ndarray | None = None
+
+
+@dataclass(slots=True)
 class Nerve:
     """The motor axon: single impulses queued at exact times and an optional train."""
 
@@ -91,6 +108,7 @@ class Nerve:
     train_left: int | None = None
     pulses: int = 0
     impulses: list[ImpulseRecord] = field(default_factory=list)   # this step's impulses
+    blocks: list[ImpulseBlock] = field(default_factory=list)      # the same impulses in blocks (in order)
     last: ImpulseRecord | None = None
 
 

@@ -36,10 +36,10 @@ def decay_residual_to(ep: Endplate, tau_ms: float, t_s: float) -> None:
         ep.t_s = t_s
 
 
-def _martin(v_lin_mV: np.ndarray, driving_force_mV: float) -> np.ndarray:
-    """kinetics.martin for an array and one driving force, in one new array (runs for every impulse):
-    v/(1 + v/df) with the same operations."""
-    out = _div(v_lin_mV, driving_force_mV)
+def _martin(v_lin_mV: np.ndarray, driving_force_mV: float, out: np.ndarray | None = None) -> np.ndarray:
+    """kinetics.martin for an array and one driving force, in one new array (or `out`): v/(1 + v/df) with the
+    same operations."""
+    out = _div(v_lin_mV, driving_force_mV, out)
     _add(out, _ONE, out)
     return _div(v_lin_mV, out, out)
 
@@ -58,25 +58,39 @@ class EndplateSystem(System):
         tau_res = residual_tau_ms(mem, activity)
         share = residual_share(mem, activity)
         df = mem.ach_reversal_mV - mem.resting_potential_mV
-        impulses = self.c(Nerve).impulses
-        if impulses:
+        blocks = self.c(Nerve).blocks
+        if blocks:
             df_0d = np.array(df)
             needed_intact = self.needed_intact(mem, ep)
-        for r in impulses:
-            decay_residual_to(ep, tau_res, r.t_s)
-            if ep.any_residual:
-                sustained = ep.residual_mV.copy()
-                h = na_available(mem, sustained)
-                r.epp_mV = martin(r.v_lin_mV, df - sustained)
-                r.sustained_mV = sustained
-                r.na_available = h
-                r.needed_mV = needed_intact / np.maximum(h, 1e-3)
-            else:
-                r.epp_mV = _martin(r.v_lin_mV, df_0d)
-                r.needed_mV = needed_intact
-            if share > RESIDUAL_NEGLIGIBLE:
-                ep.residual_mV += share * r.epp_mV
-                ep.any_residual = True
+        for b in blocks:
+            records = b.records
+            if not ep.any_residual and share <= RESIDUAL_NEGLIGIBLE:
+                # no sustained depolarisation before or during the block (AChE clears the ACh): every EPP is
+                # independent of the others, so the whole block is one computation
+                epp = b.epp_mV = _martin(b.v_lin_mV, df_0d)
+                for r, e in zip(records, epp):
+                    r.epp_mV = e
+                    r.needed_mV = needed_intact
+                if records[-1].t_s > ep.t_s:    # = decay_residual_to at each impulse (nothing to decay)
+                    ep.t_s = records[-1].t_s
+                continue
+            epp = b.epp_mV = np.empty_like(b.v_lin_mV)
+            for r, e in zip(records, epp):
+                decay_residual_to(ep, tau_res, r.t_s)
+                if ep.any_residual:
+                    sustained = ep.residual_mV.copy()
+                    h = na_available(mem, sustained)
+                    e[...] = martin(r.v_lin_mV, df - sustained)
+                    r.sustained_mV = sustained
+                    r.na_available = h
+                    r.needed_mV = needed_intact / np.maximum(h, 1e-3)
+                else:
+                    _martin(r.v_lin_mV, df_0d, e)
+                    r.needed_mV = needed_intact
+                r.epp_mV = e
+                if share > RESIDUAL_NEGLIGIBLE:
+                    ep.residual_mV += share * e
+                    ep.any_residual = True
         self.spontaneous(model, df, activity)
 
     def needed_intact(self, mem, ep: Endplate) -> np.ndarray:

@@ -19,27 +19,38 @@ from game.sim.systems.receptors import REPETITIVE_BELOW_ACTIVITY
 class MuscleAPSystem(System):
     def process(self, dt_s: float) -> None:
         sl = self.c(Sarcolemma)
-        impulses = self.c(Nerve).impulses
-        if not impulses:
+        blocks = self.c(Nerve).blocks
+        if not blocks:
             return
         mus = self.c(Model).params.muscle
         w_cmap = sl.cmap_weight_mV
-        for r in impulses:
-            depol = r.epp_mV if r.sustained_mV is None else r.epp_mV + r.sustained_mV
-            fired = _ge(depol, r.needed_mV)
-            r.fired = fired
-            r.fired01 = f01 = fired.astype(np.float64)
-            r.cmap_mV = float(w_cmap.dot(f01))     # = w_cmap @ fired (the same dot product, without the cast)
-            sl.last_fired = fired
-            if r.ache_activity < REPETITIVE_BELOW_ACTIVITY and r.tau_ms is not None:
-                left = r.epp_mV * np.exp(-mus.refractory_ms / r.tau_ms)
-                if r.sustained_mV is not None:
-                    left = left + r.sustained_mV
-                again = fired & (left >= r.needed_mV * mus.refractory_threshold_factor)
-                n_again = int(np.count_nonzero(again))
-                if n_again:
-                    r.repetitive = again
-                    r.repetitive_fraction = n_again / len(again)
+        for b in blocks:
+            records = b.records
+            if all(r.sustained_mV is None for r in records):
+                # no sustained depolarisation: every fibre compares its EPP with the same intact threshold, for the
+                # whole block at once (the end plate gives all of them the same needed_mV array)
+                fired = b.fired = _ge(b.epp_mV, records[0].needed_mV)
+            else:
+                fired = b.fired = np.empty(b.epp_mV.shape, dtype=bool)
+                for r, out in zip(records, fired):
+                    depol = r.epp_mV if r.sustained_mV is None else r.epp_mV + r.sustained_mV
+                    _ge(depol, r.needed_mV, out)
+            fired01 = b.fired01 = fired.astype(np.float64)
+            for r, fd, f01 in zip(records, fired, fired01):
+                r.fired = fd
+                r.fired01 = f01
+                r.cmap_mV = float(w_cmap.dot(f01))     # = w_cmap @ fired (the same dot product, without the cast)
+            sl.last_fired = records[-1].fired
+            for r in records:
+                if r.ache_activity < REPETITIVE_BELOW_ACTIVITY and r.tau_ms is not None:
+                    left = r.epp_mV * np.exp(-mus.refractory_ms / r.tau_ms)
+                    if r.sustained_mV is not None:
+                        left = left + r.sustained_mV
+                    again = r.fired & (left >= r.needed_mV * mus.refractory_threshold_factor)
+                    n_again = int(np.count_nonzero(again))
+                    if n_again:
+                        r.repetitive = again
+                        r.repetitive_fraction = n_again / len(again)
 
 
 _ge = np.greater_equal

@@ -6,8 +6,11 @@ their own times. Reads: Clock, Nerve. Writes: Nerve.impulses (this step's Impuls
 from __future__ import annotations
 
 
-from game.sim.components import Clock, ImpulseRecord, Nerve
+from game.sim.components import Clock, ImpulseBlock, ImpulseRecord, Model, Nerve
 from game.sim.systems._access import System, single
+
+BLOCK_VALUES = 1 << 16   # per-fibre values per 2-D block array (impulses × fibres): 512 kB, a few hundred
+                         # impulses at 200 fibres; large muscles get fewer rows, down to one impulse per block
 
 
 class NerveSystem(System):
@@ -31,8 +34,10 @@ class NerveSystem(System):
                     if nerve.train_left <= 0:
                         nerve.train_hz, nerve.train_next_s, nerve.train_left = 0.0, None, None
         times.sort()
-        records = []
-        for t in times:
-            nerve.pulses += 1
-            records.append(ImpulseRecord(t_s=t, pulse=nerve.pulses))
+        first = nerve.pulses + 1
+        records = [ImpulseRecord(t_s=t, pulse=first + i) for i, t in enumerate(times)]
+        nerve.pulses += len(records)
         nerve.impulses = records
+        # the later stages work block by block (components.ImpulseBlock)
+        rows = max(1, BLOCK_VALUES // self.c(Model).n_fibers)
+        nerve.blocks = [ImpulseBlock(records[i:i + rows]) for i in range(0, len(records), rows)] if records else []

@@ -90,8 +90,8 @@ class ReceptorSystem(System):
         return self._scaled
 
     def process(self, dt_s: float) -> None:
-        impulses = self.c(Nerve).impulses
-        if not impulses:
+        blocks = self.c(Nerve).blocks
+        if not blocks:
             return
         rec = self.c(Receptors)
         model = self.c(Model)
@@ -105,32 +105,45 @@ class ReceptorSystem(System):
         tau_s = mem.desensitisation_tau_s
         scaled = self.scaled_receptors(rec)     # immune state and the bath change between steps, not within one
         available = rec.available               # updated in place below and by recover_to
-        exposure = None                         # per quantum, for this step's receptors and AChE activity
-        for r in impulses:
-            recover_to(rec, tau_s, r.t_s)
-            activity = r.ache_activity
-            if activity != self._activity or model.table is not self._table:
-                self._activity = activity
-                self._table = model.table   # the table changes with temperature (systems.temperature)
-                self._columns = model.table.column(activity)
-                exposure = None
-            if exposure is None:
-                exposure = self.exposure_per_quantum(rec, mem, activity)
-            v_col, tau_col, open_col = self._columns
-            a = _mul(scaled, available) if rec.any_desensitised else scaled   # = rec.functional()
-            r.achr = a
-            r.q_lin_mV = q = _interp(a, grid, v_col)
-            quanta = r.quanta
-            r.v_lin_mV = _mul(quanta, q)
-            if reported:
-                r.focus_tau_ms = interp1(a[f], grid_list, tau_col)
-                r.focus_open_peak = interp1(a[f], grid_list, open_col)
-            if history or activity < REPETITIVE_BELOW_ACTIVITY:
-                r.tau_ms = _interp(a, grid, tau_col)
+        # every impulse of a step sees the same AChE activity (CleftSystem) and quantal table (TemperatureSystem
+        # switches it between steps), hence the same table columns and exposure per quantum
+        activity = blocks[0].records[0].ache_activity
+        if activity != self._activity or model.table is not self._table:
+            self._activity = activity
+            self._table = model.table   # the table changes with temperature (systems.temperature)
+            self._columns = model.table.column(activity)
+        exposure = self.exposure_per_quantum(rec, mem, activity)
+        v_col, tau_col, open_col = self._columns
+        with_tau = history or activity < REPETITIVE_BELOW_ACTIVITY
+        for b in blocks:
+            quanta = b.quanta
             # ACh per receptor: the same quanta spread over fewer receptors expose each one more, and ACh
-            # that AChE does not clear lingers: both desensitise more (greater at MG end plates, §6)
-            d = _mul(quanta, exposure)
-            _minimum(d, _MAX_STEP, out=d)
-            _sub(_ONE, d, d)
-            _mul(available, d, available)
-            rec.any_desensitised = True
+            # that AChE does not clear lingers: both desensitise more (greater at MG end plates, §6).
+            # keep = 1 − min(quanta·exposure, MAX_STEP) per impulse does not depend on the receptors, so it is
+            # computed for the whole block at once; only applying it is sequential
+            keep = _mul(quanta, exposure)
+            _minimum(keep, _MAX_STEP, out=keep)
+            _sub(_ONE, keep, keep)
+            achr = b.achr = np.empty_like(quanta)
+            for r, a, k in zip(b.records, achr, keep):
+                recover_to(rec, tau_s, r.t_s)
+                if rec.any_desensitised:
+                    _mul(scaled, available, a)          # = rec.functional()
+                else:
+                    a[...] = scaled
+                _mul(available, k, available)
+                rec.any_desensitised = True
+                r.achr = a
+            # the quantal potential (and EPC decay) per fibre from the table, for the whole block in one call each
+            q_lin = b.q_lin_mV = _interp(achr, grid, v_col)
+            v_lin = b.v_lin_mV = _mul(quanta, q_lin)
+            tau = b.tau_ms = _interp(achr, grid, tau_col) if with_tau else None
+            for i, r in enumerate(b.records):
+                r.q_lin_mV = q_lin[i]
+                r.v_lin_mV = v_lin[i]
+                if with_tau:
+                    r.tau_ms = tau[i]
+                if reported:
+                    a_f = float(achr[i, f])
+                    r.focus_tau_ms = interp1(a_f, grid_list, tau_col)
+                    r.focus_open_peak = interp1(a_f, grid_list, open_col)

@@ -25,42 +25,53 @@ MEPP_MAX_STEP_S = 1.0
 NORMAL_APPROX_MIN_QUANTA = 3.0    # fibres expecting fewer quanta than this get the exact binomial draw
 
 
-def draw_quanta(rng: np.random.Generator, rrp: np.ndarray, p: float, normals: "NormalBuffer") -> np.ndarray:
+def draw_quanta(rng: np.random.Generator, rrp: np.ndarray, p: float, normals: "NormalBuffer",
+                out: np.ndarray | None = None) -> np.ndarray:
     """Quanta released per fibre: Binomial(RRP, p). Fibres that expect many quanta use the normal
     approximation with the same mean and variance (much faster; the difference is far below the
-    fibre-to-fibre spread); the few that expect fewer get the exact binomial draw."""
-    mean = _mul(rrp, _scalar(p))
+    fibre-to-fibre spread); the few that expect fewer get the exact binomial draw. Written into `out` (a row
+    of the step's quanta block) when given."""
+    n = len(rrp)
+    if out is None:
+        out = np.empty(n)
+    mean = normals.work(n)
+    _mul(rrp, _scalar(p), mean)
     if p < 0.5:
-        lowest = float(_min(mean))
-        n_small = int(np.count_nonzero(mean < NORMAL_APPROX_MIN_QUANTA)) if lowest < NORMAL_APPROX_MIN_QUANTA else 0
-        if n_small * 4 < len(rrp):
+        # fibres expecting fewer than NORMAL_APPROX_MIN_QUANTA (a comparison and a count: cheaper than the
+        # minimum's reduction it replaces, and the same decision)
+        small = _less(mean, _MIN_QUANTA, out=normals.flags)
+        n_small = int(_count(small))
+        if n_small * 4 < n:
             # k = rint(mean + sqrt(mean·(1 − p))·z) kept within [0, RRP], computed in place (ufuncs with the
             # output given by position: this runs for every impulse)
-            k = _mul(mean, _scalar(1.0 - p))
+            k = _mul(mean, _scalar(1.0 - p), out)
             _sqrt(k, k)
-            _mul(k, normals.next(rng, len(rrp)), k)
+            _mul(k, normals.next(rng, n), k)
             _add(k, mean, k)
             _rint(k, k)
             _maximum(k, normals.zeros, out=k)
             _minimum(k, rrp, out=k)
             if n_small:
-                small = mean < NORMAL_APPROX_MIN_QUANTA
                 k[small] = rng.binomial(rrp[small].astype(np.int64), p)
             return k
-    return rng.binomial(rrp.astype(np.int64), p).astype(float)
+    out[...] = rng.binomial(rrp.astype(np.int64), p)
+    return out
 
 
-_min = np.minimum.reduce
 _scalar = np.array     # a number as a 0-d float64 array: the same arithmetic, but ufuncs take it faster than a float
 _sum = np.add.reduce
-_mul, _add, _sub, _sqrt, _rint, _maximum, _minimum = (np.multiply, np.add, np.subtract, np.sqrt, np.rint, np.maximum,
-                                                      np.minimum)
+_count = np.count_nonzero
+_mul, _add, _sub, _div, _sqrt, _rint, _maximum, _minimum, _less = (np.multiply, np.add, np.subtract, np.divide, np.sqrt,
+                                                                   np.rint, np.maximum, np.minimum, np.less)
+_MIN_QUANTA = np.array(NORMAL_APPROX_MIN_QUANTA)
+_MIN_QUANTA.setflags(write=False)
 
 
 class NormalBuffer:
     """Standard normal deviates drawn a block at a time and handed out one row per impulse (the order of
     use is the order of impulses, so results still do not depend on the step size). The block is drawn in
-    float32 (cheaper) and held as float64 (exact), so that using a row needs no conversion."""
+    float32 (cheaper) and held as float64 (exact), so that using a row needs no conversion. Also holds
+    draw_quanta's scratch arrays (reused from impulse to impulse instead of allocated)."""
 
     BLOCK = 64
 
@@ -68,15 +79,24 @@ class NormalBuffer:
         self.rows: np.ndarray | None = None
         self.i = 0
         self.zeros: np.ndarray | None = None    # a row of zeros of the same length (a bound for draw_quanta)
+        self._work: np.ndarray | None = None    # scratch: the expected quanta per fibre
+        self.flags: np.ndarray | None = None    # scratch: fibres given the exact binomial draw
+
+    def work(self, n: int) -> np.ndarray:
+        if self._work is None or len(self._work) != n:
+            self._work = np.empty(n)
+            self.flags = np.empty(n, dtype=bool)
+        return self._work
 
     def next(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        if self.rows is None or self.i >= len(self.rows) or self.rows.shape[1] != n:
-            self.rows = rng.standard_normal((self.BLOCK, n), dtype=np.float32).astype(np.float64)
+        i = self.i
+        rows = self.rows
+        if rows is None or i >= len(rows) or rows.shape[1] != n:
+            rows = self.rows = rng.standard_normal((self.BLOCK, n), dtype=np.float32).astype(np.float64)
             self.zeros = np.zeros(n)
-            self.i = 0
-        row = self.rows[self.i]
-        self.i += 1
-        return row
+            i = 0
+        self.i = i + 1
+        return rows[i]
 
 
 def refill_to(pools: VesiclePools, pre, t_s: float) -> None:
@@ -128,25 +148,28 @@ class ReleaseSystem(System):
         rng = model.rng_release
         boost = pre.refill_per_impulse / pre.refill_fast_tau_s
         normals = pools.normals
-        for r in self.c(Nerve).impulses:
-            refill_to(pools, pre, r.t_s)
-            rrp = pools.rrp
-            gain = r.release_gain
-            if pools.p_scale is not None:   # release probability differs between fibres (LEMS): exact draws
-                p_fibre = np.minimum(P_CAP, r.p_release * pools.p_scale)
-                k = rng.binomial((rrp * gain).astype(np.int64), p_fibre).astype(float)
-                _sub(rrp, k / gain, rrp)
-            elif gain == 1.0:
-                k = draw_quanta(rng, rrp, r.p_release, normals)
-                _sub(rrp, k, rrp)
-            else:   # potentiation: more primed sites, the pool spent in proportion
-                k = draw_quanta(rng, rrp * gain, r.p_release, normals)
-                _sub(rrp, k / gain, rrp)
-            pools.last_impulse_s = r.t_s
-            pools.draining = True
-            r.quanta = k
-            pools.boost += boost * (1.0 + pools.mobilisation)
-            pools.mobilisation += pre.mobilisation_per_impulse * (pre.mobilisation_max - pools.mobilisation)
+        n = len(pools.rrp)
+        for b in self.c(Nerve).blocks:
+            quanta = b.quanta = np.empty((len(b.records), n))   # each impulse's draw goes straight into its row
+            for r, k in zip(b.records, quanta):
+                refill_to(pools, pre, r.t_s)
+                rrp = pools.rrp
+                gain = r.release_gain
+                if pools.p_scale is not None:   # release probability differs between fibres (LEMS): exact draws
+                    p_fibre = np.minimum(P_CAP, r.p_release * pools.p_scale)
+                    k[...] = rng.binomial((rrp * gain).astype(np.int64), p_fibre)
+                    _sub(rrp, k / gain, rrp)
+                elif gain == 1.0:
+                    draw_quanta(rng, rrp, r.p_release, normals, k)
+                    _sub(rrp, k, rrp)
+                else:   # potentiation: more primed sites, the pool spent in proportion
+                    draw_quanta(rng, rrp * gain, r.p_release, normals, k)
+                    _sub(rrp, _div(k, gain), rrp)
+                pools.last_impulse_s = r.t_s
+                pools.draining = True
+                r.quanta = k
+                pools.boost += boost * (1.0 + pools.mobilisation)
+                pools.mobilisation += pre.mobilisation_per_impulse * (pre.mobilisation_max - pools.mobilisation)
         t0 = self.c(Clock).t_s
         # spontaneous quanta at the focus junction (only for steps short enough for anyone to watch them)
         if dt_s > MEPP_MAX_STEP_S:

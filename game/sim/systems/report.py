@@ -40,39 +40,48 @@ class ReportSystem(System):
             events = inbox.events
             history = self.c(History)
             inv_n = 1.0 / model.n_fibers
-            for r in nerve.impulses if (inbox.impulse_events or history.enabled) else ():
-                qc = float(_sum(r.quanta)) * inv_n      # = r.quanta.sum() (the same reduction, called directly)
-                epp = float(_sum(r.epp_mV)) * inv_n
-                frac = float(np.count_nonzero(r.fired)) * inv_n
-                if inbox.impulse_events:
-                    events.append(ImpulseEvent(
-                        t_s=r.t_s, pulse=r.pulse, quantal_content=qc, epp_mV=epp, fibers_fired_fraction=frac,
-                        cmap_mV=r.cmap_mV, force=r.force, focus_quanta=int(r.quanta[f]),
-                        focus_epp_mV=float(r.epp_mV[f]), focus_needed_mV=float(r.needed_mV[f]),
-                        focus_fired=bool(r.fired[f]), focus_epc_tau_ms=r.focus_tau_ms,
-                        focus_open_channels_peak=r.focus_open_peak * float(r.quanta[f]),
-                        focus_sustained_mV=0.0 if r.sustained_mV is None else float(r.sustained_mV[f]),
-                        focus_na_available=1.0 if r.na_available is None else float(r.na_available[f]),
-                        failed_stage=failed_stage(r, f, float(r.achr[f])),
-                    ))
-                if history.enabled:
-                    row = {"t_s": r.t_s, "pulse": r.pulse, "quantal_content": qc, "epp_mV": epp,
-                           "fibers_fired_fraction": frac, "cmap": r.cmap_mV, "force": r.force,
-                           "repetitive_fraction": r.repetitive_fraction}
-                    if history.detail:
-                        row.update({
-                            "safety_factor": r.epp_mV / (r.needed_mV if r.sustained_mV is None else (r.needed_mV - r.sustained_mV).clip(min=1e-6)),
-                            "tau_ms_mean": float(r.tau_ms.sum()) * inv_n, "q_lin_mean_mV": float(r.q_lin_mV.sum()) * inv_n,
-                            "sustained_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.sum()) * inv_n,
-                            "sustained_max_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.max()),
-                            "na_available_mean": 1.0 if r.na_available is None else float(r.na_available.sum()) * inv_n,
-                        })
-                    history.rows.append(row)
+            for b in nerve.blocks if (inbox.impulse_events or history.enabled) else ():
+                # the population sums of the whole block, one call each: a sum along a row is the same
+                # (pairwise) reduction as r.quanta.sum() for that impulse alone
+                qc_sums = _sum(b.quanta, axis=1).tolist()
+                epp_sums = _sum(b.epp_mV, axis=1).tolist()
+                fired_counts = np.count_nonzero(b.fired, axis=1).tolist()
+                for r, qc, epp, frac in zip(b.records, qc_sums, epp_sums, fired_counts):
+                    self.report(r, qc * inv_n, epp * inv_n, frac * inv_n, f, inbox, events, history, inv_n)
             nerve.last = nerve.impulses[-1]
             nerve.impulses = []
+            nerve.blocks = []
         events = self.c(Inbox).events
         if len(events) > MAX_QUEUED_EVENTS:
             del events[:-MAX_QUEUED_EVENTS]
         clock.t_s += dt_s
         clock.dt_s = dt_s
         clock.steps += 1
+
+    @staticmethod
+    def report(r, qc: float, epp: float, frac: float, f: int, inbox, events: list, history, inv_n: float) -> None:
+        """One impulse's event (the view) and history row (experiments); qc, epp and frac are the population means."""
+        if inbox.impulse_events:
+            events.append(ImpulseEvent(
+                t_s=r.t_s, pulse=r.pulse, quantal_content=qc, epp_mV=epp, fibers_fired_fraction=frac,
+                cmap_mV=r.cmap_mV, force=r.force, focus_quanta=int(r.quanta[f]),
+                focus_epp_mV=float(r.epp_mV[f]), focus_needed_mV=float(r.needed_mV[f]),
+                focus_fired=bool(r.fired[f]), focus_epc_tau_ms=r.focus_tau_ms,
+                focus_open_channels_peak=r.focus_open_peak * float(r.quanta[f]),
+                focus_sustained_mV=0.0 if r.sustained_mV is None else float(r.sustained_mV[f]),
+                focus_na_available=1.0 if r.na_available is None else float(r.na_available[f]),
+                failed_stage=failed_stage(r, f, float(r.achr[f])),
+            ))
+        if history.enabled:
+            row = {"t_s": r.t_s, "pulse": r.pulse, "quantal_content": qc, "epp_mV": epp,
+                   "fibers_fired_fraction": frac, "cmap": r.cmap_mV, "force": r.force,
+                   "repetitive_fraction": r.repetitive_fraction}
+            if history.detail:
+                row.update({
+                    "safety_factor": r.epp_mV / (r.needed_mV if r.sustained_mV is None else (r.needed_mV - r.sustained_mV).clip(min=1e-6)),
+                    "tau_ms_mean": float(r.tau_ms.sum()) * inv_n, "q_lin_mean_mV": float(r.q_lin_mV.sum()) * inv_n,
+                    "sustained_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.sum()) * inv_n,
+                    "sustained_max_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.max()),
+                    "na_available_mean": 1.0 if r.na_available is None else float(r.na_available.sum()) * inv_n,
+                })
+            history.rows.append(row)
