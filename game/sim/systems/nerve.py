@@ -9,8 +9,8 @@ from __future__ import annotations
 from game.sim.components import Clock, ImpulseBlock, ImpulseRecord, Model, Nerve
 from game.sim.systems._access import System, single
 
-BLOCK_VALUES = 1 << 16   # per-fibre values per 2-D block array (impulses × fibres): 512 kB, a few hundred
-                         # impulses at 200 fibres; large muscles get fewer rows, down to one impulse per block
+BLOCK_VALUES = 1 << 15   # per-fibre values per 2-D block array (impulses × fibres): 256 kB, 160 impulses
+                         # at 200 fibres (measured best at 200 and 2000 fibres); large muscles get fewer rows, down to one impulse per block
 
 
 class NerveSystem(System):
