@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from game.sim.laws import relay as lag
+from game.sim.laws import relay_coefficients
 from game.sim.components import Clock, Model, Nerve, VesiclePools
 from game.sim.systems._access import System, single
 from game.sim.systems.calcium import P_CAP
@@ -99,23 +99,41 @@ class NormalBuffer:
         return rows[i]
 
 
-def refill_to(pools: VesiclePools, pre, t_s: float) -> None:
+def interval_factors(pre, dt: float) -> tuple:
+    """What refill_to needs that depends only on the interval's length: the decays of mobilisation, of the
+    fast refilling, of the reserve's and the supply's deficits, and the supply lag's coefficients
+    (laws.relay_coefficients). A train's intervals repeat (a handful of distinct float values), so
+    ReleaseSystem keeps them by length instead of recomputing the exponentials at every impulse."""
+    return (math.exp(-dt / pre.mobilisation_tau_s), math.exp(-dt / pre.refill_fast_tau_s),
+            math.exp(-dt / pre.reserve_recovery_tau_s), math.exp(-dt / pre.supply_lag_tau_s),
+            relay_coefficients(pre.reserve_recovery_tau_s, pre.supply_lag_tau_s, dt))
+
+
+def refill_to(pools: VesiclePools, pre, t_s: float, factors: dict | None = None) -> None:
     """Exact refilling of the RRP from pools.t_s to t_s (no impulse inside).
 
     Rate of refilling of the empty sites: (1/τ)·(1 + M(t)) + B(t), times reserve^x; M (slow mobilisation)
     and B (Ca2+-dependent refilling after each impulse) decay exponentially meanwhile, so the integral is
-    exact. The reserve store supplies what refills and recovers over minutes."""
+    exact. The reserve store supplies what refills and recovers over minutes. `factors`: a cache of
+    interval_factors by interval length (for this `pre`)."""
     dt = t_s - pools.t_s
     if dt <= 0:
         return
+    if factors is None:
+        m, decay, e_reserve, e_supply, (la, lb, lc) = interval_factors(pre, dt)
+    else:
+        f = factors.get(dt)
+        if f is None:
+            if len(factors) >= MAX_CACHED_INTERVALS:
+                factors.clear()
+            f = factors[dt] = interval_factors(pre, dt)
+        m, decay, e_reserve, e_supply, (la, lb, lc) = f
     integral = dt
     if pools.mobilisation:
-        m = math.exp(-dt / pre.mobilisation_tau_s)
         integral += pools.mobilisation * pre.mobilisation_tau_s * (1.0 - m)
         pools.mobilisation *= m
     integral /= pre.refill_tau_s
     if pools.boost:
-        decay = math.exp(-dt / pre.refill_fast_tau_s)
         integral += pools.boost * pre.refill_fast_tau_s * (1.0 - decay)
         pools.boost = pools.boost * decay if pools.boost * decay > 1e-9 else 0.0
     if pools.supply < 1.0:
@@ -130,8 +148,8 @@ def refill_to(pools: VesiclePools, pre, t_s: float) -> None:
         # being refilled with ACh), so its deficit is deepest a few minutes after an effort
         r0 = 1.0 - max(0.0, pools.reserve - drawn / pre.reserve_quanta)
         s0 = 1.0 - pools.supply
-        pools.reserve = 1.0 - r0 * math.exp(-dt / pre.reserve_recovery_tau_s)
-        pools.supply = 1.0 - s0 * math.exp(-dt / pre.supply_lag_tau_s) - lag(r0, pre.reserve_recovery_tau_s, pre.supply_lag_tau_s, dt)
+        pools.reserve = 1.0 - r0 * e_reserve
+        pools.supply = 1.0 - s0 * e_supply - r0 * la / lb * lc    # the last term = laws.relay(r0, ...)
         if pools.reserve > 1.0 - 1e-7 and pools.supply > 1.0 - 1e-7 and gap_sum * e < 1e-6 * len(gap):
             pools.reserve = pools.supply = 1.0
             pools.draining = False
@@ -140,7 +158,15 @@ def refill_to(pools: VesiclePools, pre, t_s: float) -> None:
     pools.t_s = t_s
 
 
+MAX_CACHED_INTERVALS = 256
+
+
 class ReleaseSystem(System):
+    def __init__(self) -> None:
+        super().__init__()
+        self._factors_for = None    # the parameter set the cached interval factors belong to
+        self._factors: dict = {}
+
     def process(self, dt_s: float) -> None:
         pools = self.c(VesiclePools)
         model = self.c(Model)
@@ -149,10 +175,13 @@ class ReleaseSystem(System):
         boost = pre.refill_per_impulse / pre.refill_fast_tau_s
         normals = pools.normals
         n = len(pools.rrp)
+        if self._factors_for is not pre:   # refill_to's interval factors, for this parameter set
+            self._factors_for, self._factors = pre, {}
+        factors = self._factors
         for b in self.c(Nerve).blocks:
             quanta = b.quanta = np.empty((len(b.records), n))   # each impulse's draw goes straight into its row
             for r, k in zip(b.records, quanta):
-                refill_to(pools, pre, r.t_s)
+                refill_to(pools, pre, r.t_s, factors)
                 rrp = pools.rrp
                 gain = r.release_gain
                 if pools.p_scale is not None:   # release probability differs between fibres (LEMS): exact draws
