@@ -37,12 +37,22 @@ def clean(value: Any) -> Any:
 
 
 def dumps(value: Any, **kwargs: Any) -> str:
-    value = clean(value)
     if kwargs.keys() == {"indent"} and type(kwargs["indent"]) is int and kwargs["indent"] >= 0:
+        # plain data with every float finite needs no cleaning (a third of the time of a long table): try it as it
+        # is first; the encoders refuse NaN and infinities (ValueError) and _indented anything that is not plain
+        # (None), and then the value is cleaned as usual, so the text is the same either way
+        try:
+            out = _indented(value, kwargs["indent"])
+        except ValueError:
+            out = None
+        if out is not None:
+            return out
+        value = clean(value)
         out = _indented(value, kwargs["indent"])
         if out is not None:
             return out
-    return json.dumps(value, allow_nan=False, **kwargs)
+        return json.dumps(value, allow_nan=False, **kwargs)
+    return json.dumps(clean(value), allow_nan=False, **kwargs)
 
 
 # json.dumps(indent=N) uses the json module's pure-Python encoder, slow for the long tables of the lab protocols
