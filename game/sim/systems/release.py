@@ -60,7 +60,10 @@ def draw_quanta(rng: np.random.Generator, rrp: np.ndarray, p: float, normals: "N
 
 _scalar = np.array     # a number as a 0-d float64 array: the same arithmetic, but ufuncs take it faster than a float
 _sum = np.add.reduce
-_count = np.count_nonzero
+try:   # np.count_nonzero without its Python wrapper (same function, same result)
+    from numpy._core._multiarray_umath import count_nonzero as _count
+except ImportError:  # pragma: no cover - older numpy
+    _count = np.count_nonzero
 _mul, _add, _sub, _div, _sqrt, _rint, _maximum, _minimum, _less = (np.multiply, np.add, np.subtract, np.divide, np.sqrt,
                                                                    np.rint, np.maximum, np.minimum, np.less)
 _MIN_QUANTA = np.array(NORMAL_APPROX_MIN_QUANTA)
@@ -166,6 +169,8 @@ class ReleaseSystem(System):
         super().__init__()
         self._factors_for = None    # the parameter set the cached interval factors belong to
         self._factors: dict = {}
+        self._primed: np.ndarray | None = None   # scratch: the primed sites (RRP × gain) and the sites they spent
+        self._spent: np.ndarray | None = None
 
     def process(self, dt_s: float) -> None:
         pools = self.c(VesiclePools)
@@ -178,6 +183,9 @@ class ReleaseSystem(System):
         if self._factors_for is not pre:   # refill_to's interval factors, for this parameter set
             self._factors_for, self._factors = pre, {}
         factors = self._factors
+        if self._primed is None or len(self._primed) != n:
+            self._primed, self._spent = np.empty(n), np.empty(n)
+        primed, spent = self._primed, self._spent
         for b in self.c(Nerve).blocks:
             quanta = b.quanta = np.empty((len(b.records), n))   # each impulse's draw goes straight into its row
             for r, k in zip(b.records, quanta):
@@ -191,9 +199,11 @@ class ReleaseSystem(System):
                 elif gain == 1.0:
                     draw_quanta(rng, rrp, r.p_release, normals, k)
                     _sub(rrp, k, rrp)
-                else:   # potentiation: more primed sites, the pool spent in proportion
-                    draw_quanta(rng, rrp * gain, r.p_release, normals, k)
-                    _sub(rrp, _div(k, gain), rrp)
+                else:   # potentiation: more primed sites, the pool spent in proportion (nearly every impulse of a
+                        # train: rrp·gain and k/gain go to scratch arrays, gain as a 0-d array)
+                    g = _scalar(gain)
+                    draw_quanta(rng, _mul(rrp, g, primed), r.p_release, normals, k)
+                    _sub(rrp, _div(k, g, spent), rrp)
                 pools.last_impulse_s = r.t_s
                 pools.draining = True
                 r.quanta = k
