@@ -34,17 +34,21 @@ def draw_quanta(rng: np.random.Generator, rrp: np.ndarray, p: float, normals: "N
     n = len(rrp)
     if out is None:
         out = np.empty(n)
-    mean = normals.work(n)
-    _mul(rrp, _scalar(p), mean)
+    mean = normals.mean if normals.mean is not None and len(normals.mean) == n else normals.resize(n)
+    p_0d = normals.p
+    p_0d[()] = p      # p as a 0-d array (filling one is cheaper than making one)
+    _mul(rrp, p_0d, mean)
     if p < 0.5:
         # fibres expecting fewer than NORMAL_APPROX_MIN_QUANTA (a comparison and a count: cheaper than the
         # minimum's reduction it replaces, and the same decision)
-        small = _less(mean, _MIN_QUANTA, out=normals.flags)
-        n_small = int(_count(small))
+        small = _less(mean, _MIN_QUANTA, normals.flags)
+        n_small = _count(small)
         if n_small * 4 < n:
             # k = rint(mean + sqrt(mean·(1 − p))·z) kept within [0, RRP], computed in place (ufuncs with the
             # output given by position: this runs for every impulse)
-            k = _mul(mean, _scalar(1.0 - p), out)
+            q_0d = normals.q
+            q_0d[()] = 1.0 - p
+            k = _mul(mean, q_0d, out)
             _sqrt(k, k)
             _mul(k, normals.next(rng, n), k)
             _add(k, mean, k)
@@ -58,7 +62,8 @@ def draw_quanta(rng: np.random.Generator, rrp: np.ndarray, p: float, normals: "N
     return out
 
 
-_scalar = np.array     # a number as a 0-d float64 array: the same arithmetic, but ufuncs take it faster than a float
+# numbers go to the ufuncs as 0-d float64 arrays: the same arithmetic, but ufuncs take them faster than a float;
+# the per-impulse ones are written into 0-d scratch arrays (NormalBuffer.p, ...), cheaper than np.array(x)
 _sum = np.add.reduce
 try:   # np.count_nonzero without its Python wrapper (same function, same result)
     from numpy._core._multiarray_umath import count_nonzero as _count
@@ -71,10 +76,10 @@ _MIN_QUANTA.setflags(write=False)
 
 
 class NormalBuffer:
-    """Standard normal deviates drawn a block at a time and handed out one row per impulse (the order of
-    use is the order of impulses, so results still do not depend on the step size). The block is drawn in
-    float32 (cheaper) and held as float64 (exact), so that using a row needs no conversion. Also holds
-    draw_quanta's scratch arrays (reused from impulse to impulse instead of allocated)."""
+    """Release's working memory. Standard normal deviates drawn a block at a time and handed out one row per
+    impulse (the order of use is the order of impulses, so results still do not depend on the step size). The
+    block is drawn in float32 (cheaper) and held as float64 (exact), so that using a row needs no conversion.
+    Also draw_quanta's scratch arrays and 0-d numbers, reused from impulse to impulse instead of made anew."""
 
     BLOCK = 64
 
@@ -82,14 +87,17 @@ class NormalBuffer:
         self.rows: np.ndarray | None = None
         self.i = 0
         self.zeros: np.ndarray | None = None    # a row of zeros of the same length (a bound for draw_quanta)
-        self._work: np.ndarray | None = None    # scratch: the expected quanta per fibre
+        self.mean: np.ndarray | None = None     # scratch: the expected quanta per fibre
         self.flags: np.ndarray | None = None    # scratch: fibres given the exact binomial draw
+        self.p = np.array(0.0)                  # 0-d scratch numbers: the release probability, 1 − p, and
+        self.q = np.array(0.0)                  # refill_to's decay of the gap
+        self.e = np.array(0.0)
 
-    def work(self, n: int) -> np.ndarray:
-        if self._work is None or len(self._work) != n:
-            self._work = np.empty(n)
-            self.flags = np.empty(n, dtype=bool)
-        return self._work
+    def resize(self, n: int) -> np.ndarray:
+        """The scratch arrays for n fibres; returns `mean`."""
+        self.mean = np.empty(n)
+        self.flags = np.empty(n, dtype=bool)
+        return self.mean
 
     def next(self, rng: np.random.Generator, n: int) -> np.ndarray:
         i = self.i
@@ -156,7 +164,9 @@ def refill_to(pools: VesiclePools, pre, t_s: float, factors: dict | None = None)
         if pools.reserve > 1.0 - 1e-7 and pools.supply > 1.0 - 1e-7 and gap_sum * e < 1e-6 * len(gap):
             pools.reserve = pools.supply = 1.0
             pools.draining = False
-    _mul(gap, _scalar(e), gap)
+    e_0d = pools.normals.e if pools.normals is not None else np.array(0.0)
+    e_0d[()] = e
+    _mul(gap, e_0d, gap)
     _sub(cap, gap, rrp)    # rrp = capacity − gap·e, in place (the pool array is this component's own)
     pools.t_s = t_s
 
@@ -171,6 +181,7 @@ class ReleaseSystem(System):
         self._factors: dict = {}
         self._primed: np.ndarray | None = None   # scratch: the primed sites (RRP × gain) and the sites they spent
         self._spent: np.ndarray | None = None
+        self._gain = np.array(1.0)                # 0-d scratch: this impulse's gain
 
     def process(self, dt_s: float) -> None:
         pools = self.c(VesiclePools)
@@ -200,8 +211,9 @@ class ReleaseSystem(System):
                     draw_quanta(rng, rrp, r.p_release, normals, k)
                     _sub(rrp, k, rrp)
                 else:   # potentiation: more primed sites, the pool spent in proportion (nearly every impulse of a
-                        # train: rrp·gain and k/gain go to scratch arrays, gain as a 0-d array)
-                    g = _scalar(gain)
+                        # train: rrp·gain and k/gain go to scratch arrays, the gain as a 0-d array)
+                    g = self._gain
+                    g[()] = gain
                     draw_quanta(rng, _mul(rrp, g, primed), r.p_release, normals, k)
                     _sub(rrp, _div(k, g, spent), rrp)
                 pools.last_impulse_s = r.t_s
