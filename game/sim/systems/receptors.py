@@ -21,15 +21,18 @@ MAX_STEP_DESENSITISATION = 0.5  # at most half the available receptors desensiti
 REPETITIVE_BELOW_ACTIVITY = 0.5  # EPC decay per fibre is needed for repetitive firing only when AChE is well blocked
 
 
-def recover_to(rec: Receptors, tau_s: float, t_s: float) -> None:
-    """Desensitised receptors recover exponentially (exact over any interval)."""
+def recover_to(rec: Receptors, tau_s: float, t_s: float, e_0d: np.ndarray | None = None) -> None:
+    """Desensitised receptors recover exponentially (exact over any interval). `e_0d`: a 0-d scratch array for
+    the decay factor (the system passes its own: filling one is cheaper than making one)."""
     dt = t_s - rec.t_s
     if dt > 0:
         if rec.any_desensitised:
-            e = math.exp(-dt / tau_s)
+            if e_0d is None:
+                e_0d = np.array(0.0)
+            e_0d[()] = math.exp(-dt / tau_s)
             a = rec.available           # available = 1 − (1 − available)·e, in place (the array is this component's own)
             _sub(_ONE, a, a)
-            _mul(a, np.array(e), a)
+            _mul(a, e_0d, a)
             _sub(_ONE, a, a)
         rec.t_s = t_s
 
@@ -66,6 +69,7 @@ class ReceptorSystem(System):
         self._exposure: np.ndarray | None = None
         self._scaled_key: tuple | None = None
         self._scaled: np.ndarray | None = None
+        self._e_0d = np.array(0.0)     # 0-d scratch for recover_to
 
     def exposure_per_quantum(self, rec: Receptors, mem, activity: float) -> np.ndarray:
         """Share of each fibre's receptors desensitised per quantum: ∝ lingering ACh / receptors^x (the
@@ -115,6 +119,7 @@ class ReceptorSystem(System):
         exposure = self.exposure_per_quantum(rec, mem, activity)
         v_col, tau_col, open_col = self._columns
         with_tau = history or activity < REPETITIVE_BELOW_ACTIVITY
+        e_0d = self._e_0d
         for b in blocks:
             quanta = b.quanta
             # ACh per receptor: the same quanta spread over fewer receptors expose each one more, and ACh
@@ -126,7 +131,7 @@ class ReceptorSystem(System):
             _sub(_ONE, keep, keep)
             achr = b.achr = np.empty_like(quanta)
             for r, a, k in zip(b.records, achr, keep):
-                recover_to(rec, tau_s, r.t_s)
+                recover_to(rec, tau_s, r.t_s, e_0d)
                 if rec.any_desensitised:
                     _mul(scaled, available, a)          # = rec.functional()
                 else:
@@ -138,12 +143,13 @@ class ReceptorSystem(System):
             q_lin = b.q_lin_mV = _interp(achr, grid, v_col)
             v_lin = b.v_lin_mV = _mul(quanta, q_lin)
             tau = b.tau_ms = _interp(achr, grid, tau_col) if with_tau else None
-            for i, r in enumerate(b.records):
-                r.q_lin_mV = q_lin[i]
-                r.v_lin_mV = v_lin[i]
-                if with_tau:
-                    r.tau_ms = tau[i]
-                if reported:
-                    a_f = float(achr[i, f])
+            for r, q, v in zip(b.records, q_lin, v_lin):
+                r.q_lin_mV = q
+                r.v_lin_mV = v
+            if with_tau:
+                for r, t in zip(b.records, tau):
+                    r.tau_ms = t
+            if reported:
+                for r, a_f in zip(b.records, achr[:, f].tolist()):
                     r.focus_tau_ms = interp1(a_f, grid_list, tau_col)
                     r.focus_open_peak = interp1(a_f, grid_list, open_col)
