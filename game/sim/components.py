@@ -94,6 +94,7 @@ class ImpulseBlock:
     v_lin_mV: np.ndarray | None = None
     tau_ms: np.ndarray | None = None          # only when the receptors system fills ImpulseRecord.tau_ms
     epp_mV: np.ndarray | None = None          # end plate
+    any_sustained: bool = False               # some impulse of the block rides on a sustained depolarisation
     fired: np.ndarray | None = None           # muscle AP (bool)
     fired01: np.ndarray | None = None
 

@@ -82,6 +82,7 @@ class EndplateSystem(System):
                     h = na_available(mem, sustained)
                     e[...] = martin(r.v_lin_mV, df - sustained)
                     r.sustained_mV = sustained
+                    b.any_sustained = True
                     r.na_available = h
                     r.needed_mV = needed_intact / np.maximum(h, 1e-3)
                 else:

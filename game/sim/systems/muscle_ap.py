@@ -26,7 +26,7 @@ class MuscleAPSystem(System):
         w_cmap = sl.cmap_weight_mV
         for b in blocks:
             records = b.records
-            if all(r.sustained_mV is None for r in records):
+            if not b.any_sustained:
                 # no sustained depolarisation: every fibre compares its EPP with the same intact threshold, for the
                 # whole block at once (the end plate gives all of them the same needed_mV array)
                 fired = b.fired = _ge(b.epp_mV, records[0].needed_mV)
