@@ -77,10 +77,10 @@ def _count_impulse(ca, pre, r) -> None:
 
 class CalciumSystem(System):
     def process(self, dt_s: float) -> None:
-        ca = self.c(CalciumEntry)
-        pre = self.c(Model).params.presynaptic
         impulses = self.c(Nerve).impulses
         if impulses:
+            ca = self.c(CalciumEntry)
+            pre = self.c(Model).params.presynaptic
             bath = self.c(Bath)
             base = release_probability(pre, bath.ca_mM, bath.mg_mM, ca.dap_effect)
             model = self.c(Model)

@@ -51,17 +51,22 @@ _ONE.setflags(write=False)
 
 class EndplateSystem(System):
     def process(self, dt_s: float) -> None:
-        ep = self.c(Endplate)
         model = self.c(Model)
         mem = model.params.membrane
         activity = self.c(Cleft).activity
-        tau_res = residual_tau_ms(mem, activity)
-        share = residual_share(mem, activity)
         df = mem.ach_reversal_mV - mem.resting_potential_mV
         blocks = self.c(Nerve).blocks
         if blocks:
-            df_0d = np.array(df)
-            needed_intact = self.needed_intact(mem, ep)
+            self.evoked(blocks, mem, activity, df)
+        self.spontaneous(model, df, activity)
+
+    def evoked(self, blocks: list, mem, activity: float, df: float) -> None:
+        """The EPP of each of this step's impulses (and the sustained depolarisation they leave)."""
+        ep = self.c(Endplate)
+        tau_res = residual_tau_ms(mem, activity)
+        share = residual_share(mem, activity)
+        df_0d = np.array(df)
+        needed_intact = self.needed_intact(mem, ep)
         for b in blocks:
             records = b.records
             if not ep.any_residual and share <= RESIDUAL_NEGLIGIBLE:
@@ -92,7 +97,6 @@ class EndplateSystem(System):
                 if share > RESIDUAL_NEGLIGIBLE:
                     ep.residual_mV += share * e
                     ep.any_residual = True
-        self.spontaneous(model, df, activity)
 
     def needed_intact(self, mem, ep: Endplate) -> np.ndarray:
         """laws.needed_mV for the end plate as it is (read-only; cached while the fold damage stays the same:

@@ -18,10 +18,10 @@ from game.sim.systems.receptors import REPETITIVE_BELOW_ACTIVITY
 
 class MuscleAPSystem(System):
     def process(self, dt_s: float) -> None:
-        sl = self.c(Sarcolemma)
         blocks = self.c(Nerve).blocks
         if not blocks:
             return
+        sl = self.c(Sarcolemma)
         mus = self.c(Model).params.muscle
         w_cmap = sl.cmap_weight_mV
         for b in blocks:
@@ -41,8 +41,9 @@ class MuscleAPSystem(System):
                 r.fired01 = f01
                 r.cmap_mV = float(w_cmap.dot(f01))     # = w_cmap @ fired (the same dot product, without the cast)
             sl.last_fired = records[-1].fired
-            for r in records:
-                if r.ache_activity < REPETITIVE_BELOW_ACTIVITY and r.tau_ms is not None:
+            # a second AP from the same shock needs AChE well blocked (the same activity for every impulse of a step)
+            for r in records if records[0].ache_activity < REPETITIVE_BELOW_ACTIVITY else ():
+                if r.tau_ms is not None:
                     left = r.epp_mV * np.exp(-mus.refractory_ms / r.tau_ms)
                     if r.sustained_mV is not None:
                         left = left + r.sustained_mV

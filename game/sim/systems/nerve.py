@@ -34,10 +34,14 @@ class NerveSystem(System):
                     if nerve.train_left <= 0:
                         nerve.train_hz, nerve.train_next_s, nerve.train_left = 0.0, None, None
         times.sort()
+        if not times:
+            nerve.impulses, nerve.blocks = [], []
+            return
         first = nerve.pulses + 1
-        records = [ImpulseRecord(t_s=t, pulse=first + i) for i, t in enumerate(times)]
+        records = [ImpulseRecord(t, first + i) for i, t in enumerate(times)]
         nerve.pulses += len(records)
         nerve.impulses = records
         # the later stages work block by block (components.ImpulseBlock)
         rows = max(1, BLOCK_VALUES // self.c(Model).n_fibers)
-        nerve.blocks = [ImpulseBlock(records[i:i + rows]) for i in range(0, len(records), rows)] if records else []
+        nerve.blocks = ([ImpulseBlock(records)] if len(records) <= rows else
+                        [ImpulseBlock(records[i:i + rows]) for i in range(0, len(records), rows)])

@@ -142,10 +142,15 @@ class ReceptorSystem(System):
             # the quantal potential (and EPC decay) per fibre from the table, for the whole block in one call each,
             # taken fibre by fibre (a transposed copy): a fibre's receptors change little from impulse to impulse,
             # so np.interp's search for the grid interval starts at the right one (the same values, found faster)
-            by_fibre = achr.T.copy()
-            q_lin = b.q_lin_mV = _interp(by_fibre, grid, v_col).T.copy()
+            if len(achr) > 1:
+                by_fibre = achr.T.copy()
+                q_lin = _interp(by_fibre, grid, v_col).T.copy()
+                tau = _interp(by_fibre, grid, tau_col).T.copy() if with_tau else None
+            else:   # one impulse (short steps): nothing to transpose
+                q_lin = _interp(achr, grid, v_col)
+                tau = _interp(achr, grid, tau_col) if with_tau else None
+            b.q_lin_mV, b.tau_ms = q_lin, tau
             v_lin = b.v_lin_mV = _mul(quanta, q_lin)
-            tau = b.tau_ms = _interp(by_fibre, grid, tau_col).T.copy() if with_tau else None
             for r, q, v in zip(b.records, q_lin, v_lin):
                 r.q_lin_mV = q
                 r.v_lin_mV = v

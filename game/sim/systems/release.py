@@ -179,25 +179,38 @@ class ReleaseSystem(System):
         super().__init__()
         self._factors_for = None    # the parameter set the cached interval factors belong to
         self._factors: dict = {}
-        self._primed: np.ndarray | None = None   # scratch: the primed sites (RRP × gain) and the sites they spent
-        self._spent: np.ndarray | None = None
+        self._primed = np.empty(0)                # scratch: the primed sites (RRP × gain) and the sites they spent
+        self._spent = np.empty(0)
         self._gain = np.array(1.0)                # 0-d scratch: this impulse's gain
 
     def process(self, dt_s: float) -> None:
         pools = self.c(VesiclePools)
         model = self.c(Model)
         pre = model.params.presynaptic
+        blocks = self.c(Nerve).blocks
+        if blocks:
+            self.evoked(blocks, pools, model, pre)
+        t0 = self.c(Clock).t_s
+        # spontaneous quanta at the focus junction (only for steps short enough for anyone to watch them)
+        if dt_s > MEPP_MAX_STEP_S:
+            pools.spontaneous_s = []
+            return
+        f = model.params.focus_fiber
+        rate = pre.mepp_rate_per_s * pools.rrp[f] / pools.rrp_capacity[f]
+        n = model.rng_mepp.poisson(rate * dt_s) if dt_s > 0 else 0
+        pools.spontaneous_s = sorted((t0 + model.rng_mepp.random(n) * dt_s).tolist()) if n else []
+
+    def evoked(self, blocks: list, pools: VesiclePools, model: Model, pre) -> None:
+        """This step's impulses, in order: refill up to each, draw its quanta (into the block's rows), spend them."""
         rng = model.rng_release
         boost = pre.refill_per_impulse / pre.refill_fast_tau_s
         normals = pools.normals
         n = len(pools.rrp)
-        if self._factors_for is not pre:   # refill_to's interval factors, for this parameter set
-            self._factors_for, self._factors = pre, {}
-        factors = self._factors
-        if self._primed is None or len(self._primed) != n:
+        if self._factors_for is not pre or len(self._primed) != n:
+            self._factors_for, self._factors = pre, {}    # refill_to's interval factors, for this parameter set
             self._primed, self._spent = np.empty(n), np.empty(n)
-        primed, spent = self._primed, self._spent
-        for b in self.c(Nerve).blocks:
+        factors, primed, spent = self._factors, self._primed, self._spent
+        for b in blocks:
             quanta = b.quanta = np.empty((len(b.records), n))   # each impulse's draw goes straight into its row
             for r, k in zip(b.records, quanta):
                 refill_to(pools, pre, r.t_s, factors)
@@ -221,12 +234,3 @@ class ReleaseSystem(System):
                 r.quanta = k
                 pools.boost += boost * (1.0 + pools.mobilisation)
                 pools.mobilisation += pre.mobilisation_per_impulse * (pre.mobilisation_max - pools.mobilisation)
-        t0 = self.c(Clock).t_s
-        # spontaneous quanta at the focus junction (only for steps short enough for anyone to watch them)
-        if dt_s > MEPP_MAX_STEP_S:
-            pools.spontaneous_s = []
-            return
-        f = model.params.focus_fiber
-        rate = pre.mepp_rate_per_s * pools.rrp[f] / pools.rrp_capacity[f]
-        n = model.rng_mepp.poisson(rate * dt_s) if dt_s > 0 else 0
-        pools.spontaneous_s = sorted((t0 + model.rng_mepp.random(n) * dt_s).tolist()) if n else []

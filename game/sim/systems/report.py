@@ -43,9 +43,10 @@ class ReportSystem(System):
             for b in nerve.blocks if (inbox.impulse_events or history.enabled) else ():
                 # the population sums of the whole block, one call each: a sum along a row is the same
                 # (pairwise) reduction as r.quanta.sum() for that impulse alone
-                qc_sums = _sum(b.quanta, axis=1).tolist()
-                epp_sums = _sum(b.epp_mV, axis=1).tolist()
-                fired_counts = np.count_nonzero(b.fired, axis=1).tolist()
+                qc_sums = _sum(b.quanta, 1).tolist()
+                epp_sums = _sum(b.epp_mV, 1).tolist()
+                fired_counts = _sum(b.fired01, 1).tolist()    # 0/1 floats: the count, exactly (one call, where
+                                                              # np.count_nonzero along an axis casts and sums)
                 for r, qc, epp, frac in zip(b.records, qc_sums, epp_sums, fired_counts):
                     self.report(r, qc * inv_n, epp * inv_n, frac * inv_n, f, inbox, events, history, inv_n)
             nerve.last = nerve.impulses[-1]
