@@ -103,7 +103,12 @@ def _ca_levels(text: str) -> list[float]:
     return levels
 
 
-def build_parser() -> argparse.ArgumentParser:
+BUILT_IN_COMMANDS = ("play", "experiment", "validate", "check-level", "bench")   # the subparsers build_parser makes
+
+
+def build_parser(only_built_in: bool = False) -> argparse.ArgumentParser:
+    """The command line's parser. `only_built_in`: leave out the COMMAND_MODULES groups (importing them and adding
+    their subparsers takes a few tens of ms from every start; main skips them when the command is a built-in one)."""
     # from game.sim.limits, not game.sim.experiments: --help and other commands should not load the model
     from game.sim.limits import FIBERS_MAX, FIBERS_MIN, LAB_FIBERS, LAB_FIBERS_BY_CONDITION, PROTOCOLS
     from game.sim.spec import CONDITIONS, DRUGS, MUSCLE_GROUPS
@@ -192,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print one JSON object")
 
     handlers: dict[str, object] = {}
-    for name in COMMAND_MODULES:
+    for name in () if only_built_in else COMMAND_MODULES:
         handlers.update(importlib.import_module(name).register(sub))
     p.set_defaults(_handlers=handlers)
     return p
@@ -283,7 +288,8 @@ def format_result(result: dict) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only_built_in=bool(words) and words[0] in BUILT_IN_COMMANDS)
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:
