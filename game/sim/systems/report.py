@@ -14,6 +14,7 @@ from game.sim.systems._access import System, single
 _sum = np.add.reduce
 RECEPTOR_FAILURE_SHARE = 0.5   # below half the healthy receptor number, blame the receptors
 MAX_QUEUED_EVENTS = 5000       # a model nobody drains keeps only its latest events
+KEEP_BLOCK_VALUES = 1 << 20    # a step's impulse blocks are kept until the next step ends up to this many impulses × fibres
 
 
 def failed_stage(r, f: int, achr: float) -> str | None:
@@ -30,6 +31,10 @@ def failed_stage(r, f: int, achr: float) -> str | None:
 
 
 class ReportSystem(System):
+    def __init__(self) -> None:
+        super().__init__()
+        self._previous_blocks: list = []
+
     def process(self, dt_s: float) -> None:
         nerve = self.c(Nerve)
         clock = self.c(Clock)
@@ -49,6 +54,11 @@ class ReportSystem(System):
                                                               # np.count_nonzero along an axis casts and sums)
                 for r, qc, epp, frac in zip(b.records, qc_sums, epp_sums, fired_counts):
                     self.report(r, qc * inv_n, epp * inv_n, frac * inv_n, f, inbox, events, history, inv_n)
+            # the step's block arrays are freed when the next step's have been made (unless they are large): freed all
+            # at once at the end of each step, their pages went back to the system and the next step faulted them in
+            # again (a fifth of the time at 2000 fibres); freed a step later, the allocator reuses them
+            small = len(nerve.impulses) * model.n_fibers <= KEEP_BLOCK_VALUES
+            self._previous_blocks = nerve.blocks if small else []
             nerve.last = nerve.impulses[-1]
             nerve.impulses = []
             nerve.blocks = []
