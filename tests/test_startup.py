@@ -63,3 +63,17 @@ def test_a_built_in_command_does_not_load_the_other_command_groups():
     names = modules_after(["experiment", "rns", "--fibers", "20", "--pulses", "3", "--json"])
     for group in ("game.classroom", "game.editor", "game.levels.pack_cli", "game.report"):
         assert not loaded(names, group), group
+
+
+def test_one_blas_thread_unless_the_user_sets_one():
+    # game/__init__.py: a BLAS thread pool only slows the model's row-sized dot products, and one thread makes
+    # sums the same on every machine (replays are verified on the server)
+    import os
+
+    code = "import os, game, numpy; print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=True, timeout=60)
+    assert out.stdout.split() == ["1", "1"]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={**env, "OPENBLAS_NUM_THREADS": "4"}, check=True, timeout=60)
+    assert out.stdout.split()[0] == "4"
