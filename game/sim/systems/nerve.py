@@ -9,8 +9,9 @@ from __future__ import annotations
 from game.sim.components import Clock, ImpulseBlock, ImpulseRecord, Model, Nerve
 from game.sim.systems._access import System, single
 
-BLOCK_VALUES = 1 << 15   # per-fibre values per 2-D block array (impulses × fibres): 256 kB, 160 impulses
-                         # at 200 fibres (measured best at 200 and 2000 fibres); large muscles get fewer rows, down to one impulse per block
+BLOCK_VALUES = 1 << 16   # per-fibre values per 2-D block array (impulses × fibres, 512 kB): a whole 5 s step of a
+                         # 20 Hz train at 200 fibres, 32 impulses at 2000 (measured: 2-8 rows are slower there, 16-64
+                         # about the same); large muscles get fewer rows, down to one impulse per block
 
 
 class NerveSystem(System):
