@@ -361,9 +361,9 @@ def with_changes(params: Params, **sections: dict) -> Params:
 class Contrast:
     # Lambert–Eaton: fewer Ca2+ channels, so the residual Ca2+ of earlier impulses is a large share of each
     # impulse's Ca2+ and, inside the 4th-power law, raises release several-fold during fast trains.
-    lems_residual_fast_per_impulse: float = 0.12   # tuned: Ca2+ left per impulse, relative to one impulse's entry
+    lems_residual_fast_per_impulse: float = 0.32   # tuned: Ca2+ left per impulse, relative to one impulse's entry
     lems_residual_fast_tau_s: float = 0.06         # [GK] residual Ca2+ clears in tens of ms (as facilitation)
-    lems_residual_slow_per_impulse: float = 0.001  # tuned: augmentation, builds over a second of 50 Hz [LEMS F]
+    lems_residual_slow_per_impulse: float = 0.005  # tuned: augmentation, builds over a second of 50 Hz [LEMS F]
     lems_residual_slow_max: float = 2.5            # tuned: the slow residual saturates
     lems_residual_slow_tau_s: float = 7.0          # [GK] augmentation decays with τ ≈ 7 s (Magleby & Zengel 1976)
     # Irreversible AChE inhibitor (organophosphate): the enzyme is lost, not occupied; activity returns only
@@ -389,13 +389,14 @@ def _by_group(**values: float) -> MappingProxyType:
 
 CONTRAST_CONDITIONS = MappingProxyType({
     # [LEMS] antibodies remove P/Q-type channels and disorganise the active zones: fewer active zones and fewer
-    # particles in each (Fukunaga et al. 1982, Muscle Nerve 5:686; 1983). Modelled as half the release sites
-    # (release_gain) with 60% of the Ca2+ entry at the rest, unevenly from junction to junction (release_p_cv),
-    # all tuned together (issue 7): resting CMAP ~20% of healthy, a 3 Hz decrement (the firing junctions are the
-    # ones releasing most, and they run down), a large increment at 50 Hz and after effort, and a recruitment
-    # shallow enough that pyridostigmine's larger quanta add less than 3,4-DAP's extra release
-    "lems": Condition("lems", achr_target=1.0, mg=False, ca_channel_fraction=0.6, release_gain=0.5,
-                      release_p_cv=0.6),
+    # particles in each (Fukunaga et al. 1982, Muscle Nerve 5:686; 1983), unevenly from terminal to terminal.
+    # Modelled as about a third of the release sites (release_gain) with 80% of the Ca2+ entry at the rest, very
+    # unevenly from junction to junction (release_p_cv), all tuned together (issue 7): resting CMAP ~27% of
+    # healthy, a 3 Hz decrement (the firing junctions are the ones releasing most, and they run down), large
+    # increments at 50 Hz and after effort (Contrast.lems_residual_*), and a recruitment shallow enough that
+    # pyridostigmine's larger quanta add little (x1.46) and 3,4-DAP's extra release about doubles the CMAP (x2.45)
+    "lems": Condition("lems", achr_target=1.0, mg=False, ca_channel_fraction=0.8, release_gain=0.35,
+                      release_p_cv=1.5),
     # [MuSK] IgG4 (no complement): receptors lost mostly in bulbar, neck and breathing muscles, the eyes and
     # limbs less; junctional AChE reduced (ColQ anchoring, proposed), so AChE inhibitors add little and
     # cause excess ACh sooner. Receptor loss by dispersal of the clusters (modelled as "modulation").
