@@ -550,6 +550,15 @@ def test_save_file_and_its_wal_are_readable_by_the_owner_only(db_path: Path) -> 
             assert s.class_join_recall()["student_token"] == TOKEN_TEXT
             for name in (str(db_path), f"{db_path}-wal", f"{db_path}-shm"):
                 assert oct(os.stat(name).st_mode & 0o777) == oct(0o600), name
+        # a damaged file moved aside (kept for rescue) is owner-only too
+        db_path.unlink()
+        db_path.write_bytes(b"not a database, say a half-copied one")
+        os.chmod(db_path, 0o644)
+        with Store.open(db_path) as s:
+            (moved,) = [p for p in db_path.parent.glob(f"{DB_FILENAME}.corrupt-*")
+                        if not p.name.endswith(("-wal", "-shm"))]
+            assert oct(moved.stat().st_mode & 0o777) == oct(0o600)
+            assert oct(db_path.stat().st_mode & 0o777) == oct(0o600)
     finally:
         os.umask(old)
 

@@ -239,6 +239,13 @@ def _owner_only(path: Path) -> None:
         return              # a folder we cannot write to: SQLite will say so
     else:
         os.close(fd)
+    _chmod_owner_only(path)
+
+
+def _chmod_owner_only(path: Path) -> None:
+    """Make `path` and its existing -wal/-shm mode 0600 (POSIX; errors are ignored)."""
+    if os.name != "posix":
+        return
     for name in (str(path), f"{path}-wal", f"{path}-shm"):
         try:
             if os.path.isfile(name) and (os.stat(name).st_mode & 0o777) != OWNER_ONLY:
@@ -500,6 +507,7 @@ class Store:
                 moved = _move_aside(db_path)
             except OSError as exc:
                 return fallback_store(f"{damage.reason} and could not be moved aside ({exc})")
+            _chmod_owner_only(moved)     # what is kept for rescue may hold a class token too
             warnings.append(
                 f"The save file {db_path} {damage.reason}; it was moved to {moved} "
                 "and a new save file was started."
