@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text
+from sqlalchemy import and_, delete, false, func, insert, or_, select, text, true
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -83,7 +83,7 @@ class JoinLimiter:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(key)})
 
     def _wrong_times(self, conn: Connection, key: str, now: float) -> list[float]:
-        return list(conn.execute(select(JoinTry.at).where(JoinTry.address == key, JoinTry.wrong.is_(True),
+        return list(conn.execute(select(JoinTry.at).where(JoinTry.address == key, JoinTry.wrong == true(),
                                                           JoinTry.at > now - self.window)
                                  .order_by(JoinTry.at)).scalars())
 
@@ -108,7 +108,7 @@ class JoinLimiter:
                 wait = self.window - (now - wrong[len(wrong) - self.max_wrong])
             else:
                 tries = list(conn.execute(
-                    select(JoinTry.at).where(JoinTry.address == key, JoinTry.wrong.is_(False), JoinTry.id != mine,
+                    select(JoinTry.at).where(JoinTry.address == key, JoinTry.wrong == false(), JoinTry.id != mine,
                                              JoinTry.at > now - MINUTE_S).order_by(JoinTry.at)).scalars())
                 if len(tries) >= self.per_minute:
                     wait = MINUTE_S - (now - tries[len(tries) - self.per_minute])
@@ -133,7 +133,7 @@ class JoinLimiter:
             now = self._now(conn)
             conn.execute(insert(JoinTry).values(address=key, wrong=True, at=now))
             n = conn.execute(select(func.count()).select_from(JoinTry).where(
-                JoinTry.address == key, JoinTry.wrong.is_(True), JoinTry.at > now - self.window)).scalar_one()
+                JoinTry.address == key, JoinTry.wrong == true(), JoinTry.at > now - self.window)).scalar_one()
         return min(4.0, 0.25 * 2 ** (max(1, int(n)) - 1))
 
     # --- keeping the table small -------------------------------------------------------------------------
@@ -143,8 +143,8 @@ class JoinLimiter:
         with self.engine.begin() as conn:
             now = self._now(conn)
             gone = conn.execute(delete(JoinTry).where(or_(
-                and_(JoinTry.wrong.is_(False), JoinTry.at <= now - MINUTE_S),
-                and_(JoinTry.wrong.is_(True), JoinTry.at <= now - self.window))))
+                and_(JoinTry.wrong == false(), JoinTry.at <= now - MINUTE_S),
+                and_(JoinTry.wrong == true(), JoinTry.at <= now - self.window))))
             return int(gone.rowcount or 0)
 
     def _maybe_prune(self, local: float) -> None:
