@@ -203,3 +203,30 @@ def test_migration_0003_makes_an_indexed_table(db_url):
         assert ("address", "wrong", "at") in indexed and ("at",) in indexed
     finally:
         engine.dispose()
+
+
+def test_a_refusal_is_answered_from_memory_until_it_ends_then_the_database_decides(db_url):
+    from sqlalchemy import delete
+
+    from game.classroom.db import JoinTry, open_database
+    from game.classroom.joinlimit import JoinLimiter
+
+    clock = FakeClock()
+    engine = open_database(db_url)
+    try:
+        lim = JoinLimiter(engine, per_minute=1, clock=clock)
+        other = JoinLimiter(engine, per_minute=1, clock=clock)          # another process on the database
+        assert lim.check("198.51.100.4") is None
+        clock.t += 20.0
+        assert lim.check("198.51.100.4") == pytest.approx(40.0)
+        assert other.check("198.51.100.4") == pytest.approx(40.0)       # the other process counts the same try
+        with engine.begin() as conn:                                     # (only by hand can tries vanish)
+            conn.execute(delete(JoinTry))
+        clock.t += 10.0
+        assert lim.check("198.51.100.4") == pytest.approx(30.0)         # remembered: no database needed
+        assert other.check("198.51.100.4") == pytest.approx(30.0)
+        clock.t += 30.0
+        assert lim.check("198.51.100.4") is None                        # the refusal ended: the database says yes
+        assert other.check("198.51.100.4") == pytest.approx(60.0)       # ... and counted that try for everyone
+    finally:
+        engine.dispose()
