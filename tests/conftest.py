@@ -7,6 +7,8 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
+import game  # noqa: E402,F401  - one BLAS thread, set before anything imports numpy (see game/__init__.py)
+
 import esper  # noqa: E402
 import pytest  # noqa: E402
 

@@ -131,3 +131,15 @@ def test_lab_marks_measure_between_two_points(ctx):
     (ta, va), (tb, vb) = lab.marks
     assert tb - ta == pytest.approx(3.0) and va != vb
     app.close()
+
+
+def test_lab_bench_uses_the_lab_protocols_fibre_counts(ctx):
+    # the game's bench shows the same smooth CMAP as `experiment` (row 19): 2000 fibres, LEMS 20,000
+    from game.app.scenes.lab import LabScene
+    from game.sim.experiments import lab_fibers
+
+    lab = LabScene(ctx, seed=1)
+    assert lab.sim.spec.n_fibers == lab_fibers("healthy") >= 1000
+    lab._set_condition("lems")
+    assert lab.sim.spec.n_fibers == lab_fibers("lems") > lab_fibers("healthy")
+    lab.close()

@@ -382,7 +382,7 @@ def test_row17_mg_moderate_high_rate_decrement_like_3hz(hz):
 def test_row19_cmap_changes_smoothly_at_the_lab_fibre_count(condition):
     # no up-and-down swings of more than 3% of the first CMAP in a 3 Hz train (a sawtooth is a technical
     # artefact to a clinician); the lab protocols default to ex.lab_fibers(condition) fibres (2000; LEMS, where
-    # few fibres fire, 40,000)
+    # few fibres fire, 20,000)
     assert ex.lab_fibers(condition) >= 1000
     for s in SEEDS:
         spec = WorldSpec(condition=condition, n_fibers=ex.lab_fibers(condition))

@@ -55,3 +55,17 @@ def test_the_levels_package_still_offers_its_names():
     for name in levels.__all__:
         assert getattr(levels, name) is not None, name
     from game.levels import Level, load_levels   # noqa: F401 - the usual way the game imports them
+
+
+def test_one_blas_thread_unless_the_user_sets_one():
+    # game/__init__.py: a BLAS thread pool only slows the model's row-sized dot products, and one thread makes
+    # sums the same on every machine (replays are verified on the server)
+    import os
+
+    code = "import os, game, numpy; print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=True, timeout=60)
+    assert out.stdout.split() == ["1", "1"]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={**env, "OPENBLAS_NUM_THREADS": "4"}, check=True, timeout=60)
+    assert out.stdout.split()[0] == "4"

@@ -9,7 +9,7 @@ SEED_MIN = 1                      # seeds 1..2^31-1: every command, replays, aut
 SEED_MAX = 2**31 - 1
 FIBERS_MIN = 1
 FIBERS_MAX = 50000                # fibres the model will build (a large human limb muscle has tens of thousands;
-                                  # the lab's LEMS preparation uses 40,000; levels allow at most 1000)
+                                  # the lab's LEMS preparation uses 20,000; levels allow at most 1000)
 # Model work a level may ask for: fibres × impulses the muscle is driven with during its tasks. 3.6e8
 # (a one-hour task at 100 Hz with 1000 fibres) took check-level about a minute; this bound keeps a whole
 # level's model work to a few seconds of compute (campaign levels need at most ~2.2e6).
@@ -26,10 +26,11 @@ def check_seed(value: object, name: str = "seed") -> int:
 # The lab protocols (game.sim.experiments) by name and their default muscle size, here so that the command line
 # can offer them without importing the model (numpy and the systems take a while to load).
 LAB_FIBERS = 2000   # default muscle size of the lab protocols: enough fibres for a smooth CMAP (the game uses fewer)
-# Lambert-Eaton: at rest only ~1 fibre in 6 fires, and each of those sits near threshold, so the CMAP of a few
-# hundred fibres jumps from shock to shock (up to 12% of its small first response at 2000 fibres). A real limb
-# muscle has tens of thousands of fibres; the lab gives LEMS 40,000 (worst 3 Hz swing 1.5% at seeds 1-3).
-LAB_FIBERS_BY_CONDITION = {"lems": 40000}
+# Lambert-Eaton: at rest only about one fibre in four fires, each near threshold, so the CMAP of a few thousand
+# fibres jumps from shock to shock (3 Hz swings up to 6% of its small first response at 2000 fibres, 3.3% at
+# 10,000). A real limb muscle has tens of thousands of fibres; the lab gives LEMS 20,000 (worst 3 Hz swing 1.7%
+# at seeds 1-7; 0.7% at 40,000, which the interactive bench cannot draw at 60 frames a second).
+LAB_FIBERS_BY_CONDITION = {"lems": 20000}
 PROTOCOLS = ("rns", "mepp", "epp", "calcium", "exercise", "dose", "immune", "increment", "ice-pack")
 
 

@@ -7,6 +7,8 @@ to measure; record and export everything as CSV. The model is driven with intent
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pygame
 
@@ -18,7 +20,7 @@ from game.app.scene import Pop, Push, Scene
 from game.sim import intents as it
 from game.sim.components import Contractile
 from game.sim.events import ImpulseEvent, MeppEvent
-from game.sim.experiments import decrement_percent
+from game.sim.experiments import decrement_percent, lab_fibers
 from game.sim.params import DEFAULT
 from game.sim.spec import CONDITIONS, DRUGS, WorldSpec
 from game.sim.world import Sim
@@ -49,7 +51,7 @@ CA_LEVELS = (0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 10.0)
 MG_LEVELS = (0.0, 0.5, 1.0, 2.0, 4.0, 6.0, 10.0)
 EPP_OVERLAYS = 6
 MAX_TRACE_ROWS = 200_000
-N_FIBERS = 1000
+MODEL_BUDGET_S = 0.03   # wall seconds a frame may spend on the model (windowed; the lab's model time then lags)
 
 
 class LabScene(Scene):
@@ -97,7 +99,7 @@ class LabScene(Scene):
     def spec(self) -> WorldSpec:
         _, _, field, fraction = next(a for a in AGENTS if a[0] == self.agent)
         agent = {field: fraction} if field else {}
-        return WorldSpec(condition=self.condition, muscle_group="limb", n_fibers=N_FIBERS, ca_mM=self.ca,
+        return WorldSpec(condition=self.condition, muscle_group="limb", n_fibers=lab_fibers(self.condition), ca_mM=self.ca,
                          mg_mM=self.mg, ache_inhibition=self.ache_block, temperature_c=self.temperature_c, **agent)
 
     def build_sim(self) -> None:
@@ -316,7 +318,14 @@ class LabScene(Scene):
     # -- per frame ---------------------------------------------------------------------------------------
     def update(self, frame_s: float):
         n = self.clock.advance(frame_s)
+        # a fast train at a fast pace on a big preparation (LEMS has 20,000 fibres) can cost more than a frame:
+        # past the budget the rest of this frame's steps are dropped, so the bench slows instead of freezing
+        # (not headless, where runs must be reproducible)
+        deadline = None if self.ctx.headless else time.perf_counter() + MODEL_BUDGET_S
         for _ in range(n):
+            if deadline is not None and time.perf_counter() > deadline:
+                self.clock.acc_s = 0.0
+                break
             t0 = self.sim.t_s
             self.sim.step(STEP_S * self.pace)
             events = self.sim.drain_events()
