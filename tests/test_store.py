@@ -517,3 +517,96 @@ def test_companion_wal_files_move_with_the_damaged_file(db_path: Path) -> None:
         s.create_profile("Fresh")
     with Store.open(db_path) as s:
         assert [p.nickname for p in s.list_profiles()] == ["Fresh"] and s.warnings == []
+
+
+# --------------------------------------------------------------------------- the class token on this computer
+
+TOKEN_TEXT = "tok-secret-0123456789abcdefghij"
+
+
+def _queue_answer(s: Store, uuid: str) -> None:
+    body = {"uuid": uuid, "phase": "pre", "question_id": "s-receptors-where", "answer": 1}
+    s.outbox_add(uuid, "answer", "http://127.0.0.1:8750",
+                 {"student_token": TOKEN_TEXT, "join_code": "KTMPQA", "nickname": "Ana", "session_id": 1,
+                  "body": body})
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX; Windows keeps the profile folder's rights")
+def test_save_file_and_its_wal_are_readable_by_the_owner_only(db_path: Path) -> None:
+    old = os.umask(0o022)                       # the usual umask would give 0644
+    try:
+        with Store.open(db_path) as s:
+            s.class_join_remember({"server_url": "http://127.0.0.1:8750", "join_code": "KTMPQA",
+                                   "nickname": "Ana", "student_token": TOKEN_TEXT})
+            for name in (str(db_path), f"{db_path}-wal", f"{db_path}-shm"):
+                assert os.path.exists(name), name
+                assert oct(os.stat(name).st_mode & 0o777) == oct(0o600), name
+        # a file made before (0644, with a 0644 -wal and -shm) is made owner-only when opened
+        os.chmod(db_path, 0o644)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{db_path}{suffix}").touch()
+            os.chmod(f"{db_path}{suffix}", 0o644)
+        with Store.open(db_path) as s:
+            assert s.class_join_recall()["student_token"] == TOKEN_TEXT
+            for name in (str(db_path), f"{db_path}-wal", f"{db_path}-shm"):
+                assert oct(os.stat(name).st_mode & 0o777) == oct(0o600), name
+        # a damaged file moved aside (kept for rescue) is owner-only too
+        db_path.unlink()
+        db_path.write_bytes(b"not a database, say a half-copied one")
+        os.chmod(db_path, 0o644)
+        with Store.open(db_path) as s:
+            (moved,) = [p for p in db_path.parent.glob(f"{DB_FILENAME}.corrupt-*")
+                        if not p.name.endswith(("-wal", "-shm"))]
+            assert oct(moved.stat().st_mode & 0o777) == oct(0o600)
+            assert oct(db_path.stat().st_mode & 0o777) == oct(0o600)
+    finally:
+        os.umask(old)
+
+
+def test_a_sent_outbox_item_no_longer_holds_the_token_an_unsent_one_does(db_path: Path) -> None:
+    import httpx
+
+    from game.netclient.outbox import ClassSync
+
+    with Store.open(db_path) as s:
+        _queue_answer(s, "00000000-0000-4000-8000-000000000001")
+        _queue_answer(s, "00000000-0000-4000-8000-000000000002")
+        s.outbox_sent("00000000-0000-4000-8000-000000000001")
+        sent, unsent = s.outbox_all()
+        assert sent["payload"]["student_token"] == "" and sent["sent_at"] is not None
+        assert sent["payload"]["nickname"] == "Ana" and sent["payload"]["body"]["answer"] == 1   # the record stays
+        assert unsent["payload"]["student_token"] == TOKEN_TEXT
+    raw = db_path.read_bytes() + (Path(f"{db_path}-wal").read_bytes() if Path(f"{db_path}-wal").exists() else b"")
+    assert raw.count(TOKEN_TEXT.encode()) >= 1     # the unsent item's copy
+    with _raw(db_path) as conn:
+        stored = dict(conn.execute("SELECT uuid, payload FROM outbox").fetchall())
+    assert TOKEN_TEXT not in stored["00000000-0000-4000-8000-000000000001"]
+
+    # the game restarts: the unsent item is sent with its token, then its token is blanked too
+    seen: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("authorization", ""))
+        body = json.loads(request.content)
+        return httpx.Response(200, json={"uuid": body["uuid"], "correct": None})
+
+    with Store.open(db_path) as s:
+        status = ClassSync(s, transport=httpx.MockTransport(handle)).flush(timeout_s=10)
+        assert (status.queued, status.sent) == (0, 2)
+        assert seen == [f"Bearer {TOKEN_TEXT}"]
+        assert all(row["payload"]["student_token"] == "" for row in s.outbox_all())
+    with _raw(db_path) as conn:
+        assert all(TOKEN_TEXT not in p for (p,) in conn.execute("SELECT payload FROM outbox"))
+    # nor in the file's bytes (freed space is zeroed: secure_delete; the -wal is gone after the last close)
+    leftovers = [f for f in db_path.parent.iterdir() if f.is_file() and TOKEN_TEXT.encode() in f.read_bytes()]
+    assert leftovers == []
+
+
+def test_items_sent_by_an_older_version_lose_their_token_at_open(db_path: Path) -> None:
+    with Store.open(db_path) as s:
+        _queue_answer(s, "00000000-0000-4000-8000-000000000003")
+    with _raw(db_path) as conn:      # as an older version left it: sent, token still there
+        conn.execute("UPDATE outbox SET sent_at = '2026-12-01T10:00:00+00:00'")
+    with Store.open(db_path) as s:
+        (row,) = s.outbox_all()
+        assert row["payload"]["student_token"] == "" and row["payload"]["join_code"] == "KTMPQA"

@@ -38,6 +38,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from game.validation import first_error
 from game.classroom import analysis, db, verify
+from game.classroom.joinlimit import JoinLimiter
 from game.classroom.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -63,7 +64,6 @@ from game.classroom.models import (
 )
 from game.classroom.security import (
     TEACHER_COOKIE,
-    JoinLimiter,
     SizeCapMiddleware,
     cookie_value,
     new_student_token,
@@ -173,14 +173,15 @@ class Server:
     """State shared by the endpoints: database, tokens, the replay pool, the level catalogue."""
 
     def __init__(self, engine: Engine, teacher_token: str, workers: int | None, levels_dir: Path,
-                 join_per_minute: int) -> None:
+                 join_per_minute: int, join_limiter: JoinLimiter | None = None) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.teacher_token = teacher_token
         self.cookie = cookie_value(teacher_token)
         self.workers = workers
         self.levels_dir = levels_dir
-        self.limiter = JoinLimiter(per_minute=join_per_minute)
+        # in the database: every server process on it (and a restarted one) shares the budgets
+        self.limiter = join_limiter or JoinLimiter(engine, per_minute=join_per_minute)
         self.notifier = Notifier(engine)
         self._pool: concurrent.futures.Executor | None = None
         self._pool_lock = threading.Lock()
@@ -239,13 +240,19 @@ class Server:
 
 
 def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None,
-               levels_dir: Path = LEVELS_DIR, join_per_minute: int = 60, docs: bool = True) -> FastAPI:
-    """The ASGI app. `workers`: replay processes (None: one per CPU; 0: threads, for tests)."""
-    server = Server(engine, teacher_token, workers, levels_dir, join_per_minute)
+               levels_dir: Path = LEVELS_DIR, join_per_minute: int = 60, docs: bool = True,
+               join_limiter: JoinLimiter | None = None) -> FastAPI:
+    """The ASGI app. `workers`: replay processes (None: one per CPU; 0: threads, for tests).
+    `join_limiter`: the join rate limit (default: `join_per_minute` tries a minute, kept in `engine`)."""
+    server = Server(engine, teacher_token, workers, levels_dir, join_per_minute, join_limiter)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         server.notifier.loop = asyncio.get_running_loop()
+        try:
+            server.limiter.prune()          # tries left by earlier runs that no window needs any more
+        except Exception as err:            # noqa: BLE001 - pruning is housekeeping; joins prune again later
+            log.warning("could not prune old join tries: %s", err)
         server.pool()
         yield
         server.close()
@@ -671,7 +678,7 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
         from starlette.concurrency import run_in_threadpool
 
         address = request.client.host if request.client else "unknown"
-        wait = server.limiter.check(address)
+        wait = await run_in_threadpool(server.limiter.check, address)     # a database write: not on the loop
         if wait is not None:
             raise Problem(429, f"join: too many tries from this computer; wait {wait:.0f} s",
                           headers={"Retry-After": str(int(wait) + 1)})
@@ -705,7 +712,7 @@ def create_app(engine: Engine, teacher_token: str, *, workers: int | None = None
 
         result = await run_in_threadpool(do)
         if result is None:
-            await asyncio.sleep(server.limiter.wrong_code(address))
+            await asyncio.sleep(await run_in_threadpool(server.limiter.wrong_code, address))
             raise Problem(404, "join_code: no session has this code; check it with your teacher")
         response, session_id = result
         await run_in_threadpool(server.notifier.changed, session_id)

@@ -35,6 +35,8 @@ def register(sub) -> dict:
     s.add_argument("--lan", action="store_true", help="listen on this computer's network address and print it with a QR code")
     s.add_argument("--json", action="store_true", help="first line on stdout: JSON with url, dashboard_url, teacher_token")
     s.add_argument("--workers", type=_workers, default=None, help="processes that verify replays (default: one per CPU)")
+    s.add_argument("--join-per-minute", type=_bounded(1, 10_000), default=60, metavar="N",
+                   help="join tries a minute from one address (default 60; shared by every server on the database)")
     i = verbs.add_parser("import", help="import results files saved by students' games (verified like sent results)")
     i.add_argument("files", nargs="+", metavar="FILE", help="results files (.json) from the game's Player screen")
     i.add_argument("--db", metavar="URL", default=None, help="database URL (as for serve)")
@@ -160,7 +162,7 @@ def serve(args: argparse.Namespace) -> int:
     url = f"http://{shown}:{port}"
     token = token or new_teacher_token()
     dashboard = f"{url}/dashboard?token={token}"
-    app = create_app(engine, token, workers=args.workers)
+    app = create_app(engine, token, workers=args.workers, join_per_minute=args.join_per_minute)
     if args.json:
         print(json.dumps({"url": url, "dashboard_url": dashboard, "teacher_token": token,
                           "database": engine.url.render_as_string(hide_password=True)}), flush=True)

@@ -6,7 +6,8 @@ brings the schema up to date (Alembic `upgrade head`) and returns an Engine.
 
 What is stored (see docs/classroom.md, "For school IT"): sessions (title, code, levels and their texts),
 students (a nickname chosen by the student, a hash of their token, a seed), attempts (the moves, the
-claimed and the verified result) and quiz answers. No names beyond the nickname, no addresses, no emails.
+claimed and the verified result) and quiz answers. No names beyond the nickname, no emails; join tries
+keep a SHA-256 of the client's address for at most ten minutes (the join rate limit, `class_join_tries`).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -134,6 +136,18 @@ class Answer(Base):
     time_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     source: Mapped[str] = mapped_column(String(12), default="api")
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class JoinTry(Base):
+    """One try to join from one address (migration 0003), for the join rate limit shared by every server
+    process (game/classroom/joinlimit.py). Pruned once older than the limit's longest window."""
+    __tablename__ = "class_join_tries"
+    __table_args__ = (Index("ix_class_join_tries_address", "address", "wrong", "at"),
+                      Index("ix_class_join_tries_at", "at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))      # SHA-256 (hex) of the client's address
+    wrong: Mapped[bool] = mapped_column(Boolean)          # the join code matched no session
+    at: Mapped[float] = mapped_column(Float)              # seconds since 1970 (the limiter's clock)
 
 
 def default_url() -> str:

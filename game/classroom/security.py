@@ -1,13 +1,10 @@
-"""Tokens, the teacher cookie, the join rate limit and the request size cap."""
+"""Tokens, the teacher cookie and the request size cap (the join rate limit: game/classroom/joinlimit.py)."""
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
 import secrets
-import threading
-import time
-from collections import deque
 
 TEACHER_COOKIE = "endplate_teacher"
 STUDENT_TOKEN_BYTES = 24
@@ -34,50 +31,6 @@ def same(a: str, b: str) -> bool:
 def cookie_value(teacher_token: str) -> str:
     """What the teacher's browser keeps instead of the token itself."""
     return hmac.new(teacher_token.encode(), b"endplate teacher cookie v1", hashlib.sha256).hexdigest()
-
-
-class JoinLimiter:
-    """Per address: at most `per_minute` join attempts a minute; every wrong code in the last ten minutes
-    makes the next answer slower (`delay`), and too many wrong codes refuse joins for a while."""
-
-    def __init__(self, per_minute: int = 60, max_wrong: int = 20, wrong_window_s: float = 600.0) -> None:
-        self.per_minute = per_minute
-        self.max_wrong = max_wrong
-        self.window = wrong_window_s
-        self._hits: dict[str, deque[float]] = {}
-        self._wrong: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _trim(self, q: deque[float], age: float, now: float) -> None:
-        while q and now - q[0] > age:
-            q.popleft()
-
-    def check(self, address: str) -> float | None:
-        """None when the address may try now, else seconds to wait."""
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(address, deque())
-            self._trim(hits, 60.0, now)
-            wrong = self._wrong.setdefault(address, deque())
-            self._trim(wrong, self.window, now)
-            if len(wrong) >= self.max_wrong:
-                return max(1.0, self.window - (now - wrong[0]))
-            if len(hits) >= self.per_minute:
-                return max(1.0, 60.0 - (now - hits[0]))
-            hits.append(now)
-            if len(self._hits) > 10_000:   # forget idle addresses
-                for key in [k for k, q in self._hits.items() if not q][:5000]:
-                    self._hits.pop(key, None)
-            return None
-
-    def wrong_code(self, address: str) -> float:
-        """Note a wrong code; returns how long to hold the answer back (0.25 s doubling, at most 4 s)."""
-        now = time.monotonic()
-        with self._lock:
-            q = self._wrong.setdefault(address, deque())
-            self._trim(q, self.window, now)
-            q.append(now)
-            return min(4.0, 0.25 * 2 ** (len(q) - 1))
 
 
 class SizeCapMiddleware:

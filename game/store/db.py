@@ -31,6 +31,11 @@ Why it is built this way:
   pretend (reports) pass `fallback=False` and get `StoreUnavailable` instead.
 * **Schema changes are migrations** appended to `game.store.schema.MIGRATIONS`
   and tracked with `PRAGMA user_version`.
+* **Readable by its owner only.**  The file holds a class token (the class
+  joined last, and the outbox items not sent yet), so on POSIX the file and its
+  `-wal`/`-shm` companions are made mode 0600 when created or opened
+  (`_owner_only`); Windows keeps the permissions of the user's profile folder.
+  A sent outbox item has its token blanked (`outbox_sent`).
 
 Methods raise `StoreError` (a `ValueError`) for invalid input, naming the field
 and what is expected.  I/O failures while the game runs (disk full) surface as
@@ -191,6 +196,7 @@ def _prepare(conn: sqlite3.Connection) -> None:
                 raise _Damaged("holds tables that are not Endplate's")
         conn.execute("PRAGMA journal_mode = WAL")  # 'memory' for :memory:, may stay 'delete' on odd filesystems
         conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA secure_delete = ON")   # a blanked token does not linger in freed space
         for step in range(version, SCHEMA_VERSION):
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -213,18 +219,55 @@ def _prepare(conn: sqlite3.Connection) -> None:
         raise
 
 
+OWNER_ONLY = 0o600   # the save file's mode on POSIX: it holds class tokens (see _owner_only)
+
+
+def _owner_only(path: Path) -> None:
+    """On POSIX, create `path` if missing with mode 0600 and make it and its existing -wal/-shm 0600.
+
+    SQLite gives the -wal and -shm files it creates the database file's permissions, so creating the file
+    ourselves with 0600 before SQLite opens it leaves no moment when the token is readable by others. A file
+    we cannot change (another user's) stays as it is: the store still works. Windows is left alone (the
+    data folder is in the user's profile, which other users cannot read by default)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, OWNER_ONLY)
+    except FileExistsError:
+        pass
+    except OSError:
+        return              # a folder we cannot write to: SQLite will say so
+    else:
+        os.close(fd)
+    _chmod_owner_only(path)
+
+
+def _chmod_owner_only(path: Path) -> None:
+    """Make `path` and its existing -wal/-shm mode 0600 (POSIX; errors are ignored)."""
+    if os.name != "posix":
+        return
+    for name in (str(path), f"{path}-wal", f"{path}-shm"):
+        try:
+            if os.path.isfile(name) and (os.stat(name).st_mode & 0o777) != OWNER_ONLY:
+                os.chmod(name, OWNER_ONLY)
+        except OSError:
+            pass
+
+
 def _connect_checked(path: Path) -> sqlite3.Connection:
     """Open `path` as our database.  Raises `_Damaged`, or `sqlite3.Error`/`OSError` for I/O trouble."""
     if path.is_file() and path.stat().st_size > 0:
         with path.open("rb") as fh:
             if fh.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
                 raise _Damaged("is not an SQLite database")
+    _owner_only(path)
     conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
     try:
         _prepare(conn)
     except BaseException:
         conn.close()
         raise
+    _owner_only(path)        # a -wal/-shm left by an older version keeps its mode until we change it
     return conn
 
 
@@ -464,6 +507,7 @@ class Store:
                 moved = _move_aside(db_path)
             except OSError as exc:
                 return fallback_store(f"{damage.reason} and could not be moved aside ({exc})")
+            _chmod_owner_only(moved)     # what is kept for rescue may hold a class token too
             warnings.append(
                 f"The save file {db_path} {damage.reason}; it was moved to {moved} "
                 "and a new save file was started."
@@ -472,7 +516,9 @@ class Store:
                 conn = _connect_checked(db_path)
             except (_Damaged, sqlite3.Error, OSError) as exc:
                 return fallback_store(f"could not be created ({exc})")
-        return cls(conn, db_path, warnings, persistent=True)
+        store = cls(conn, db_path, warnings, persistent=True)
+        store._forget_sent_tokens()
+        return store
 
     def close(self) -> None:
         """Close the database (idempotent).  Everything saved was already committed."""
@@ -991,6 +1037,8 @@ class Store:
     # sent, and carries the same `uuid` as the row, so a resend is recognised by the server.
     # A row is pending while `sent_at` is NULL. A row the server refused for good keeps its `sent_at` and
     # says why in `last_error` (it is not sent again). Rows are never deleted by the game.
+    # Once a row is sent (or refused for good) its `student_token` is blanked (""): the token is needed only
+    # to send, and the rest (join code, nickname, body) is what the results file needs.
 
     OUTBOX_KINDS = ("attempt", "answer")
 
@@ -1038,10 +1086,28 @@ class Store:
         return self._outbox_rows("WHERE server_url = ?", (server_url,))
 
     def outbox_sent(self, uuid: str, refused: str = "") -> None:
-        """The server has the item (or refused it for good: `refused` says why); it is not sent again."""
+        """The server has the item (or refused it for good: `refused` says why); it is not sent again, and
+        its payload no longer keeps the student token."""
         with self._write() as conn:
             conn.execute("UPDATE outbox SET sent_at = ?, tries = tries + 1, last_error = ? WHERE uuid = ?",
                          (_iso(_utc_now()), str(refused)[:500], uuid))
+            row = conn.execute("SELECT payload FROM outbox WHERE uuid = ?", (uuid,)).fetchone()
+            blanked = _without_token(row[0]) if row else None
+            if blanked is not None:
+                conn.execute("UPDATE outbox SET payload = ? WHERE uuid = ?", (blanked, uuid))
+
+    def _forget_sent_tokens(self) -> int:
+        """Blank the token of sent items saved by a version that kept it (run at open); returns how many."""
+        try:
+            rows = self._db.execute("SELECT uuid, payload FROM outbox WHERE sent_at IS NOT NULL "
+                                    "AND instr(payload, 'student_token') > 0").fetchall()
+            changes = [(b, uuid) for uuid, payload in rows if (b := _without_token(payload)) is not None]
+            if changes:
+                with self._write() as conn:
+                    conn.executemany("UPDATE outbox SET payload = ? WHERE uuid = ?", changes)
+        except sqlite3.Error:      # a busy or read-only file: try again at the next start
+            return 0
+        return len(changes)
 
     def outbox_failed(self, uuid: str, error: str) -> None:
         """A try that did not reach the server: the item stays pending."""
@@ -1076,6 +1142,18 @@ class Store:
         except ValueError:
             data = None
         return data if isinstance(data, dict) else None
+
+
+def _without_token(payload: str) -> str | None:
+    """The outbox payload with its `student_token` blanked, or None when there is none to blank."""
+    try:
+        data = json.loads(payload)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(data, dict) or not data.get("student_token"):
+        return None
+    data["student_token"] = ""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def _report_row(nick, cls_code, level, kind, when, score, stars, won, duration, asked, right) -> ReportRow:
