@@ -51,3 +51,40 @@ def test_a_long_word_wraps_quickly_and_is_cached():
     assert "".join(lines).replace(" ", "") == ("See" + word + "here.")
     # the second call is a cache hit: the same list comes back
     assert tx.wrap_lines("See " + word + " here.", 20, 300) is lines
+
+
+@pytest.mark.parametrize("scale", TEXT_SCALES)
+def test_every_campaign_quiz_question_fits_the_smallest_window(scale, tmp_path):
+    # the scenes above draw one level's first question; the rows of every question of every campaign level
+    # (match rows showing their longest answer) must fit 1024x576 too: a long match row once ran under its
+    # answer in level 11
+    from game.app.app import App
+    from game.app.router import make
+    from game.app.shots import _ctx
+
+    ctx = _ctx(tmp_path, (1024, 576), scale, PALETTE_NAMES[0])
+    bad, seen = [], 0
+    try:
+        for level in ctx.campaign:
+            quiz = make("quiz", ctx, level)
+            app = App(ctx, quiz)
+            try:
+                for i in range(len(quiz.questions)):
+                    quiz.index = i
+                    quiz._setup()
+                    if quiz.q.kind == "match":
+                        longest = max(range(len(quiz.rights)), key=lambda k: len(quiz.rights[k]))
+                        quiz.picks = [longest] * len(quiz.picks)
+                    rec = tx.start_recording()
+                    try:
+                        app.draw()
+                    finally:
+                        tx.stop_recording()
+                    seen += 1
+                    bad += [f"{level.id} question {i + 1}: {p}" for p in rec.problems(ctx.window.surface.get_rect())]
+            finally:
+                app.close()
+    finally:
+        ctx.close()
+    assert seen >= 2 * len(ctx.campaign)
+    assert not bad, "\n".join(bad[:20])
