@@ -232,14 +232,15 @@ class DebriefScene(Scene):
         self.form.draw(surface, pal)
 
 
-def _draw_row_label(surface: pygame.Surface, text: str, box: pygame.Rect, colour) -> None:
+def _draw_row_label(surface: pygame.Surface, text: str, box: pygame.Rect, colour, size: float = 19) -> None:
     """A quiz row's label inside `box`: one line, made smaller down to a readable size; still too long, two
-    lines (at the largest size whose two lines fit the box's height)."""
-    size = tx.fit_size(text, box.w, 19, 14)
+    lines (at the largest size whose two lines fit the box's height; a level maker's very long text ends in
+    an ellipsis rather than running over the next row)."""
+    size = tx.fit_size(text, box.w, size, 14)
     if tx.text_size(text, size)[0] <= box.w:
         tx.draw_text(surface, text, (box.x, box.centery), size, colour, anchor="midleft", shadow=False)
         return
-    size = 18.0
+    size = min(size, 18.0)
     while size > 10 and (len(tx.wrap_lines(text, size, box.w)) > 2
                          or 2 * round(tx.line_height(size) * 1.1) > box.h):
         size -= 1
@@ -471,13 +472,11 @@ class QuizScene(Scene):
                              border_radius=6)
             if q.kind == "order":
                 text = f"{i + 1}.  {self.order[i]}" + ("   (moving)" if self.held == i else "")
-                tx.draw_text(surface, text, (r.x + 14, r.centery), tx.fit_size(text, r.w - 28, 20, 12), pal.text,
-                             anchor="midleft", shadow=False)
+                _draw_row_label(surface, text, pygame.Rect(r.x + 14, r.y + 2, r.w - 28, r.h - 4), pal.text, 20)
             elif q.kind == "choice":
                 mark = "(x)" if self.choice == i else "( )"
                 text = f"{i + 1}. {mark}  {q.options[i]}"
-                tx.draw_text(surface, text, (r.x + 14, r.centery), tx.fit_size(text, r.w - 28, 20, 12), pal.text,
-                             anchor="midleft", shadow=False)
+                _draw_row_label(surface, text, pygame.Rect(r.x + 14, r.y + 2, r.w - 28, r.h - 4), pal.text, 20)
             else:
                 left = q.pairs[i].left
                 k = self.picks[i]
