@@ -103,12 +103,10 @@ def _ca_levels(text: str) -> list[float]:
     return levels
 
 
-BUILT_IN_COMMANDS = ("play", "experiment", "validate", "check-level", "bench")   # the subparsers build_parser makes
-
-
-def build_parser(only_built_in: bool = False) -> argparse.ArgumentParser:
-    """The command line's parser. `only_built_in`: leave out the COMMAND_MODULES groups (importing them and adding
-    their subparsers takes a few tens of ms from every start; main skips them when the command is a built-in one)."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. `command`: the command line's first word; when it names one of the commands
+    made here, the COMMAND_MODULES groups are left out (importing them and adding their subparsers takes a few
+    tens of ms from every start)."""
     # from game.sim.limits, not game.sim.experiments: --help and other commands should not load the model
     from game.sim.limits import FIBERS_MAX, FIBERS_MIN, LAB_FIBERS, LAB_FIBERS_BY_CONDITION, PROTOCOLS
     from game.sim.spec import CONDITIONS, DRUGS, MUSCLE_GROUPS
@@ -197,7 +195,7 @@ def build_parser(only_built_in: bool = False) -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print one JSON object")
 
     handlers: dict[str, object] = {}
-    for name in () if only_built_in else COMMAND_MODULES:
+    for name in () if command in sub.choices else COMMAND_MODULES:
         handlers.update(importlib.import_module(name).register(sub))
     p.set_defaults(_handlers=handlers)
     return p
@@ -289,7 +287,7 @@ def format_result(result: dict) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     words = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(only_built_in=bool(words) and words[0] in BUILT_IN_COMMANDS)
+    parser = build_parser(words[0] if words else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:

@@ -58,7 +58,7 @@ def test_the_levels_package_still_offers_its_names():
 
 
 def test_a_built_in_command_does_not_load_the_other_command_groups():
-    # build_parser(only_built_in=True): `experiment` does not import the class server's, editor's, pack or report
+    # build_parser("experiment"): `experiment` does not import the class server's, editor's, pack or report
     # command modules (a few tens of ms of every lab protocol's start)
     names = modules_after(["experiment", "rns", "--fibers", "20", "--pulses", "3", "--json"])
     for group in ("game.classroom", "game.editor", "game.levels.pack_cli", "game.report"):

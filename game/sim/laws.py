@@ -80,10 +80,15 @@ def relay_coefficients(tau_in: float, tau_out: float, t: float) -> tuple[float, 
     return tau_in, tau_in - tau_out, math.exp(-t / tau_in) - math.exp(-t / tau_out)
 
 
+def relay_from(k_in: float, coefficients: tuple[float, float, float]) -> float:
+    """relay() from coefficients made earlier by relay_coefficients (the same arithmetic)."""
+    a, b, c = coefficients
+    return k_in * a / b * c
+
+
 def relay(k_in: float, tau_in: float, tau_out: float, t: float) -> float:
     """Response at time t of dy/dt = (x − y)/τ_out, y(0) = 0, to the input x = k_in·exp(−t/τ_in)."""
-    a, b, c = relay_coefficients(tau_in, tau_out, t)
-    return k_in * a / b * c
+    return relay_from(k_in, relay_coefficients(tau_in, tau_out, t))
 
 
 class ChainStep:

@@ -451,5 +451,26 @@ def fit_size(text: str, width: int, size: float, min_size: float = 10, bold: boo
     return s
 
 
+
+FITTED_MIN = 14   # draw_fitted: the smallest one-line size; longer text wraps to two lines at this size or below
+
+
+def draw_fitted(surface: pygame.Surface, text: str, box: pygame.Rect, colour: Sequence[int], size: float = 19) -> None:
+    """`text` inside `box` (a row of a list, e.g. a quiz answer): one line, made smaller down to FITTED_MIN; still
+    too long, two lines at FITTED_MIN, smaller if the box is too low for them (very long text ends in an
+    ellipsis rather than running out of the box)."""
+    size = fit_size(text, box.w, size, FITTED_MIN)
+    if text_size(text, size)[0] <= box.w:
+        draw_text(surface, text, (box.x, box.centery), size, colour, anchor="midleft", shadow=False)
+        return
+    while size > 10 and (len(wrap_lines(text, size, box.w)) > 2 or 2 * round(line_height(size) * 1.1) > box.h):
+        size -= 1
+    lines = wrap_lines(text, size, box.w)
+    step = round(line_height(size) * 1.1)
+    height = line_height(size) + step * (len(lines) - 1)
+    draw_wrapped(surface, text, pygame.Rect(box.x, box.centery - height // 2, box.w, height + 2), size, colour,
+                 line_spacing=1.1)
+
+
 def colour_of(c: Sequence[int]) -> Colour:
     return (int(c[0]), int(c[1]), int(c[2]))

@@ -232,25 +232,6 @@ class DebriefScene(Scene):
         self.form.draw(surface, pal)
 
 
-def _draw_row_label(surface: pygame.Surface, text: str, box: pygame.Rect, colour, size: float = 19) -> None:
-    """A quiz row's label inside `box`: one line, made smaller down to a readable size; still too long, two
-    lines (at the largest size whose two lines fit the box's height; a level maker's very long text ends in
-    an ellipsis rather than running over the next row)."""
-    size = tx.fit_size(text, box.w, size, 14)
-    if tx.text_size(text, size)[0] <= box.w:
-        tx.draw_text(surface, text, (box.x, box.centery), size, colour, anchor="midleft", shadow=False)
-        return
-    size = min(size, 18.0)
-    while size > 10 and (len(tx.wrap_lines(text, size, box.w)) > 2
-                         or 2 * round(tx.line_height(size) * 1.1) > box.h):
-        size -= 1
-    lines = tx.wrap_lines(text, size, box.w)
-    step = round(tx.line_height(size) * 1.1)
-    height = tx.line_height(size) + step * (len(lines) - 1)
-    tx.draw_wrapped(surface, text, pygame.Rect(box.x, box.centery - height // 2, box.w, height + 2), size, colour,
-                    line_spacing=1.1)
-
-
 class QuizScene(Scene):
     """The level's quiz, one question at a time, keyboard and mouse."""
 
@@ -472,17 +453,17 @@ class QuizScene(Scene):
                              border_radius=6)
             if q.kind == "order":
                 text = f"{i + 1}.  {self.order[i]}" + ("   (moving)" if self.held == i else "")
-                _draw_row_label(surface, text, pygame.Rect(r.x + 14, r.y + 2, r.w - 28, r.h - 4), pal.text, 20)
+                tx.draw_fitted(surface, text, pygame.Rect(r.x + 14, r.y + 2, r.w - 28, r.h - 4), pal.text, 20)
             elif q.kind == "choice":
                 mark = "(x)" if self.choice == i else "( )"
                 text = f"{i + 1}. {mark}  {q.options[i]}"
-                _draw_row_label(surface, text, pygame.Rect(r.x + 14, r.y + 2, r.w - 28, r.h - 4), pal.text, 20)
+                tx.draw_fitted(surface, text, pygame.Rect(r.x + 14, r.y + 2, r.w - 28, r.h - 4), pal.text, 20)
             else:
                 left = q.pairs[i].left
                 k = self.picks[i]
                 right = self.rights[k] if k is not None else "choose..."
                 half = r.w // 2 - 20
-                _draw_row_label(surface, left, pygame.Rect(r.x + 14, r.y + 2, half - 10, r.h - 4), pal.text)
+                tx.draw_fitted(surface, left, pygame.Rect(r.x + 14, r.y + 2, half - 10, r.h - 4), pal.text)
                 tx.draw_text(surface, "->", (r.centerx - 6, r.centery), 19, pal.text_dim, anchor="center", shadow=False)
                 tx.draw_text(surface, "< " + right + " >", (r.centerx + 14, r.centery),
                              tx.fit_size("< " + right + " >", half, 19, 11), pal.text if k is not None else pal.text_dim,

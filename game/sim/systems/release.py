@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from game.sim.laws import relay_coefficients
+from game.sim.laws import relay_coefficients, relay_from
 from game.sim.components import Clock, Model, Nerve, VesiclePools
 from game.sim.systems._access import System, single
 from game.sim.systems.calcium import P_CAP
@@ -131,14 +131,14 @@ def refill_to(pools: VesiclePools, pre, t_s: float, factors: dict | None = None)
     if dt <= 0:
         return
     if factors is None:
-        m, decay, e_reserve, e_supply, (la, lb, lc) = interval_factors(pre, dt)
+        m, decay, e_reserve, e_supply, lag = interval_factors(pre, dt)
     else:
         f = factors.get(dt)
         if f is None:
             if len(factors) >= MAX_CACHED_INTERVALS:
                 factors.clear()
             f = factors[dt] = interval_factors(pre, dt)
-        m, decay, e_reserve, e_supply, (la, lb, lc) = f
+        m, decay, e_reserve, e_supply, lag = f
     integral = dt
     if pools.mobilisation:
         integral += pools.mobilisation * pre.mobilisation_tau_s * (1.0 - m)
@@ -160,7 +160,7 @@ def refill_to(pools: VesiclePools, pre, t_s: float, factors: dict | None = None)
         r0 = 1.0 - max(0.0, pools.reserve - drawn / pre.reserve_quanta)
         s0 = 1.0 - pools.supply
         pools.reserve = 1.0 - r0 * e_reserve
-        pools.supply = 1.0 - s0 * e_supply - r0 * la / lb * lc    # the last term = laws.relay(r0, ...)
+        pools.supply = 1.0 - s0 * e_supply - relay_from(r0, lag)
         if pools.reserve > 1.0 - 1e-7 and pools.supply > 1.0 - 1e-7 and gap_sum * e < 1e-6 * len(gap):
             pools.reserve = pools.supply = 1.0
             pools.draining = False
