@@ -452,16 +452,16 @@ def fit_size(text: str, width: int, size: float, min_size: float = 10, bold: boo
 
 
 
-FITTED_MIN = 14   # draw_fitted: the smallest one-line size; longer text wraps to two lines at this size or below
+FITTED_MIN = 14   # draw_fitted: the smallest one-line size; longer text wraps to two lines
 
 
 def draw_fitted(surface: pygame.Surface, text: str, box: pygame.Rect, colour: Sequence[int], size: float = 19) -> None:
     """`text` inside `box` (a row of a list, e.g. a quiz answer): one line, made smaller down to FITTED_MIN; still
-    too long, two lines at FITTED_MIN, smaller if the box is too low for them (very long text ends in an
+    too long, two lines at the largest size up to `size` whose two lines fit the box (very long text ends in an
     ellipsis rather than running out of the box)."""
-    size = fit_size(text, box.w, size, FITTED_MIN)
-    if text_size(text, size)[0] <= box.w:
-        draw_text(surface, text, (box.x, box.centery), size, colour, anchor="midleft", shadow=False)
+    one_line = fit_size(text, box.w, size, FITTED_MIN)
+    if text_size(text, one_line)[0] <= box.w:
+        draw_text(surface, text, (box.x, box.centery), one_line, colour, anchor="midleft", shadow=False)
         return
     while size > 10 and (len(wrap_lines(text, size, box.w)) > 2 or 2 * round(line_height(size) * 1.1) > box.h):
         size -= 1
