@@ -120,12 +120,12 @@ def _names(tasks: list[TaskResult]) -> str:
 def _disorder(level: Level) -> str:
     """Where this patient's transmission is weak: "receptors" (MG, or receptors taken away by the level),
     "release" (Lambert-Eaton: too little Ca2+ entry, too few quanta), or "none"."""
-    from game.sim.params import CONDITIONS
+    from game.sim.params import CONDITIONS, DAMAGED_ACHR_FRACTION
 
     cond = CONDITIONS.get(level.patient.condition)
     if cond is not None and cond.ca_channel_fraction < 1.0:
         return "release"
-    if (cond is not None and cond.mg) or (level.patient.achr_fraction or 1.0) < 0.9:
+    if (cond is not None and cond.mg) or (level.patient.achr_fraction or 1.0) < DAMAGED_ACHR_FRACTION:
         return "receptors"
     return "none"
 

@@ -253,6 +253,12 @@ class Condition:
     release_p_cv: float = 0.0                # fibre-to-fibre spread of release probability (LEMS: uneven loss of Ca2+ channels)
 
 
+# A preparation whose receptors are set below this fraction of healthy (WorldSpec.achr_fraction, a level's
+# [patient] achr_fraction) is a damaged end plate: MG's fibre-to-fibre spread of receptors (achr_fiber_cv_mg), and
+# the debrief blames the receptors. Dimensionless.
+DAMAGED_ACHR_FRACTION = 0.9
+
+
 # The MG presets' functional AChR fractions were lowered by 2.5–4% when the end plate's fast local response came in
 # (issue 7, MEPP gain with AChE block): the same fraction now gives a slightly larger MEPP, and these keep each
 # preset's MEPP (and so its calibrated decrement and drug response) where it was.

@@ -19,7 +19,7 @@ from game.sim.catchup import LAZY, bring_up_to_date, up_to_date
 from game.sim.components import (Bath, CalciumEntry, Cleft, Clock, Contractile, Drugs, Endplate, History, Immunity,
                                  Inbox, Model, Nerve, Objectives, Receptors, Sarcolemma, VesiclePools)
 from game.sim.events import Readout
-from game.sim.params import CONDITIONS, DEFAULT, MUSCLE_GROUPS, Params, with_changes
+from game.sim.params import CONDITIONS, DAMAGED_ACHR_FRACTION, DEFAULT, MUSCLE_GROUPS, Params, with_changes
 from game.sim.spec import CONDITIONS as CONDITION_NAMES
 from game.sim.spec import MUSCLE_GROUPS as GROUP_NAMES
 from game.sim.spec import WorldSpec
@@ -122,7 +122,7 @@ def new_world(spec: WorldSpec, seed: int = 0, params: Params = DEFAULT, history:
         capacity = capacity * (1.0 - spec.botulinum_fraction)
         params = with_changes(params, presynaptic={"mepp_rate_per_s": pre.mepp_rate_per_s * (1.0 - spec.botulinum_fraction)})
     temperature_c = params.contrast.reference_temperature_c if spec.temperature_c is None else spec.temperature_c
-    damaged = cond.mg or (spec.achr_fraction is not None and spec.achr_fraction < 0.9)
+    damaged = cond.mg or (spec.achr_fraction is not None and spec.achr_fraction < DAMAGED_ACHR_FRACTION)
     fiber_scale = _lognormal(rng_fibers, 1.0, mem.achr_fiber_cv_mg if damaged else mem.achr_fiber_cv_healthy, n)
     gap = np.clip(rng_fibers.normal(mem.threshold_gap_mean_mV, mem.threshold_gap_sd_mV, n), 0.5 * mem.threshold_gap_mean_mV, None)
     size = _lognormal(rng_fibers, 1.0, FIBER_SIZE_CV, n)
