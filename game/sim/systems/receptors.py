@@ -3,7 +3,7 @@ table (receptor number × AChE activity), and desensitisation built by ACh expos
 
 Functional receptors per fibre = fibre scale × immune-set fraction × (1 − antibody block) × (1 − desensitised).
 Reads: Receptors, Nerve.impulses (quanta, AChE activity), Model.table, History.enabled.
-Writes: ImpulseRecord.achr/q_lin_mV/v_lin_mV/focus_tau_ms/focus_open_peak (tau_ms in experiments),
+Writes: ImpulseBlock.achr/q_lin_mV/v_lin_mV (tau_ms when needed), ImpulseRecord.focus_tau_ms/focus_open_peak,
 Receptors.available.
 """
 from __future__ import annotations
@@ -166,7 +166,6 @@ class ReceptorSystem(System):
                     a[...] = available
                 _mul(a, k, available)
                 rec.any_desensitised = True
-                r.achr = a
             _mul(achr, scaled, achr)
             # the quantal potential (and EPC decay) per fibre from the table, for the whole block in one call each,
             # taken fibre by fibre (a transposed copy): a fibre's receptors change little from impulse to impulse,
@@ -179,13 +178,7 @@ class ReceptorSystem(System):
                 q_lin = _interp(achr, grid, v_col)
                 tau = _interp(achr, grid, tau_col) if with_tau else None
             b.q_lin_mV, b.tau_ms = q_lin, tau
-            v_lin = b.v_lin_mV = _mul(quanta, q_lin)
-            for r, q, v in zip(b.records, q_lin, v_lin):
-                r.q_lin_mV = q
-                r.v_lin_mV = v
-            if with_tau:
-                for r, t in zip(b.records, tau):
-                    r.tau_ms = t
+            b.v_lin_mV = _mul(quanta, q_lin)
             if reported:
                 for r, a_f in zip(b.records, achr[:, f].tolist()):
                     r.focus_tau_ms = interp1(a_f, grid_list, tau_col)

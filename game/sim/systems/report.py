@@ -1,7 +1,8 @@
 """Report: closes the step. Turns this step's impulses into ImpulseEvents (population summary plus the
 focus junction), keeps experiment history rows, and advances the model clock.
 
-Reads: Nerve.impulses, Model, Sarcolemma. Writes: Inbox.events, History, Nerve.last, Clock.
+Reads: Nerve.impulses and blocks, Model, Sarcolemma. Writes: Inbox.events, History, Nerve.last (its per-fibre rows
+filled), Clock.
 """
 from __future__ import annotations
 
@@ -52,6 +53,8 @@ class ReportSystem(System):
                 epp_means = (_sum(b.epp_mV, 1) * inv_n).tolist()
                 fired_fractions = (_sum(b.fired01, 1) * inv_n).tolist()    # 0/1 floats: the count, exactly (one
                                                               # call, where np.count_nonzero along an axis casts and sums)
+                if inbox.impulse_events or history.detail:
+                    b.fill_records()          # these read each impulse fibre by fibre
                 if inbox.impulse_events:
                     for r, qc, epp, frac in zip(b.records, qc_means, epp_means, fired_fractions):
                         events.append(impulse_event(r, qc, epp, frac, f))
@@ -66,6 +69,8 @@ class ReportSystem(System):
             # again (a fifth of the time at 2000 fibres); freed a step later, the allocator reuses them
             small = len(nerve.impulses) * model.n_fibers <= KEEP_BLOCK_VALUES
             self._previous_blocks = nerve.blocks if small else []
+            last_block = nerve.blocks[-1]
+            last_block.fill_records(len(last_block.records) - 1)    # the readout reads the last impulse's fibres
             nerve.last = nerve.impulses[-1]
             nerve.impulses = []
             nerve.blocks = []
