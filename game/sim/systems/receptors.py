@@ -112,6 +112,7 @@ class ReceptorSystem(System):
         self._columns: tuple = ()
         self._slopes: tuple = ()
         self._scratch: np.ndarray | None = None
+        self._scratch_rows: list = []
         self._table = None
         self._exposure_key: tuple | None = None
         self._exposure: np.ndarray | None = None
@@ -126,6 +127,7 @@ class ReceptorSystem(System):
         buf = self._scratch
         if buf is None or buf.shape != shape:
             buf = self._scratch = np.empty(shape)
+            self._scratch_rows = list(buf)     # its rows as views, made once
         return buf
 
     def exposure_per_quantum(self, rec: Receptors, mem, activity: float) -> np.ndarray:
@@ -194,7 +196,7 @@ class ReceptorSystem(System):
             # receptors (scaled × available, = rec.functional()) are then one product for the whole block
             achr = b.achr = np.empty_like(quanta)
             t_rec, desensitised = rec.t_s, rec.any_desensitised
-            for r, a, k in zip(b.records, achr, keep):
+            for r, a, k in zip(b.records, achr, self._scratch_rows):     # k: keep's rows
                 t_s = r.t_s
                 dt = t_s - t_rec
                 if dt > 0 and desensitised:
