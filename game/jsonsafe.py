@@ -5,6 +5,7 @@ JSON goes through `dumps`/`dump` here.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from typing import Any, TextIO
@@ -62,7 +63,17 @@ def dumps(value: Any, **kwargs: Any) -> str:
 _PLAIN = (str, int, float, bool, type(None))
 _PLAIN_TYPES = frozenset(_PLAIN)
 _STR_TYPE = frozenset((str,))
+_DICT_TYPE = frozenset((dict,))
+_chain = itertools.chain.from_iterable
 _encoders: dict[tuple[int, int], json.JSONEncoder] = {}
+
+
+def _is_table(rows: list) -> bool:
+    """Every item a non-empty dict with str keys and plain values (checked in a few passes that run in C: a
+    per-row Python test was a third of the time of encoding 10,000 rows)."""
+    return (_DICT_TYPE.issuperset(map(type, rows)) and all(rows)
+            and _STR_TYPE.issuperset(map(type, _chain(rows)))
+            and _PLAIN_TYPES.issuperset(map(type, _chain(map(dict.values, rows)))))
 
 
 def _flat_encoder(indent: int, level: int) -> json.JSONEncoder:
@@ -108,8 +119,7 @@ def _indented(value: Any, indent: int) -> str | None:
                 parts.append("[" + inner + _flat_encoder(indent, level + 1).encode(v)[1:-1] + "\n"
                              + " " * (indent * level) + "]")
                 return True
-            if all(type(x) is dict and x and _PLAIN_TYPES.issuperset(map(type, x.values()))
-                   and _STR_TYPE.issuperset(map(type, x)) for x in v):
+            if _is_table(v):
                 # a table (rows of plain values): one C call with the rows' indentation, then the row breaks moved
                 # to the list's. Encoded strings hold no raw newline and a key follows every separator inside a
                 # row, so "}" + separator + "{" occurs only between rows.
