@@ -55,7 +55,12 @@ class Inbox:
 
 @dataclass(slots=True)
 class ImpulseRecord:
-    """One impulse travelling through the stages of a step; each stage fills in its part."""
+    """One impulse travelling through the stages of a step; each stage fills in its part.
+
+    The per-fibre arrays from `achr` on are rows of the impulse's ImpulseBlock. The stages read and write the block;
+    a record gets its rows (views, ImpulseBlock.fill_records) when something reads the impulse fibre by fibre: a
+    stage's per-impulse path (sustained depolarisation, repetitive firing), the report's events and detailed
+    history rows, and the step's last impulse (Nerve.last)."""
 
     t_s: float
     pulse: int
@@ -85,18 +90,36 @@ class ImpulseRecord:
 class ImpulseBlock:
     """Consecutive impulses of one step whose per-fibre arrays are rows of shared 2-D arrays (impulses × fibres):
     the stages compute whatever does not depend on the previous impulse for the whole block in one numpy call
-    instead of one per impulse; each ImpulseRecord's arrays are views of its row. Filled stage by stage."""
+    instead of one per impulse; an ImpulseRecord's arrays are views of its row (fill_records). Filled stage by stage."""
 
     records: list[ImpulseRecord]
     quanta: np.ndarray | None = None          # release
     achr: np.ndarray | None = None            # receptors
     q_lin_mV: np.ndarray | None = None
     v_lin_mV: np.ndarray | None = None
-    tau_ms: np.ndarray | None = None          # only when the receptors system fills ImpulseRecord.tau_ms
+    tau_ms: np.ndarray | None = None          # only when needed (detailed history, repetitive firing)
     epp_mV: np.ndarray | None = None          # end plate
     any_sustained: bool = False               # some impulse of the block rides on a sustained depolarisation
     fired: np.ndarray | None = None           # muscle AP (bool)
     fired01: np.ndarray | None = None
+    needed_mV: np.ndarray | None = None       # end plate: the EPP needed by impulses that ride on no sustained
+                                              # depolarisation (one array for all; the others carry their own)
+
+    ROWS = ("achr", "q_lin_mV", "v_lin_mV", "tau_ms", "epp_mV", "fired", "fired01")
+
+    def fill_records(self, start: int = 0) -> None:
+        """Give the records from `start` on their rows of the block's arrays (views), and the shared needed_mV where
+        they have none of their own."""
+        records = self.records[start:]
+        for name in self.ROWS:
+            rows = getattr(self, name)
+            if rows is not None:
+                for r, row in zip(records, rows[start:]):
+                    setattr(r, name, row)
+        if self.needed_mV is not None:
+            for r in records:
+                if r.needed_mV is None:
+                    r.needed_mV = self.needed_mV
 
 
 @dataclass(slots=True)

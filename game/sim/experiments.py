@@ -59,10 +59,13 @@ def _train(sim: Sim, frequency_hz: float, pulses: int) -> list[dict]:
     return sim.history()[start:start + pulses]
 
 
-def _response(row: dict, t0: float, pulse: int | None = None) -> dict:
-    return {"pulse": row["pulse"] if pulse is None else pulse, "t_s": round(row["t_s"] - t0, 6), "quantal_content": row["quantal_content"],
-            "epp_mV": row["epp_mV"], "fibers_fired_fraction": row["fibers_fired_fraction"], "cmap": row["cmap"],
-            "force": row["force"], "repetitive_fraction": row["repetitive_fraction"]}
+def _responses(rows: list[dict]) -> list[dict]:
+    """A train's history rows as RNS responses: pulses numbered from 1, times from the first pulse (µs resolution)."""
+    t0 = rows[0]["t_s"] if rows else 0.0
+    return [{"pulse": i, "t_s": round(r["t_s"] - t0, 6), "quantal_content": r["quantal_content"],
+             "epp_mV": r["epp_mV"], "fibers_fired_fraction": r["fibers_fired_fraction"], "cmap": r["cmap"],
+             "force": r["force"], "repetitive_fraction": r["repetitive_fraction"]}
+            for i, r in enumerate(rows, 1)]
 
 
 def rns(setup: Setup, frequency_hz: float = 3.0, pulses: int = 10) -> dict:
@@ -71,8 +74,7 @@ def rns(setup: Setup, frequency_hz: float = 3.0, pulses: int = 10) -> dict:
         sim.history_detail(False)
         sim.run(1.0, STEP_S)
         rows = _train(sim, frequency_hz, pulses)
-    t0 = rows[0]["t_s"] if rows else 0.0
-    responses = [_response(r, t0, i + 1) for i, r in enumerate(rows)]
+    responses = _responses(rows)
     return {"protocol": "rns", "frequency_hz": frequency_hz, "pulses": pulses, "responses": responses,
             "decrement_percent": decrement_percent([r["cmap"] for r in responses])}
 

@@ -19,14 +19,33 @@ from game.sim.systems._access import System, single
 P_CAP = 0.95
 
 
-def decay_to(state: CalciumEntry, pre, t_s: float) -> None:
+MAX_CACHED_INTERVALS = 64   # decay factors kept by interval (a train's intervals take a few float values)
+
+
+def decay_factors(pre, dt_s: float) -> tuple[float, float, float]:
+    """The decay over dt of facilitation, augmentation and the terminal's Ca2+ load."""
+    return (math.exp(-dt_s / pre.facilitation_tau_s), math.exp(-dt_s / pre.augmentation_tau_s),
+            math.exp(-dt_s / pre.potentiation_tau_s))
+
+
+def decay_to(state: CalciumEntry, pre, t_s: float, cache: dict | None = None) -> None:
+    """Exact decay up to t_s. `cache`: decay factors by interval for this `pre` (CalciumSystem keeps one)."""
     dt = t_s - state.t_s
     if dt > 0:
-        state.facilitation *= math.exp(-dt / pre.facilitation_tau_s)
+        if cache is None:
+            fac, aug, load = decay_factors(pre, dt)
+        else:
+            factors = cache.get(dt)
+            if factors is None:
+                if len(cache) >= MAX_CACHED_INTERVALS:
+                    cache.clear()
+                factors = cache[dt] = decay_factors(pre, dt)
+            fac, aug, load = factors
+        state.facilitation *= fac
         if state.augmentation:
-            state.augmentation *= math.exp(-dt / pre.augmentation_tau_s)
+            state.augmentation *= aug
         if state.ca_load:
-            state.ca_load *= math.exp(-dt / pre.potentiation_tau_s)
+            state.ca_load *= load
             state.potentiation = potentiation(pre, state.ca_load)
         state.t_s = t_s
 
@@ -46,13 +65,13 @@ def lems_decay_to(state: CalciumEntry, c, t_s: float) -> None:
         state.lems_t_s = t_s
 
 
-def lems_impulses(ca: CalciumEntry, pre, c, channels: float, bath: Bath, impulses) -> None:
+def lems_impulses(ca: CalciumEntry, pre, c, channels: float, bath: Bath, impulses, cache: dict | None = None) -> None:
     """Lambert–Eaton (issue 7 part B): fewer P/Q channels let less Ca2+ in per impulse; the Ca2+ left from
     earlier impulses (fast residual and slow augmentation) adds to the next impulse's entry *inside* the
     4th-power law, so release grows several-fold during fast trains and after a strong effort."""
     for r in impulses:
         lems_decay_to(ca, c, r.t_s)
-        decay_to(ca, pre, r.t_s)
+        decay_to(ca, pre, r.t_s, cache)
         entry = channels * (1.0 + ca.lems_fast + ca.lems_slow)
         r.p_release = min(P_CAP, release_probability(pre, bath.ca_mM * entry, bath.mg_mM, ca.dap_effect))
         ca.lems_fast += c.lems_residual_fast_per_impulse
@@ -76,22 +95,67 @@ def _count_impulse(ca, pre, r) -> None:
 
 
 class CalciumSystem(System):
+    def __init__(self) -> None:
+        super().__init__()
+        self._pre = None
+        self._cache: dict = {}
+
     def process(self, dt_s: float) -> None:
         impulses = self.c(Nerve).impulses
         if impulses:
             ca = self.c(CalciumEntry)
             pre = self.c(Model).params.presynaptic
+            if pre is not self._pre:
+                self._pre, self._cache = pre, {}
+            cache = self._cache
             bath = self.c(Bath)
             base = release_probability(pre, bath.ca_mM, bath.mg_mM, ca.dap_effect)
             model = self.c(Model)
             if model.condition.ca_channel_fraction < 1.0:
-                lems_impulses(ca, pre, model.params.contrast, model.condition.ca_channel_fraction, bath, impulses)
+                lems_impulses(ca, pre, model.params.contrast, model.condition.ca_channel_fraction, bath, impulses, cache)
                 return
-            for r in impulses:
-                decay_to(ca, pre, r.t_s)
-                boost = 1.0 + ca.facilitation
-                if ca.augmentation:
-                    a2 = ca.augmentation * ca.augmentation
-                    boost += pre.augmentation_max * a2 / (a2 + pre.augmentation_half_impulses ** 2)
-                r.p_release = min(P_CAP, base * boost)
-                _count_impulse(ca, pre, r)
+            self.impulses(ca, pre, base, impulses, cache)
+
+    @staticmethod
+    def impulses(ca: CalciumEntry, pre, base: float, impulses: list, cache: dict) -> None:
+        """Each impulse's release probability: decay_to, the facilitated and augmented probability, then
+        _count_impulse, with the same arithmetic in one loop over local values (a train has thousands of impulses).
+        The potentiation of the raised load is only computed when it is read: the next impulse's decay recomputes it
+        from the decayed load."""
+        t_state, fac, aug, load = ca.t_s, ca.facilitation, ca.augmentation, ca.ca_load
+        pot, stale, last = ca.potentiation, False, ca.last_impulse_s
+        aug_max, aug_half2 = pre.augmentation_max, pre.augmentation_half_impulses ** 2
+        unmask_tau, fac_per, load_per = pre.potentiation_unmask_tau_s, pre.facilitation_per_impulse, pre.ca_load_per_impulse
+        for r in impulses:
+            t_s = r.t_s
+            dt = t_s - t_state
+            if dt > 0:                          # = decay_to
+                factors = cache.get(dt)
+                if factors is None:
+                    if len(cache) >= MAX_CACHED_INTERVALS:
+                        cache.clear()
+                    factors = cache[dt] = decay_factors(pre, dt)
+                fac *= factors[0]
+                if aug:
+                    aug *= factors[1]
+                if load:
+                    load *= factors[2]
+                    pot, stale = potentiation(pre, load), False
+                t_state = t_s
+            boost = 1.0 + fac
+            if aug:
+                a2 = aug * aug
+                boost += aug_max * a2 / (a2 + aug_half2)
+            r.p_release = min(P_CAP, base * boost)
+            if stale:                           # = _count_impulse
+                pot, stale = potentiation(pre, load), False
+            if pot:
+                quiet = 1.0 - math.exp(-(((t_s - last) / unmask_tau) ** 2))
+                r.release_gain = 1.0 + pot * quiet
+            last = t_s
+            fac += fac_per
+            aug += 1.0
+            load += load_per
+            stale = True
+        ca.t_s, ca.facilitation, ca.augmentation, ca.ca_load, ca.last_impulse_s = t_state, fac, aug, load, last
+        ca.potentiation = potentiation(pre, load) if stale else pot

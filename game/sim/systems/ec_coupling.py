@@ -25,10 +25,18 @@ def advance_to(c: Contractile, t_s: float) -> None:
         c.t_s = t_s
 
 
+MAX_CACHED_STEPS = 64   # chain steps kept by interval
+
+
 class ECCouplingSystem(System):
+    def __init__(self) -> None:
+        super().__init__()
+        self._taus: tuple | None = None
+        self._steps: dict = {}
+
     def process(self, dt_s: float) -> None:
-        impulses = self.c(Nerve).impulses
-        if not impulses:
+        blocks = self.c(Nerve).blocks
+        if not blocks:
             return
         c = self.c(Contractile)
         mus = self.c(Model).params.muscle
@@ -36,18 +44,33 @@ class ECCouplingSystem(System):
         reported = self.c(Inbox).impulse_events or self.c(History).enabled
         weight = c.weight
         sample = chain_step(delay_s * 1000.0, c.ca_tau_ms, c.force_tau_ms, c.smoothing_tau_ms)
-        for r in impulses:
-            advance_to(c, r.t_s)
-            # muscle fatigue: each AP of the muscle costs a little twitch force, recovered over minutes of rest
-            if c.fatigue:
-                c.fatigue *= math.exp(-(r.t_s - c.fatigue_t_s) / mus.fatigue_recovery_tau_s)
-            c.fatigue_t_s = r.t_s
-            fired_share = float(weight.dot(r.fired01))    # = weight @ fired
-            aps = fired_share if r.repetitive is None else fired_share + float(weight @ r.repetitive)
-            c.ca += aps * (1.0 - c.fatigue)
-            c.fatigue += mus.fatigue_per_ap * fired_share * (1.0 - c.fatigue)
-            if reported:   # = population_force_after(c, delay_s)
-                r.force = float(c.force * sample.ef + c.ca * sample.cross)
+        taus = (c.ca_tau_ms, c.force_tau_ms, c.smoothing_tau_ms)
+        if taus != self._taus:    # the chain's steps by interval (a train's intervals repeat); laws.chain_step's
+            self._taus, self._steps = taus, {}    # own cache, without building its key for every impulse
+        steps = self._steps
+        recovery_tau_s, per_ap = mus.fatigue_recovery_tau_s, mus.fatigue_per_ap
+        for b in blocks:
+            for r, f01 in zip(b.records, b.fired01):
+                fired_share = float(weight.dot(f01))    # = weight @ fired
+                t_s = r.t_s
+                dt_ms = (t_s - c.t_s) * 1000.0    # = advance_to(c, t_s)
+                if dt_ms > 0:
+                    step = steps.get(dt_ms)
+                    if step is None:
+                        if len(steps) >= MAX_CACHED_STEPS:
+                            steps.clear()
+                        step = steps[dt_ms] = chain_step(dt_ms, *taus)
+                    c.smoothed, c.ca, c.force = step.advance(c.smoothed, c.force, c.ca)
+                    c.t_s = t_s
+                # muscle fatigue: each AP of the muscle costs a little twitch force, recovered over minutes of rest
+                if c.fatigue:
+                    c.fatigue *= math.exp(-(t_s - c.fatigue_t_s) / recovery_tau_s)
+                c.fatigue_t_s = t_s
+                aps = fired_share if r.repetitive is None else fired_share + float(weight @ r.repetitive)
+                c.ca += aps * (1.0 - c.fatigue)
+                c.fatigue += per_ap * fired_share * (1.0 - c.fatigue)
+                if reported:   # = population_force_after(c, delay_s)
+                    r.force = float(c.force * sample.ef + c.ca * sample.cross)
 
 
 def population_force_after(c: Contractile, delay_s: float) -> float:

@@ -6,7 +6,8 @@ slowly when AChE is blocked; it inactivates the end-plate Na+ channels, which ra
 needed for an action potential (depolarisation block, the cholinergic crisis). Complement damage to the
 folds removes Na+ channels too (MG). Spontaneous quanta at the focus junction become MEPP events.
 Reads: Nerve.impulses, Endplate, Receptors, VesiclePools.spontaneous_s, Cleft, Model.
-Writes: ImpulseRecord.epp_mV/needed_mV/sustained_mV/na_available, Endplate.residual_mV, Inbox.events (MeppEvent).
+Writes: ImpulseBlock.epp_mV/needed_mV, ImpulseRecord.sustained_mV/na_available/needed_mV (on a sustained
+depolarisation), Endplate.residual_mV, Inbox.events (MeppEvent).
 """
 from __future__ import annotations
 
@@ -69,31 +70,27 @@ class EndplateSystem(System):
         needed_intact = self.needed_intact(mem, ep)
         for b in blocks:
             records = b.records
+            b.needed_mV = needed_intact       # impulses on no sustained depolarisation (the others get their own)
             if not ep.any_residual and share <= RESIDUAL_NEGLIGIBLE:
                 # no sustained depolarisation before or during the block (AChE clears the ACh): every EPP is
                 # independent of the others, so the whole block is one computation
-                epp = b.epp_mV = _martin(b.v_lin_mV, df_0d)
-                for r, e in zip(records, epp):
-                    r.epp_mV = e
-                    r.needed_mV = needed_intact
+                b.epp_mV = _martin(b.v_lin_mV, df_0d)
                 if records[-1].t_s > ep.t_s:    # = decay_residual_to at each impulse (nothing to decay)
                     ep.t_s = records[-1].t_s
                 continue
             epp = b.epp_mV = np.empty_like(b.v_lin_mV)
-            for r, e in zip(records, epp):
+            for r, e, v_lin in zip(records, epp, b.v_lin_mV):
                 decay_residual_to(ep, tau_res, r.t_s)
                 if ep.any_residual:
                     sustained = ep.residual_mV.copy()
                     h = na_available(mem, sustained)
-                    e[...] = martin(r.v_lin_mV, df - sustained)
+                    e[...] = martin(v_lin, df - sustained)
                     r.sustained_mV = sustained
                     b.any_sustained = True
                     r.na_available = h
                     r.needed_mV = needed_intact / np.maximum(h, 1e-3)
                 else:
-                    _martin(r.v_lin_mV, df_0d, e)
-                    r.needed_mV = needed_intact
-                r.epp_mV = e
+                    _martin(v_lin, df_0d, e)
                 if share > RESIDUAL_NEGLIGIBLE:
                     ep.residual_mV += share * e
                     ep.any_residual = True

@@ -4,8 +4,8 @@ reaches the depolarisation its threshold needs; the CMAP sums the fibres that fi
 A fibre fires again from the same shock when the end-plate current outlasts its AP: with AChE well blocked the
 EPC decays slowly, and what is left of the EPP after the refractory period can reach the (raised) threshold
 again (the repetitive CMAP of AChE-inhibitor excess).
-Reads: Nerve.impulses (epp, sustained, needed, tau), Sarcolemma, Model. Writes: ImpulseRecord.fired/cmap_mV/
-repetitive/repetitive_fraction, Sarcolemma.last_fired.
+Reads: Nerve.blocks (epp, needed, tau; sustained and needed per record), Sarcolemma, Model. Writes: ImpulseBlock.fired/
+fired01, ImpulseRecord.cmap_mV/repetitive/repetitive_fraction, Sarcolemma.last_fired.
 """
 from __future__ import annotations
 
@@ -29,25 +29,24 @@ class MuscleAPSystem(System):
             if not b.any_sustained:
                 # no sustained depolarisation: every fibre compares its EPP with the same intact threshold, for the
                 # whole block at once (the end plate gives all of them the same needed_mV array)
-                fired = b.fired = _ge(b.epp_mV, records[0].needed_mV)
+                fired = b.fired = _ge(b.epp_mV, b.needed_mV)
             else:
                 fired = b.fired = np.empty(b.epp_mV.shape, dtype=bool)
-                for r, out in zip(records, fired):
-                    depol = r.epp_mV if r.sustained_mV is None else r.epp_mV + r.sustained_mV
-                    _ge(depol, r.needed_mV, out)
+                for r, epp, out in zip(records, b.epp_mV, fired):
+                    depol = epp if r.sustained_mV is None else epp + r.sustained_mV
+                    _ge(depol, b.needed_mV if r.needed_mV is None else r.needed_mV, out)
             fired01 = b.fired01 = fired.astype(np.float64)
-            for r, fd, f01 in zip(records, fired, fired01):
-                r.fired = fd
-                r.fired01 = f01
+            for r, f01 in zip(records, fired01):
                 r.cmap_mV = float(w_cmap.dot(f01))     # = w_cmap @ fired (the same dot product, without the cast)
-            sl.last_fired = records[-1].fired
+            sl.last_fired = fired[-1]
             # a second AP from the same shock needs AChE well blocked (the same activity for every impulse of a step)
-            for r in records if records[0].ache_activity < REPETITIVE_BELOW_ACTIVITY else ():
-                if r.tau_ms is not None:
-                    left = r.epp_mV * np.exp(-mus.refractory_ms / r.tau_ms)
+            if records[0].ache_activity < REPETITIVE_BELOW_ACTIVITY and b.tau_ms is not None:
+                for r, epp, tau, fd in zip(records, b.epp_mV, b.tau_ms, fired):
+                    left = epp * np.exp(-mus.refractory_ms / tau)
                     if r.sustained_mV is not None:
                         left = left + r.sustained_mV
-                    again = r.fired & (left >= r.needed_mV * mus.refractory_threshold_factor)
+                    needed = b.needed_mV if r.needed_mV is None else r.needed_mV
+                    again = fd & (left >= needed * mus.refractory_threshold_factor)
                     n_again = int(np.count_nonzero(again))
                     if n_again:
                         r.repetitive = again

@@ -3,7 +3,7 @@ table (receptor number × AChE activity), and desensitisation built by ACh expos
 
 Functional receptors per fibre = fibre scale × immune-set fraction × (1 − antibody block) × (1 − desensitised).
 Reads: Receptors, Nerve.impulses (quanta, AChE activity), Model.table, History.enabled.
-Writes: ImpulseRecord.achr/q_lin_mV/v_lin_mV/focus_tau_ms/focus_open_peak (tau_ms in experiments),
+Writes: ImpulseBlock.achr/q_lin_mV/v_lin_mV (tau_ms when needed), ImpulseRecord.focus_tau_ms/focus_open_peak,
 Receptors.available.
 """
 from __future__ import annotations
@@ -48,6 +48,18 @@ _MAX_STEP = np.array(MAX_STEP_DESENSITISATION)
 _MAX_STEP.setflags(write=False)
 
 
+MAX_CACHED_FACTORS = 64   # recovery factors kept per time constant (a train's intervals take a few float values)
+
+
+def _decay_factor(dt_s: float, tau_s: float, cache: dict) -> np.ndarray:
+    """exp(−dt/τ) as a read-only 0-d array (recover_to's factor), for the cache of intervals seen."""
+    if len(cache) >= MAX_CACHED_FACTORS:
+        cache.clear()
+    e = np.array(math.exp(-dt_s / tau_s))
+    e.setflags(write=False)
+    return e
+
+
 def interp1(x: float, xs: np.ndarray, ys: np.ndarray) -> float:
     """np.interp for one value, without numpy's per-call overhead."""
     i = bisect.bisect_right(xs, x) - 1
@@ -69,7 +81,8 @@ class ReceptorSystem(System):
         self._exposure: np.ndarray | None = None
         self._scaled_key: tuple | None = None
         self._scaled: np.ndarray | None = None
-        self._e_0d = np.array(0.0)     # 0-d scratch for recover_to
+        self._factors: dict = {}
+        self._factors_tau_s: float | None = None
 
     def exposure_per_quantum(self, rec: Receptors, mem, activity: float) -> np.ndarray:
         """Share of each fibre's receptors desensitised per quantum: ∝ lingering ACh / receptors^x (the
@@ -119,7 +132,9 @@ class ReceptorSystem(System):
         exposure = self.exposure_per_quantum(rec, mem, activity)
         v_col, tau_col, open_col = self._columns
         with_tau = history or activity < REPETITIVE_BELOW_ACTIVITY
-        e_0d = self._e_0d
+        if tau_s != self._factors_tau_s:
+            self._factors, self._factors_tau_s = {}, tau_s
+        factors = self._factors                 # interval -> recovery factor (a train repeats its intervals)
         for b in blocks:
             quanta = b.quanta
             # ACh per receptor: the same quanta spread over fewer receptors expose each one more, and ACh
@@ -129,16 +144,29 @@ class ReceptorSystem(System):
             keep = _mul(quanta, exposure)
             _minimum(keep, _MAX_STEP, out=keep)
             _sub(_ONE, keep, keep)
+            # row i of achr first holds the receptors available at impulse i (recover_to's arithmetic, written
+            # into the row instead of in place), the next impulse's start is that row × keep; the functional
+            # receptors (scaled × available, = rec.functional()) are then one product for the whole block
             achr = b.achr = np.empty_like(quanta)
             for r, a, k in zip(b.records, achr, keep):
-                recover_to(rec, tau_s, r.t_s, e_0d)
-                if rec.any_desensitised:
-                    _mul(scaled, available, a)          # = rec.functional()
+                t_s = r.t_s
+                dt = t_s - rec.t_s
+                if dt > 0:
+                    rec.t_s = t_s
+                    if rec.any_desensitised:
+                        e = factors.get(dt)
+                        if e is None:
+                            e = factors[dt] = _decay_factor(dt, tau_s, factors)
+                        _sub(_ONE, available, a)    # available = 1 − (1 − available)·e
+                        _mul(a, e, a)
+                        _sub(_ONE, a, a)
+                    else:
+                        a[...] = available          # all 1.0: nothing desensitised yet
                 else:
-                    a[...] = scaled
-                _mul(available, k, available)
+                    a[...] = available
+                _mul(a, k, available)
                 rec.any_desensitised = True
-                r.achr = a
+            _mul(achr, scaled, achr)
             # the quantal potential (and EPC decay) per fibre from the table, for the whole block in one call each,
             # taken fibre by fibre (a transposed copy): a fibre's receptors change little from impulse to impulse,
             # so np.interp's search for the grid interval starts at the right one (the same values, found faster)
@@ -150,13 +178,7 @@ class ReceptorSystem(System):
                 q_lin = _interp(achr, grid, v_col)
                 tau = _interp(achr, grid, tau_col) if with_tau else None
             b.q_lin_mV, b.tau_ms = q_lin, tau
-            v_lin = b.v_lin_mV = _mul(quanta, q_lin)
-            for r, q, v in zip(b.records, q_lin, v_lin):
-                r.q_lin_mV = q
-                r.v_lin_mV = v
-            if with_tau:
-                for r, t in zip(b.records, tau):
-                    r.tau_ms = t
+            b.v_lin_mV = _mul(quanta, q_lin)
             if reported:
                 for r, a_f in zip(b.records, achr[:, f].tolist()):
                     r.focus_tau_ms = interp1(a_f, grid_list, tau_col)

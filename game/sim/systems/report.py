@@ -1,7 +1,8 @@
 """Report: closes the step. Turns this step's impulses into ImpulseEvents (population summary plus the
 focus junction), keeps experiment history rows, and advances the model clock.
 
-Reads: Nerve.impulses, Model, Sarcolemma. Writes: Inbox.events, History, Nerve.last, Clock.
+Reads: Nerve.impulses and blocks, Model, Sarcolemma. Writes: Inbox.events, History, Nerve.last (its per-fibre rows
+filled), Clock.
 """
 from __future__ import annotations
 
@@ -48,17 +49,28 @@ class ReportSystem(System):
             for b in nerve.blocks if (inbox.impulse_events or history.enabled) else ():
                 # the population sums of the whole block, one call each: a sum along a row is the same
                 # (pairwise) reduction as r.quanta.sum() for that impulse alone
-                qc_sums = _sum(b.quanta, 1).tolist()
-                epp_sums = _sum(b.epp_mV, 1).tolist()
-                fired_counts = _sum(b.fired01, 1).tolist()    # 0/1 floats: the count, exactly (one call, where
-                                                              # np.count_nonzero along an axis casts and sums)
-                for r, qc, epp, frac in zip(b.records, qc_sums, epp_sums, fired_counts):
-                    self.report(r, qc * inv_n, epp * inv_n, frac * inv_n, f, inbox, events, history, inv_n)
+                qc_means = (_sum(b.quanta, 1) * inv_n).tolist()    # = sum × inv_n (one multiplication per value)
+                epp_means = (_sum(b.epp_mV, 1) * inv_n).tolist()
+                fired_fractions = (_sum(b.fired01, 1) * inv_n).tolist()    # 0/1 floats: the count, exactly (one
+                                                              # call, where np.count_nonzero along an axis casts and sums)
+                if inbox.impulse_events or history.detail:
+                    b.fill_records()          # these read each impulse fibre by fibre
+                if inbox.impulse_events:
+                    for r, qc, epp, frac in zip(b.records, qc_means, epp_means, fired_fractions):
+                        events.append(impulse_event(r, qc, epp, frac, f))
+                if history.enabled:
+                    rows = history_rows(b.records, qc_means, epp_means, fired_fractions)
+                    if history.detail:
+                        for row, r in zip(rows, b.records):
+                            row.update(detail(r, inv_n))
+                    history.rows.extend(rows)
             # the step's block arrays are freed when the next step's have been made (unless they are large): freed all
             # at once at the end of each step, their pages went back to the system and the next step faulted them in
             # again (a fifth of the time at 2000 fibres); freed a step later, the allocator reuses them
             small = len(nerve.impulses) * model.n_fibers <= KEEP_BLOCK_VALUES
             self._previous_blocks = nerve.blocks if small else []
+            last_block = nerve.blocks[-1]
+            last_block.fill_records(len(last_block.records) - 1)    # the readout reads the last impulse's fibres
             nerve.last = nerve.impulses[-1]
             nerve.impulses = []
             nerve.blocks = []
@@ -69,30 +81,35 @@ class ReportSystem(System):
         clock.dt_s = dt_s
         clock.steps += 1
 
-    @staticmethod
-    def report(r, qc: float, epp: float, frac: float, f: int, inbox, events: list, history, inv_n: float) -> None:
-        """One impulse's event (the view) and history row (experiments); qc, epp and frac are the population means."""
-        if inbox.impulse_events:
-            events.append(ImpulseEvent(
-                t_s=r.t_s, pulse=r.pulse, quantal_content=qc, epp_mV=epp, fibers_fired_fraction=frac,
-                cmap_mV=r.cmap_mV, force=r.force, focus_quanta=int(r.quanta[f]),
-                focus_epp_mV=float(r.epp_mV[f]), focus_needed_mV=float(r.needed_mV[f]),
-                focus_fired=bool(r.fired[f]), focus_epc_tau_ms=r.focus_tau_ms,
-                focus_open_channels_peak=r.focus_open_peak * float(r.quanta[f]),
-                focus_sustained_mV=0.0 if r.sustained_mV is None else float(r.sustained_mV[f]),
-                focus_na_available=1.0 if r.na_available is None else float(r.na_available[f]),
-                failed_stage=failed_stage(r, f, float(r.achr[f])),
-            ))
-        if history.enabled:
-            row = {"t_s": r.t_s, "pulse": r.pulse, "quantal_content": qc, "epp_mV": epp,
-                   "fibers_fired_fraction": frac, "cmap": r.cmap_mV, "force": r.force,
-                   "repetitive_fraction": r.repetitive_fraction}
-            if history.detail:
-                row.update({
-                    "safety_factor": r.epp_mV / (r.needed_mV if r.sustained_mV is None else (r.needed_mV - r.sustained_mV).clip(min=1e-6)),
-                    "tau_ms_mean": float(r.tau_ms.sum()) * inv_n, "q_lin_mean_mV": float(r.q_lin_mV.sum()) * inv_n,
-                    "sustained_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.sum()) * inv_n,
-                    "sustained_max_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.max()),
-                    "na_available_mean": 1.0 if r.na_available is None else float(r.na_available.sum()) * inv_n,
-                })
-            history.rows.append(row)
+
+def impulse_event(r, qc: float, epp: float, frac: float, f: int) -> ImpulseEvent:
+    """One impulse's event for the view; qc, epp and frac are the population means."""
+    return ImpulseEvent(
+        t_s=r.t_s, pulse=r.pulse, quantal_content=qc, epp_mV=epp, fibers_fired_fraction=frac,
+        cmap_mV=r.cmap_mV, force=r.force, focus_quanta=int(r.quanta[f]),
+        focus_epp_mV=float(r.epp_mV[f]), focus_needed_mV=float(r.needed_mV[f]),
+        focus_fired=bool(r.fired[f]), focus_epc_tau_ms=r.focus_tau_ms,
+        focus_open_channels_peak=r.focus_open_peak * float(r.quanta[f]),
+        focus_sustained_mV=0.0 if r.sustained_mV is None else float(r.sustained_mV[f]),
+        focus_na_available=1.0 if r.na_available is None else float(r.na_available[f]),
+        failed_stage=failed_stage(r, f, float(r.achr[f])),
+    )
+
+
+def history_rows(records: list, qc: list[float], epp: list[float], frac: list[float]) -> list[dict]:
+    """The experiments' history rows of consecutive impulses (qc, epp, frac: their population means), built in one
+    loop (a train of 10,000 pulses makes 10,000 of them)."""
+    return [{"t_s": r.t_s, "pulse": r.pulse, "quantal_content": q, "epp_mV": e, "fibers_fired_fraction": fr,
+             "cmap": r.cmap_mV, "force": r.force, "repetitive_fraction": r.repetitive_fraction}
+            for r, q, e, fr in zip(records, qc, epp, frac)]
+
+
+def detail(r, inv_n: float) -> dict:
+    """The per-fibre details a history row carries when History.detail is on (single impulses, not trains)."""
+    return {
+        "safety_factor": r.epp_mV / (r.needed_mV if r.sustained_mV is None else (r.needed_mV - r.sustained_mV).clip(min=1e-6)),
+        "tau_ms_mean": float(r.tau_ms.sum()) * inv_n, "q_lin_mean_mV": float(r.q_lin_mV.sum()) * inv_n,
+        "sustained_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.sum()) * inv_n,
+        "sustained_max_mV": 0.0 if r.sustained_mV is None else float(r.sustained_mV.max()),
+        "na_available_mean": 1.0 if r.na_available is None else float(r.na_available.sum()) * inv_n,
+    }
