@@ -59,10 +59,25 @@ def _train(sim: Sim, frequency_hz: float, pulses: int) -> list[dict]:
     return sim.history()[start:start + pulses]
 
 
+def round_us(t_s: float) -> float:
+    """round(t_s, 6), faster for the usual case. Away from a tie (the scaled value's fraction below 1/4 or above 3/4,
+    and 0 < t_s < 10^6 s, so that t_s·10^6 is within 2^-13 of exact) the integer nearest to t_s·10^6 is
+    certain, and that integer / 10^6 is the double nearest to the decimal round() finds: the same value."""
+    scaled = t_s * 1e6
+    if 0.0 < scaled < 1e12:
+        n = int(scaled)
+        frac = scaled - n      # exact
+        if frac < 0.25:
+            return n / 1e6
+        if frac > 0.75:
+            return (n + 1) / 1e6
+    return round(t_s, 6)
+
+
 def _responses(rows: list[dict]) -> list[dict]:
     """A train's history rows as RNS responses: pulses numbered from 1, times from the first pulse (µs resolution)."""
     t0 = rows[0]["t_s"] if rows else 0.0
-    return [{"pulse": i, "t_s": round(r["t_s"] - t0, 6), "quantal_content": r["quantal_content"],
+    return [{"pulse": i, "t_s": round_us(r["t_s"] - t0), "quantal_content": r["quantal_content"],
              "epp_mV": r["epp_mV"], "fibers_fired_fraction": r["fibers_fired_fraction"], "cmap": r["cmap"],
              "force": r["force"], "repetitive_fraction": r["repetitive_fraction"]}
             for i, r in enumerate(rows, 1)]

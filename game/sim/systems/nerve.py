@@ -25,15 +25,20 @@ class NerveSystem(System):
             if due:
                 nerve.singles_s = [t for t in nerve.singles_s if t >= t1]
                 times.extend(max(t, t0) for t in due)
-        if nerve.train_next_s is not None:
+        if nerve.train_next_s is not None and nerve.train_next_s < t1:
             period = 1.0 / nerve.train_hz
-            while nerve.train_next_s is not None and nerve.train_next_s < t1:
-                times.append(max(nerve.train_next_s, t0))
-                nerve.train_next_s += period
-                if nerve.train_left is not None:
-                    nerve.train_left -= 1
-                    if nerve.train_left <= 0:
-                        nerve.train_hz, nerve.train_next_s, nerve.train_left = 0.0, None, None
+            nxt, left = nerve.train_next_s, nerve.train_left    # the train's state, in local values for the loop
+            while nxt < t1:
+                times.append(t0 if t0 > nxt else nxt)           # = max(nxt, t0)
+                nxt += period
+                if left is not None:
+                    left -= 1
+                    if left <= 0:
+                        break
+            if left is not None and left <= 0:
+                nerve.train_hz, nerve.train_next_s, nerve.train_left = 0.0, None, None
+            else:
+                nerve.train_next_s, nerve.train_left = nxt, left
         times.sort()
         if not times:
             nerve.impulses, nerve.blocks = [], []

@@ -1,0 +1,112 @@
+"""The per-impulse stages' fast paths give the same numbers as the plain ones they stand for.
+
+The stages run a train's impulses block by block and, where the state carries from impulse to impulse, in tight
+loops over local values; these tests hold each shortcut to the straightforward arithmetic it replaces."""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from game.sim import experiments as ex
+from game.sim import intents as it
+from game.sim.components import CalciumEntry, ImpulseBlock, ImpulseRecord, Nerve
+from game.sim.params import DEFAULT
+from game.sim.spec import WorldSpec
+from game.sim.systems import calcium
+from game.sim.world import Sim
+
+
+def test_round_us_is_round_to_six_places():
+    rnd = random.Random(5)
+    values = [0.0, -0.0, -1e-9, 5e-324, 0.5e-6, 1.5e-6, 2.5e-6, 1e-7, 0.05, 1 / 3, 999999.9999995, 1e6, 1e13,
+              -3.3, math.inf, -math.inf]
+    values += [i * 0.05 for i in range(2000)] + [i / 3.0 for i in range(2000)]
+    values += [(i + 0.5) * 1e-6 for i in range(2000)] + [i * 1e-6 + 5e-7 * (1 + 1e-12) for i in range(2000)]
+    values += [rnd.random() * 10.0 ** rnd.randint(-9, 7) for _ in range(20000)]
+    for x in values:
+        got, want = ex.round_us(x), round(x, 6)
+        assert got == want and math.copysign(1.0, got) == math.copysign(1.0, want), x
+    assert math.isnan(ex.round_us(math.nan))
+
+
+def test_fill_records_gives_each_record_its_rows():
+    records = [ImpulseRecord(0.1 * i, i + 1) for i in range(4)]
+    b = ImpulseBlock(records, epp_mV=np.arange(12.0).reshape(4, 3), fired=np.eye(4, 3, dtype=bool),
+                     needed_mV=np.full(3, 5.0))
+    own = np.full(3, 7.0)
+    records[2].needed_mV = own            # an impulse on a sustained depolarisation has its own threshold
+    b.fill_records(1)
+    assert records[0].epp_mV is None and records[0].needed_mV is None
+    assert records[3].epp_mV.tolist() == [9.0, 10.0, 11.0] and np.shares_memory(records[3].epp_mV, b.epp_mV)
+    assert records[1].fired.tolist() == [False, True, False]
+    assert records[1].needed_mV is b.needed_mV and records[2].needed_mV is own
+    assert records[1].achr is None        # the block has no receptor rows
+    b.fill_records()
+    assert records[0].epp_mV.tolist() == [0.0, 1.0, 2.0]
+
+
+def _reference_calcium(ca: CalciumEntry, pre, base: float, records: list) -> None:
+    """The calcium stage impulse by impulse with its plain functions (decay_to, _count_impulse)."""
+    for r in records:
+        calcium.decay_to(ca, pre, r.t_s)
+        boost = 1.0 + ca.facilitation
+        if ca.augmentation:
+            a2 = ca.augmentation * ca.augmentation
+            boost += pre.augmentation_max * a2 / (a2 + pre.augmentation_half_impulses ** 2)
+        r.p_release = min(calcium.P_CAP, base * boost)
+        calcium._count_impulse(ca, pre, r)
+
+
+@pytest.mark.parametrize("times", [
+    [0.05 * i for i in range(300)],                       # a 20 Hz train
+    [0.0, 0.0, 0.01, 0.01, 0.5, 0.5, 0.5, 3.0, 30.0],     # impulses at the same time (no decay between them)
+    [1.0 + 0.013 * i * i for i in range(60)],             # every interval different
+])
+def test_calcium_train_loop_equals_the_plain_functions(times):
+    pre = DEFAULT.presynaptic
+    start = CalciumEntry(t_s=0.0, facilitation=0.1, augmentation=2.0, ca_load=0.5, last_impulse_s=-5.0)
+    start.potentiation = calcium.potentiation(pre, start.ca_load)
+    fast, slow = replace(start), replace(start)
+    fast_records = [ImpulseRecord(t, i + 1) for i, t in enumerate(times)]
+    slow_records = [ImpulseRecord(t, i + 1) for i, t in enumerate(times)]
+    calcium.CalciumSystem.impulses(fast, pre, 0.2, fast_records, {})
+    _reference_calcium(slow, pre, 0.2, slow_records)
+    assert fast == slow
+    assert [(r.p_release, r.release_gain) for r in fast_records] == [(r.p_release, r.release_gain) for r in slow_records]
+
+
+def _train_rows(impulse_events: bool, detail: bool, condition: str = "mg-moderate", ache: float = 0.0) -> list[dict]:
+    with Sim(WorldSpec(condition=condition, n_fibers=60, ache_inhibition=ache), 4, history=True,
+             impulse_events=impulse_events) as sim:
+        sim.history_detail(detail)
+        sim.submit(it.StartTrain(30.0, 120))
+        sim.run(5.0, 1.7)
+        return sim.history()
+
+
+@pytest.mark.parametrize("condition, ache", [("mg-moderate", 0.0), ("healthy", 0.95)])
+def test_history_rows_do_not_depend_on_what_else_is_reported(condition, ache):
+    plain = _train_rows(False, False, condition, ache)
+    with_events = [{k: row[k] for k in plain[0]} for row in _train_rows(True, True, condition, ache)]
+    assert len(plain) == 120 and plain == with_events
+
+
+def test_the_last_impulse_is_readable_fibre_by_fibre():
+    with Sim(WorldSpec(n_fibers=50), 2, impulse_events=False) as sim:
+        sim.submit(it.StartTrain(20.0, 7))
+        sim.run(1.0, 1.0)
+        last = sim.get(Nerve).last
+        assert last.pulse == 7 and last.fired is not None and last.epp_mV is not None
+        assert sim.readout().last_fibers_fired_fraction == pytest.approx(float(last.fired.mean()))
+
+
+def test_rns_responses_number_pulses_and_time_them_from_the_first():
+    out = ex.rns(ex.Setup(spec=WorldSpec(n_fibers=50), seed=3), 3.0, 5)
+    assert [r["pulse"] for r in out["responses"]] == [1, 2, 3, 4, 5]
+    assert [r["t_s"] for r in out["responses"]] == [0.0, 0.333333, 0.666667, 1.0, 1.333333]
+    assert list(out["responses"][0]) == ["pulse", "t_s", "quantal_content", "epp_mV", "fibers_fired_fraction",
+                                         "cmap", "force", "repetitive_fraction"]
