@@ -110,3 +110,26 @@ def test_rns_responses_number_pulses_and_time_them_from_the_first():
     assert [r["t_s"] for r in out["responses"]] == [0.0, 0.333333, 0.666667, 1.0, 1.333333]
     assert list(out["responses"][0]) == ["pulse", "t_s", "quantal_content", "epp_mV", "fibers_fired_fraction",
                                          "cmap", "force", "repetitive_fraction"]
+
+
+def test_interp_rows_is_np_interp():
+    from game.sim.kinetics import quantal_table
+    from game.sim.systems.receptors import interp_rows, interp_slopes
+    table = quantal_table(DEFAULT.quantum, DEFAULT.membrane)
+    xs = table.achr
+    columns = tuple(table.column(0.7)[:2])
+    slopes = tuple(interp_slopes(xs, ys) for ys in columns)
+    rng = np.random.default_rng(3)
+    drift = np.cumsum(rng.normal(0.0, 0.002, (64, 300)), axis=0)    # fibres drifting slowly: most stay in one interval
+    blocks = [rng.uniform(0.6, 1.3, (1, 300)) + drift,
+              rng.uniform(-0.2, 1.9, (20, 50)),                      # across the grid and outside it
+              np.tile(xs, (3, 1)),                                   # exactly on the grid points
+              np.full((5, 7), xs[-1]), np.full((5, 7), 0.5 * (xs[3] + xs[4]))]
+    with_nan = blocks[0].copy()
+    with_nan[3, 5] = np.nan
+    blocks.append(with_nan)
+    for x in blocks:
+        got = interp_rows(x, xs, columns, slopes)
+        for y, ys in zip(got, columns):
+            want = np.interp(x, xs, ys)
+            assert np.array_equal(y, want, equal_nan=True)

@@ -49,28 +49,34 @@ class ECCouplingSystem(System):
             self._taus, self._steps = taus, {}    # own cache, without building its key for every impulse
         steps = self._steps
         recovery_tau_s, per_ap = mus.fatigue_recovery_tau_s, mus.fatigue_per_ap
+        ef, cross = sample.ef, sample.cross
+        # the muscle's state in local values through the step's impulses (written back below)
+        t_c, smoothed, ca, force = c.t_s, c.smoothed, c.ca, c.force
+        fatigue, fatigue_t = c.fatigue, c.fatigue_t_s
         for b in blocks:
             for r, f01 in zip(b.records, b.fired01):
                 fired_share = float(weight.dot(f01))    # = weight @ fired
                 t_s = r.t_s
-                dt_ms = (t_s - c.t_s) * 1000.0    # = advance_to(c, t_s)
+                dt_ms = (t_s - t_c) * 1000.0      # = advance_to(c, t_s)
                 if dt_ms > 0:
                     step = steps.get(dt_ms)
                     if step is None:
                         if len(steps) >= MAX_CACHED_STEPS:
                             steps.clear()
                         step = steps[dt_ms] = chain_step(dt_ms, *taus)
-                    c.smoothed, c.ca, c.force = step.advance(c.smoothed, c.force, c.ca)
-                    c.t_s = t_s
+                    smoothed, ca, force = step.advance(smoothed, force, ca)
+                    t_c = t_s
                 # muscle fatigue: each AP of the muscle costs a little twitch force, recovered over minutes of rest
-                if c.fatigue:
-                    c.fatigue *= math.exp(-(t_s - c.fatigue_t_s) / recovery_tau_s)
-                c.fatigue_t_s = t_s
+                if fatigue:
+                    fatigue *= math.exp(-(t_s - fatigue_t) / recovery_tau_s)
+                fatigue_t = t_s
                 aps = fired_share if r.repetitive is None else fired_share + float(weight @ r.repetitive)
-                c.ca += aps * (1.0 - c.fatigue)
-                c.fatigue += per_ap * fired_share * (1.0 - c.fatigue)
+                ca += aps * (1.0 - fatigue)
+                fatigue += per_ap * fired_share * (1.0 - fatigue)
                 if reported:   # = population_force_after(c, delay_s)
-                    r.force = float(c.force * sample.ef + c.ca * sample.cross)
+                    r.force = force * ef + ca * cross
+        c.t_s, c.smoothed, c.ca, c.force = t_c, smoothed, ca, force
+        c.fatigue, c.fatigue_t_s = fatigue, fatigue_t
 
 
 def population_force_after(c: Contractile, delay_s: float) -> float:

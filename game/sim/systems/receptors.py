@@ -41,13 +41,14 @@ try:   # np.interp without its Python wrapper (same function, same result)
     from numpy._core.multiarray import interp as _interp
 except ImportError:  # pragma: no cover - older numpy
     _interp = np.interp
-_sub, _mul, _minimum = np.subtract, np.multiply, np.minimum
+_sub, _mul, _add, _minimum, _maximum = np.subtract, np.multiply, np.add, np.minimum, np.maximum
 _ONE = np.array(1.0)                           # constants as 0-d arrays: the same arithmetic as with floats, but
 _ONE.setflags(write=False)                     # ufuncs take them faster (these run for every impulse)
 _MAX_STEP = np.array(MAX_STEP_DESENSITISATION)
 _MAX_STEP.setflags(write=False)
 
 
+BLOCK_INTERP_MIN_VALUES = 4096   # interp_rows pays for its few fixed calls from about this many values (measured)
 MAX_CACHED_FACTORS = 64   # recovery factors kept per time constant (a train's intervals take a few float values)
 
 
@@ -58,6 +59,38 @@ def _decay_factor(dt_s: float, tau_s: float, cache: dict) -> np.ndarray:
     e = np.array(math.exp(-dt_s / tau_s))
     e.setflags(write=False)
     return e
+
+
+def interp_slopes(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """The slope of each interval of the table, as np.interp computes it."""
+    return (ys[1:] - ys[:-1]) / (xs[1:] - xs[:-1])
+
+
+def interp_rows(x: np.ndarray, xs: np.ndarray, columns: tuple, slopes: tuple) -> list[np.ndarray]:
+    """[np.interp(x, xs, ys) for ys in columns] for x = impulses × fibres, with np.interp's arithmetic
+    (slope·(x − xs[j]) + ys[j], slope from interp_slopes) but without its search for j for every value: a fibre's
+    receptors change little within a block, so the interval that holds a fibre's smallest value usually holds all of
+    them, and then the whole block is three calls per column. The fibres whose values span a grid point (or leave the
+    table) are passed to np.interp itself."""
+    lo = _minimum.reduce(x, axis=0)
+    hi = _maximum.reduce(x, axis=0)
+    j = xs.searchsorted(lo, side="right")
+    _sub(j, 1, j)
+    _maximum(j, 0, out=j)             # j in 0 .. len(xs) − 2 (a value outside the table is not `inside`)
+    _minimum(j, len(xs) - 2, out=j)
+    inside = (lo >= xs[j]) & (hi < xs[j + 1])
+    d = _sub(x, xs[j])
+    out = []
+    for ys, slope in zip(columns, slopes):
+        y = _mul(d, slope[j])
+        _add(y, ys[j], y)
+        out.append(y)
+    if not inside.all():
+        spanning = np.flatnonzero(~inside)
+        x_spanning = x[:, spanning]
+        for y, ys in zip(out, columns):
+            y[:, spanning] = _interp(x_spanning, xs, ys)
+    return out
 
 
 def interp1(x: float, xs: np.ndarray, ys: np.ndarray) -> float:
@@ -76,6 +109,7 @@ class ReceptorSystem(System):
         super().__init__()
         self._activity: float | None = None
         self._columns: tuple = ()
+        self._slopes: tuple = ()
         self._table = None
         self._exposure_key: tuple | None = None
         self._exposure: np.ndarray | None = None
@@ -129,6 +163,7 @@ class ReceptorSystem(System):
             self._activity = activity
             self._table = model.table   # the table changes with temperature (systems.temperature)
             self._columns = model.table.column(activity)
+            self._slopes = tuple(interp_slopes(model.table.achr, col) for col in self._columns[:2])
         exposure = self.exposure_per_quantum(rec, mem, activity)
         v_col, tau_col, open_col = self._columns
         with_tau = history or activity < REPETITIVE_BELOW_ACTIVITY
@@ -148,29 +183,33 @@ class ReceptorSystem(System):
             # into the row instead of in place), the next impulse's start is that row × keep; the functional
             # receptors (scaled × available, = rec.functional()) are then one product for the whole block
             achr = b.achr = np.empty_like(quanta)
+            t_rec, desensitised = rec.t_s, rec.any_desensitised
             for r, a, k in zip(b.records, achr, keep):
                 t_s = r.t_s
-                dt = t_s - rec.t_s
-                if dt > 0:
-                    rec.t_s = t_s
-                    if rec.any_desensitised:
-                        e = factors.get(dt)
-                        if e is None:
-                            e = factors[dt] = _decay_factor(dt, tau_s, factors)
-                        _sub(_ONE, available, a)    # available = 1 − (1 − available)·e
-                        _mul(a, e, a)
-                        _sub(_ONE, a, a)
-                    else:
-                        a[...] = available          # all 1.0: nothing desensitised yet
+                dt = t_s - t_rec
+                if dt > 0 and desensitised:
+                    e = factors.get(dt)
+                    if e is None:
+                        e = factors[dt] = _decay_factor(dt, tau_s, factors)
+                    _sub(_ONE, available, a)    # available = 1 − (1 − available)·e
+                    _mul(a, e, a)
+                    _sub(_ONE, a, a)
                 else:
-                    a[...] = available
+                    a[...] = available          # no time to recover, or nothing desensitised yet (all 1.0)
+                if dt > 0:
+                    t_rec = t_s
                 _mul(a, k, available)
-                rec.any_desensitised = True
+                desensitised = True
+            rec.t_s, rec.any_desensitised = t_rec, desensitised
             _mul(achr, scaled, achr)
-            # the quantal potential (and EPC decay) per fibre from the table, for the whole block in one call each,
-            # taken fibre by fibre (a transposed copy): a fibre's receptors change little from impulse to impulse,
-            # so np.interp's search for the grid interval starts at the right one (the same values, found faster)
-            if len(achr) > 1:
+            # the quantal potential (and EPC decay) per fibre from the table, for the whole block at once
+            if achr.size >= BLOCK_INTERP_MIN_VALUES and len(achr) > 1:
+                cols = (v_col, tau_col) if with_tau else (v_col,)
+                q_lin, *rest = interp_rows(achr, grid, cols, self._slopes[:len(cols)])
+                tau = rest[0] if with_tau else None
+            elif len(achr) > 1:
+                # taken fibre by fibre (a transposed copy): a fibre's receptors change little from impulse to impulse,
+                # so np.interp's search for the grid interval starts at the right one (the same values, found faster)
                 by_fibre = achr.T.copy()
                 q_lin = _interp(by_fibre, grid, v_col).T.copy()
                 tau = _interp(by_fibre, grid, tau_col).T.copy() if with_tau else None
