@@ -97,16 +97,31 @@ def rns_command_speed(n_fibers: int, frequency_hz: float = 20.0, pulses: int = 1
     return {"command_wall_s": wall, "command_model_s_per_wall_s": model_s / wall, "command_runs": runs}
 
 
+def compile_bytecode() -> bool:
+    """Write the bytecode of the game's modules and numpy's, as Python does on a normal machine at the first run
+    (a machine that sets PYTHONDONTWRITEBYTECODE, like a sandbox, would otherwise compile them at every start and
+    time that instead of the command). True when every module compiled."""
+    import numpy
+
+    dirs = [str(MAIN_PY.parent / "game"), str(Path(numpy.__file__).parent)]
+    done = subprocess.run([sys.executable, "-m", "compileall", "-q", *dirs], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, timeout=COMMAND_TIMEOUT_S)
+    return done.returncode == 0
+
+
 def rns_protocol_rows(fibres: tuple[int, ...] = (200, 2000), pulses: int = 10000, with_command: bool = True,
                       runs: int = COMMAND_RUNS) -> list[dict]:
     """bench's "rns_protocol" rows: the protocol in this process and, with `with_command`, as a whole command
-    (each the best of `runs`), with the floor of the command (a new interpreter importing numpy)."""
+    (each the best of `runs`, bytecode compiled first), with the floor of the command (a new interpreter importing
+    numpy)."""
     rows = [rns_protocol_speed(n, pulses=pulses, runs=runs) for n in fibres]
     if with_command:
+        compiled = compile_bytecode()
         floor = interpreter_floor_s(runs)
         for row in rows:
             row.update(rns_command_speed(row["fibers"], row["frequency_hz"], row["pulses"], runs=runs))
             row["command_floor_s"] = floor
+            row["command_bytecode_compiled"] = compiled
     return rows
 
 
@@ -119,7 +134,8 @@ def write_rns_rows(rows: list[dict], out) -> None:
         if "command_wall_s" in row:
             out.write(f"    whole command: {row['command_wall_s']:.2f} s, {row['command_model_s_per_wall_s']:.0f}× real "
                       f"time (best of {row['command_runs']}; of which a new interpreter importing numpy: "
-                      f"{row['command_floor_s']:.2f} s)\n")
+                      f"{row['command_floor_s']:.2f} s; bytecode "
+                      f"{'compiled first' if row.get('command_bytecode_compiled') else 'NOT all compiled'})\n")
 
 
 def run_bench(args: argparse.Namespace, out=None) -> int:

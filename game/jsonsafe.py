@@ -5,6 +5,7 @@ JSON goes through `dumps`/`dump` here.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from typing import Any, TextIO
@@ -62,7 +63,42 @@ def dumps(value: Any, **kwargs: Any) -> str:
 _PLAIN = (str, int, float, bool, type(None))
 _PLAIN_TYPES = frozenset(_PLAIN)
 _STR_TYPE = frozenset((str,))
+_DICT_TYPE = frozenset((dict,))
+_chain = itertools.chain.from_iterable
 _encoders: dict[tuple[int, int], json.JSONEncoder] = {}
+
+
+def _is_table(rows: list) -> bool:
+    """Every item a non-empty dict with str keys and plain values (checked in a few passes that run in C: a
+    per-row Python test was a third of the time of encoding 10,000 rows)."""
+    return (_DICT_TYPE.issuperset(map(type, rows)) and all(rows)
+            and _STR_TYPE.issuperset(map(type, _chain(rows)))
+            and _PLAIN_TYPES.issuperset(map(type, _chain(map(dict.values, rows)))))
+
+
+_NUMBER_TYPES = frozenset((int, float))
+
+
+def _numeric_table(rows: list, indent: int, level: int) -> str | None:
+    """The text of a list of rows that all have the same str keys in the same order and only finite int and float
+    values (a lab protocol's responses), as json.dumps lays it out; None for any other list. Each row is one
+    %-format of a template made from the first row's keys: %r writes an int or float exactly as the json module
+    does (int.__repr__, float.__repr__; subclasses such as numpy's floats are excluded by the exact type test)."""
+    first = rows[0]
+    if type(first) is not dict or not first:
+        return None
+    keys = tuple(first)
+    if not (_DICT_TYPE.issuperset(map(type, rows)) and _STR_TYPE.issuperset(map(type, keys))
+            and all(map(keys.__eq__, map(tuple, rows)))):
+        return None
+    values = list(map(tuple, map(dict.values, rows)))
+    if not (_NUMBER_TYPES.issuperset(map(type, _chain(values))) and all(map(_isfinite, _chain(values)))):
+        return None
+    row_pad = "\n" + " " * (indent * (level + 1))
+    field_pad = "\n" + " " * (indent * (level + 2))
+    template = ("{" + field_pad + ("," + field_pad).join(
+        json.encoder.encode_basestring_ascii(k).replace("%", "%%") + ": %r" for k in keys) + row_pad + "}")
+    return "[" + row_pad + ("," + row_pad).join(map(template.__mod__, values)) + "\n" + " " * (indent * level) + "]"
 
 
 def _flat_encoder(indent: int, level: int) -> json.JSONEncoder:
@@ -108,8 +144,11 @@ def _indented(value: Any, indent: int) -> str | None:
                 parts.append("[" + inner + _flat_encoder(indent, level + 1).encode(v)[1:-1] + "\n"
                              + " " * (indent * level) + "]")
                 return True
-            if all(type(x) is dict and x and _PLAIN_TYPES.issuperset(map(type, x.values()))
-                   and _STR_TYPE.issuperset(map(type, x)) for x in v):
+            text = _numeric_table(v, indent, level)
+            if text is not None:
+                parts.append(text)
+                return True
+            if _is_table(v):
                 # a table (rows of plain values): one C call with the rows' indentation, then the row breaks moved
                 # to the list's. Encoded strings hold no raw newline and a key follows every separator inside a
                 # row, so "}" + separator + "{" occurs only between rows.

@@ -76,3 +76,24 @@ def test_tables_of_rows_are_laid_out_as_json_dumps_does():
         value = rng.choice([rows, {"responses": rows, "n": len(rows)}, [[rows]]])
         for indent in (0, 2, 3):
             assert jsonsafe.dumps(value, indent=indent) == reference(value, indent=indent)
+
+
+def test_numeric_tables_are_laid_out_as_json_dumps_does():
+    """Rows with the same keys and only numbers (the lab protocols' responses) take a template path: the same text,
+    and any row that differs (other keys or order, a bool, a numpy float, NaN, a string) leaves that path."""
+    rng = random.Random(11)
+    numbers = [0, -1, 2**70, 0.0, -0.0, 1.5, 1e300, -2.25e-300, 0.1 + 0.2, 1e16, 123456789.125]
+    for _ in range(300):
+        keys = ["pulse", "t_s", "%r", "100%", "ü", "a\"b", "x}"][: rng.randrange(1, 8)]
+        rows = [{k: rng.choice(numbers + [rng.random()]) for k in keys} for _ in range(rng.randrange(1, 7))]
+        odd = rng.randrange(6)
+        r = rng.randrange(len(rows))
+        if odd == 1:
+            rows[r][keys[0]] = rng.choice([True, np.float64(0.5), math.nan, math.inf, "s", None])
+        elif odd == 2 and len(keys) > 1:
+            rows[r] = dict(reversed(list(rows[r].items())))    # the same keys in another order
+        elif odd == 3:
+            rows[r]["extra"] = 1
+        value = rng.choice([rows, {"responses": rows, "n": len(rows)}, [[rows]]])
+        for indent in (0, 2, 3):
+            assert jsonsafe.dumps(value, indent=indent) == reference(value, indent=indent)

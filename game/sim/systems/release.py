@@ -23,43 +23,54 @@ from game.sim.systems.calcium import P_CAP
 
 MEPP_MAX_STEP_S = 1.0
 NORMAL_APPROX_MIN_QUANTA = 3.0    # fibres expecting fewer quanta than this get the exact binomial draw
+ROUNDING_MARGIN = 0.501           # draw_quanta: rint(x) ≤ RRP wherever x ≤ RRP − this (0.5, and room for rounding)
 
 
 def draw_quanta(rng: np.random.Generator, rrp: np.ndarray, p: float, normals: "NormalBuffer",
-                out: np.ndarray | None = None) -> np.ndarray:
-    """Quanta released per fibre: Binomial(RRP, p). Fibres that expect many quanta use the normal
-    approximation with the same mean and variance (much faster; the difference is far below the
-    fibre-to-fibre spread); the few that expect fewer get the exact binomial draw. Written into `out` (a row
-    of the step's quanta block) when given."""
+                out: np.ndarray | None = None, gain: float = 1.0, primed: np.ndarray | None = None) -> np.ndarray:
+    """Quanta released per fibre: Binomial(RRP·gain, p) (gain: post-tetanic potentiation primes more sites).
+    Fibres that expect many quanta use the normal approximation with the same mean and variance (much faster;
+    the difference is far below the fibre-to-fibre spread); the few that expect fewer get the exact binomial
+    draw. Written into `out` (a row of the step's quanta block) when given; `primed`: scratch for RRP·gain,
+    filled only when a draw needs it."""
     n = len(rrp)
     if out is None:
         out = np.empty(n)
     mean = normals.mean if normals.mean is not None and len(normals.mean) == n else normals.resize(n)
     p_0d = normals.p
-    p_0d[()] = p      # p as a 0-d array (filling one is cheaper than making one)
-    _mul(rrp, p_0d, mean)
+    p_0d[()] = gain * p      # a 0-d array (filling one is cheaper than making one)
+    _mul(rrp, p_0d, mean)    # the expected quanta, RRP·gain·p
     if p < 0.5:
         # fibres expecting fewer than NORMAL_APPROX_MIN_QUANTA (a comparison and a count: cheaper than the
         # minimum's reduction it replaces, and the same decision)
         small = _less(mean, _MIN_QUANTA, normals.flags)
         n_small = _count(small)
         if n_small * 4 < n:
-            # k = rint(mean + sqrt(mean·(1 − p))·z) kept within [0, RRP], computed in place (ufuncs with the
+            # k = rint(mean + sqrt(mean·(1 − p))·z) kept within [0, RRP·gain], computed in place (ufuncs with the
             # output given by position: this runs for every impulse)
+            q = 1.0 - p
             q_0d = normals.q
-            q_0d[()] = 1.0 - p
+            q_0d[()] = q
             k = _mul(mean, q_0d, out)
             _sqrt(k, k)
             _mul(k, normals.next(rng, n), k)
             _add(k, mean, k)
             _rint(k, k)
-            _maximum(k, normals.zeros, out=k)
-            _minimum(k, rrp, out=k)
+            if NORMAL_APPROX_MIN_QUANTA * q / p - normals.z_max * math.sqrt(NORMAL_APPROX_MIN_QUANTA * q) >= ROUNDING_MARGIN:
+                # no fibre can draw more than its primed sites at this p with these deviates (NormalBuffer.z_max):
+                # only the floor at 0 can bind (the same values as the clip below, cheaper)
+                _maximum(k, normals.zeros, out=k)
+            else:
+                _clip(k, normals.zeros, _primed(rrp, gain, primed), k)
             if n_small:
-                k[small] = rng.binomial(rrp[small].astype(np.int64), p)
+                k[small] = rng.binomial((rrp[small] * gain).astype(np.int64), p)
             return k
-    out[...] = rng.binomial(rrp.astype(np.int64), p)
+    out[...] = rng.binomial(_primed(rrp, gain, primed).astype(np.int64), p)
     return out
+
+
+def _primed(rrp: np.ndarray, gain: float, out: np.ndarray | None) -> np.ndarray:
+    return rrp if gain == 1.0 else _mul(rrp, gain, out)
 
 
 # numbers go to the ufuncs as 0-d float64 arrays: the same arithmetic, but ufuncs take them faster than a float;
@@ -71,6 +82,12 @@ except ImportError:  # pragma: no cover - older numpy
     _count = np.count_nonzero
 _mul, _add, _sub, _div, _sqrt, _rint, _maximum, _minimum, _less = (np.multiply, np.add, np.subtract, np.divide, np.sqrt,
                                                                    np.rint, np.maximum, np.minimum, np.less)
+try:   # np.clip's ufunc (min(max(k, 0), RRP) in one call: the same values as maximum then minimum)
+    from numpy._core.umath import clip as _clip
+except ImportError:  # pragma: no cover - older numpy
+    def _clip(a, lo, hi, out):
+        _maximum(a, lo, out=out)
+        return _minimum(out, hi, out=out)
 _MIN_QUANTA = np.array(NORMAL_APPROX_MIN_QUANTA)
 _MIN_QUANTA.setflags(write=False)
 
@@ -87,6 +104,11 @@ class NormalBuffer:
         self.rows: np.ndarray | None = None
         self.i = 0
         self.zeros: np.ndarray | None = None    # a row of zeros of the same length (a bound for draw_quanta)
+        self.ones: np.ndarray | None = None     # and of ones (sums as dot products)
+        # The largest deviate of the block. With M = NORMAL_APPROX_MIN_QUANTA, a fibre on the normal path has
+        # RRP = u ≥ M/p and draws x = u·p + sqrt(u·p·q)·z; x ≤ u − c for every such u and every z ≤ z_max holds
+        # when it holds at u = M/p (above it the margin only grows), i.e. when M·q/p − z_max·sqrt(M·q) ≥ c.
+        self.z_max = 0.0
         self.mean: np.ndarray | None = None     # scratch: the expected quanta per fibre
         self.flags: np.ndarray | None = None    # scratch: fibres given the exact binomial draw
         self.p = np.array(0.0)                  # 0-d scratch numbers: the release probability, 1 − p, and
@@ -105,6 +127,8 @@ class NormalBuffer:
         if rows is None or i >= len(rows) or rows.shape[1] != n:
             rows = self.rows = rng.standard_normal((self.BLOCK, n), dtype=np.float32).astype(np.float64)
             self.zeros = np.zeros(n)
+            self.ones = np.ones(n)
+            self.z_max = float(rows.max())
             i = 0
         self.i = i + 1
         return rows[i]
@@ -127,9 +151,24 @@ def refill_to(pools: VesiclePools, pre, t_s: float, factors: dict | None = None)
     and B (Ca2+-dependent refilling after each impulse) decay exponentially meanwhile, so the integral is
     exact. The reserve store supplies what refills and recovers over minutes. `factors`: a cache of
     interval_factors by interval length (for this `pre`)."""
+    rrp, cap = pools.rrp, pools.rrp_capacity
+    gap = _sub(cap, rrp)
+    e = refill_factor(pools, pre, t_s, gap, factors)
+    if e is not None:
+        e_0d = pools.normals.e if pools.normals is not None else np.array(0.0)
+        e_0d[()] = e
+        _mul(gap, e_0d, gap)
+        _sub(cap, gap, rrp)    # rrp = capacity − gap·e, in place (the pool array is this component's own)
+
+
+def refill_factor(pools: VesiclePools, pre, t_s: float, gap: np.ndarray, factors: dict | None = None,
+                  ones: np.ndarray | None = None) -> float | None:
+    """refill_to's scalar part: advances the pools' scalar state (mobilisation, fast refilling, reserve, supply,
+    time) to t_s and returns e, the share of each fibre's empty sites (`gap`, capacity − RRP) still empty at t_s
+    (None: no time passed). The caller scales the gap by e."""
     dt = t_s - pools.t_s
     if dt <= 0:
-        return
+        return None
     if factors is None:
         m, decay, e_reserve, e_supply, lag = interval_factors(pre, dt)
     else:
@@ -150,10 +189,9 @@ def refill_to(pools: VesiclePools, pre, t_s: float, factors: dict | None = None)
     if pools.supply < 1.0:
         integral *= pools.supply ** pre.refill_reserve_exponent
     e = math.exp(-integral)
-    rrp, cap = pools.rrp, pools.rrp_capacity
-    gap = _sub(cap, rrp)
     if pools.draining:
-        gap_sum = float(_sum(gap))
+        # (as a dot product with ones when the caller has them: the same sum, cheaper)
+        gap_sum = float(gap.dot(ones)) if ones is not None and len(ones) == len(gap) else float(_sum(gap))
         drawn = gap_sum * (1.0 - e) / len(gap)
         # the store recovers over minutes; the supply to the RRP follows it with a lag (recycled vesicles
         # being refilled with ACh), so its deficit is deepest a few minutes after an effort
@@ -164,11 +202,8 @@ def refill_to(pools: VesiclePools, pre, t_s: float, factors: dict | None = None)
         if pools.reserve > 1.0 - 1e-7 and pools.supply > 1.0 - 1e-7 and gap_sum * e < 1e-6 * len(gap):
             pools.reserve = pools.supply = 1.0
             pools.draining = False
-    e_0d = pools.normals.e if pools.normals is not None else np.array(0.0)
-    e_0d[()] = e
-    _mul(gap, e_0d, gap)
-    _sub(cap, gap, rrp)    # rrp = capacity − gap·e, in place (the pool array is this component's own)
     pools.t_s = t_s
+    return e
 
 
 MAX_CACHED_INTERVALS = 256
@@ -179,8 +214,10 @@ class ReleaseSystem(System):
         super().__init__()
         self._factors_for = None    # the parameter set the cached interval factors belong to
         self._factors: dict = {}
-        self._primed = np.empty(0)                # scratch: the primed sites (RRP × gain) and the sites they spent
-        self._spent = np.empty(0)
+        self._primed = np.empty(0)                # scratch: the primed sites (RRP × gain), the sites they spent,
+        self._spent_q = np.empty(0)               # the empty sites and the RRP (_same_p)
+        self._gap = np.empty(0)
+        self._rrp = np.empty(0)
         self._gain = np.array(1.0)                # 0-d scratch: this impulse's gain
 
     def process(self, dt_s: float) -> None:
@@ -208,29 +245,53 @@ class ReleaseSystem(System):
         n = len(pools.rrp)
         if self._factors_for is not pre or len(self._primed) != n:
             self._factors_for, self._factors = pre, {}    # refill_to's interval factors, for this parameter set
-            self._primed, self._spent = np.empty(n), np.empty(n)
-        factors, primed, spent = self._factors, self._primed, self._spent
+            self._primed, self._spent_q, self._gap, self._rrp = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+        factors = self._factors
         for b in blocks:
             quanta = b.quanta = np.empty((len(b.records), n))   # each impulse's draw goes straight into its row
-            for r, k in zip(b.records, quanta):
+            if pools.p_scale is None:
+                self._same_p(b.records, quanta, pools, pre, rng, normals, boost, factors)
+                continue
+            for r, k in zip(b.records, quanta):   # release probability differs between fibres (LEMS): exact draws
                 refill_to(pools, pre, r.t_s, factors)
                 rrp = pools.rrp
                 gain = r.release_gain
-                if pools.p_scale is not None:   # release probability differs between fibres (LEMS): exact draws
-                    p_fibre = np.minimum(P_CAP, r.p_release * pools.p_scale)
-                    k[...] = rng.binomial((rrp * gain).astype(np.int64), p_fibre)
-                    _sub(rrp, k / gain, rrp)
-                elif gain == 1.0:
-                    draw_quanta(rng, rrp, r.p_release, normals, k)
-                    _sub(rrp, k, rrp)
-                else:   # potentiation: more primed sites, the pool spent in proportion (nearly every impulse of a
-                        # train: rrp·gain and k/gain go to scratch arrays, the gain as a 0-d array)
-                    g = self._gain
-                    g[()] = gain
-                    draw_quanta(rng, _mul(rrp, g, primed), r.p_release, normals, k)
-                    _sub(rrp, _div(k, g, spent), rrp)
-                pools.last_impulse_s = r.t_s
-                pools.draining = True
-                r.quanta = k
-                pools.boost += boost * (1.0 + pools.mobilisation)
-                pools.mobilisation += pre.mobilisation_per_impulse * (pre.mobilisation_max - pools.mobilisation)
+                p_fibre = np.minimum(P_CAP, r.p_release * pools.p_scale)
+                k[...] = rng.binomial((rrp * gain).astype(np.int64), p_fibre)
+                _sub(rrp, k / gain, rrp)
+                self._spent(pools, pre, r, k, boost)
+
+    @staticmethod
+    def _spent(pools: VesiclePools, pre, r, k: np.ndarray, boost: float) -> None:
+        """After an impulse's draw: the fast refilling and mobilisation it triggers."""
+        pools.last_impulse_s = r.t_s
+        pools.draining = True
+        r.quanta = k
+        pools.boost += boost * (1.0 + pools.mobilisation)
+        pools.mobilisation += pre.mobilisation_per_impulse * (pre.mobilisation_max - pools.mobilisation)
+
+    def _same_p(self, records: list, quanta: np.ndarray, pools: VesiclePools, pre, rng: np.random.Generator,
+                normals: "NormalBuffer", boost: float, factors: dict) -> None:
+        """evoked() for a block when every fibre has the same release probability (all but LEMS). Within the
+        block the empty sites (gap = capacity − RRP) are carried instead of the RRP: refilling scales the gap and
+        release adds to it, one call each (RRP = capacity − gap is made once per impulse for the draw, and
+        written back to the pools at the end of the block)."""
+        cap = pools.rrp_capacity
+        gap, rrp, primed, spent, g, e_0d = self._gap, self._rrp, self._primed, self._spent_q, self._gain, normals.e
+        _sub(cap, pools.rrp, gap)
+        for r, k in zip(records, quanta):
+            e = refill_factor(pools, pre, r.t_s, gap, factors, normals.ones)
+            if e is not None:
+                e_0d[()] = e
+                _mul(gap, e_0d, gap)
+            _sub(cap, gap, rrp)
+            gain = r.release_gain
+            draw_quanta(rng, rrp, r.p_release, normals, k, gain, primed)
+            if gain == 1.0:
+                _add(gap, k, gap)
+            else:   # potentiation: more primed sites, the pool spent in proportion (nearly every impulse of a
+                    # train: k/gain goes to a scratch array, the gain as a 0-d array)
+                g[()] = gain
+                _add(gap, _div(k, g, spent), gap)
+            self._spent(pools, pre, r, k, boost)
+        _sub(cap, gap, pools.rrp)
