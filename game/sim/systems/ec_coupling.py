@@ -54,8 +54,8 @@ class ECCouplingSystem(System):
         t_c, smoothed, ca, force = c.t_s, c.smoothed, c.ca, c.force
         fatigue, fatigue_t = c.fatigue, c.fatigue_t_s
         for b in blocks:
-            for r, f01 in zip(b.records, b.fired01):
-                fired_share = float(weight.dot(f01))    # = weight @ fired
+            # each impulse's size-weighted share of fibres that fired (weight @ fired): one matrix-vector product
+            for r, fired_share in zip(b.records, (b.fired01 @ weight).tolist()):
                 t_s = r.t_s
                 dt_ms = (t_s - t_c) * 1000.0      # = advance_to(c, t_s)
                 if dt_ms > 0:

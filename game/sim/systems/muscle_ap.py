@@ -36,8 +36,10 @@ class MuscleAPSystem(System):
                     depol = epp if r.sustained_mV is None else epp + r.sustained_mV
                     _ge(depol, b.needed_mV if r.needed_mV is None else r.needed_mV, out)
             fired01 = b.fired01 = fired.astype(np.float64)
-            for r, f01 in zip(records, fired01):
-                r.cmap_mV = float(w_cmap.dot(f01))     # = w_cmap @ fired (the same dot product, without the cast)
+            # the CMAP of every impulse of the block: one matrix-vector product (w_cmap @ fired per impulse; the sums
+            # may differ from one dot product per impulse in the last digit)
+            for r, cmap in zip(records, (fired01 @ w_cmap).tolist()):
+                r.cmap_mV = cmap
             sl.last_fired = fired[-1]
             # a second AP from the same shock needs AChE well blocked (the same activity for every impulse of a step)
             if records[0].ache_activity < REPETITIVE_BELOW_ACTIVITY and b.tau_ms is not None:
