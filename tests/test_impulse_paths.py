@@ -133,3 +133,15 @@ def test_interp_rows_is_np_interp():
         for y, ys in zip(got, columns):
             want = np.interp(x, xs, ys)
             assert np.array_equal(y, want, equal_nan=True)
+
+
+def test_receptor_scratch_rows_are_views_of_the_scratch_even_in_a_copy():
+    import copy
+    from game.sim.systems.receptors import ReceptorSystem
+    system = ReceptorSystem()
+    buf = system.scratch((3, 4))
+    assert system.scratch((3, 4)) is buf and system.scratch((2, 4)) is not buf
+    twin = copy.deepcopy(system)
+    own = twin.scratch((2, 4))
+    own[1] = 7.0
+    assert twin._scratch_rows[1].tolist() == [7.0] * 4

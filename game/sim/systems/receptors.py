@@ -125,8 +125,8 @@ class ReceptorSystem(System):
         """A work array of this shape, the same one step after step (a new one of a block's size would come from
         fresh pages of memory every time, each page faulted in on first use)."""
         buf = self._scratch
-        if buf is None or buf.shape != shape:
-            buf = self._scratch = np.empty(shape)
+        if buf is None or buf.shape != shape or self._scratch_rows[0].base is not buf:   # (a copied system's rows
+            buf = self._scratch = np.empty(shape)                                         # are copies, not views)
             self._scratch_rows = list(buf)     # its rows as views, made once
         return buf
 
