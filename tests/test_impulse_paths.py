@@ -142,6 +142,6 @@ def test_receptor_scratch_rows_are_views_of_the_scratch_even_in_a_copy():
     buf = system.scratch((3, 4))
     assert system.scratch((3, 4)) is buf and system.scratch((2, 4)) is not buf
     twin = copy.deepcopy(system)
-    own = twin.scratch((2, 4))
+    own = twin.scratch((2, 4))             # the same shape as the original's last one
     own[1] = 7.0
     assert twin._scratch_rows[1].tolist() == [7.0] * 4
