@@ -75,12 +75,14 @@ def round_us(t_s: float) -> float:
 
 
 def _responses(rows: list[dict]) -> list[dict]:
-    """A train's history rows as RNS responses: pulses numbered from 1, times from the first pulse (µs resolution)."""
+    """A train's history rows (without detail) as RNS responses: pulses numbered from 1, times from the first pulse
+    (µs resolution). The rows are changed in place (they are the protocol's own: its model is closed) and keep their
+    keys and order (report.history_rows builds them in the order of a response)."""
     t0 = rows[0]["t_s"] if rows else 0.0
-    return [{"pulse": i, "t_s": round_us(r["t_s"] - t0), "quantal_content": r["quantal_content"],
-             "epp_mV": r["epp_mV"], "fibers_fired_fraction": r["fibers_fired_fraction"], "cmap": r["cmap"],
-             "force": r["force"], "repetitive_fraction": r["repetitive_fraction"]}
-            for i, r in enumerate(rows, 1)]
+    for i, r in enumerate(rows, 1):
+        r["pulse"] = i
+        r["t_s"] = round_us(r["t_s"] - t0)
+    return rows
 
 
 def rns(setup: Setup, frequency_hz: float = 3.0, pulses: int = 10) -> dict:

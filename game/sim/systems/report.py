@@ -98,8 +98,9 @@ def impulse_event(r, qc: float, epp: float, frac: float, f: int) -> ImpulseEvent
 
 def history_rows(records: list, qc: list[float], epp: list[float], frac: list[float]) -> list[dict]:
     """The experiments' history rows of consecutive impulses (qc, epp, frac: their population means), built in one
-    loop (a train of 10,000 pulses makes 10,000 of them)."""
-    return [{"t_s": r.t_s, "pulse": r.pulse, "quantal_content": q, "epp_mV": e, "fibers_fired_fraction": fr,
+    loop (a train of 10,000 pulses makes 10,000 of them). The keys are in the order of an RNS response
+    (experiments.rns turns a train's rows into its responses in place)."""
+    return [{"pulse": r.pulse, "t_s": r.t_s, "quantal_content": q, "epp_mV": e, "fibers_fired_fraction": fr,
              "cmap": r.cmap_mV, "force": r.force, "repetitive_fraction": r.repetitive_fraction}
             for r, q, e, fr in zip(records, qc, epp, frac)]
 
