@@ -66,12 +66,13 @@ def interp_slopes(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     return (ys[1:] - ys[:-1]) / (xs[1:] - xs[:-1])
 
 
-def interp_rows(x: np.ndarray, xs: np.ndarray, columns: tuple, slopes: tuple) -> list[np.ndarray]:
+def interp_rows(x: np.ndarray, xs: np.ndarray, columns: tuple, slopes: tuple,
+                scratch: np.ndarray | None = None) -> list[np.ndarray]:
     """[np.interp(x, xs, ys) for ys in columns] for x = impulses × fibres, with np.interp's arithmetic
     (slope·(x − xs[j]) + ys[j], slope from interp_slopes) but without its search for j for every value: a fibre's
     receptors change little within a block, so the interval that holds a fibre's smallest value usually holds all of
     them, and then the whole block is three calls per column. The fibres whose values span a grid point (or leave the
-    table) are passed to np.interp itself."""
+    table) are passed to np.interp itself. `scratch`: an array of x's shape for the intermediate values."""
     lo = _minimum.reduce(x, axis=0)
     hi = _maximum.reduce(x, axis=0)
     j = xs.searchsorted(lo, side="right")
@@ -79,7 +80,7 @@ def interp_rows(x: np.ndarray, xs: np.ndarray, columns: tuple, slopes: tuple) ->
     _maximum(j, 0, out=j)             # j in 0 .. len(xs) − 2 (a value outside the table is not `inside`)
     _minimum(j, len(xs) - 2, out=j)
     inside = (lo >= xs[j]) & (hi < xs[j + 1])
-    d = _sub(x, xs[j])
+    d = _sub(x, xs[j], scratch)
     out = []
     for ys, slope in zip(columns, slopes):
         y = _mul(d, slope[j])
@@ -110,6 +111,8 @@ class ReceptorSystem(System):
         self._activity: float | None = None
         self._columns: tuple = ()
         self._slopes: tuple = ()
+        self._scratch: np.ndarray | None = None
+        self._scratch_rows: list = []
         self._table = None
         self._exposure_key: tuple | None = None
         self._exposure: np.ndarray | None = None
@@ -117,6 +120,15 @@ class ReceptorSystem(System):
         self._scaled: np.ndarray | None = None
         self._factors: dict = {}
         self._factors_tau_s: float | None = None
+
+    def scratch(self, shape: tuple) -> np.ndarray:
+        """A work array of this shape, the same one step after step (a new one of a block's size would come from
+        fresh pages of memory every time, each page faulted in on first use)."""
+        buf = self._scratch
+        if buf is None or buf.shape != shape:
+            buf = self._scratch = np.empty(shape)
+            self._scratch_rows = list(buf)     # its rows as views, made once
+        return buf
 
     def exposure_per_quantum(self, rec: Receptors, mem, activity: float) -> np.ndarray:
         """Share of each fibre's receptors desensitised per quantum: ∝ lingering ACh / receptors^x (the
@@ -176,7 +188,7 @@ class ReceptorSystem(System):
             # that AChE does not clear lingers: both desensitise more (greater at MG end plates, §6).
             # keep = 1 − min(quanta·exposure, MAX_STEP) per impulse does not depend on the receptors, so it is
             # computed for the whole block at once; only applying it is sequential
-            keep = _mul(quanta, exposure)
+            keep = _mul(quanta, exposure, self.scratch(quanta.shape))
             _minimum(keep, _MAX_STEP, out=keep)
             _sub(_ONE, keep, keep)
             # row i of achr first holds the receptors available at impulse i (recover_to's arithmetic, written
@@ -184,7 +196,7 @@ class ReceptorSystem(System):
             # receptors (scaled × available, = rec.functional()) are then one product for the whole block
             achr = b.achr = np.empty_like(quanta)
             t_rec, desensitised = rec.t_s, rec.any_desensitised
-            for r, a, k in zip(b.records, achr, keep):
+            for r, a, k in zip(b.records, achr, self._scratch_rows):     # k: keep's rows
                 t_s = r.t_s
                 dt = t_s - t_rec
                 if dt > 0 and desensitised:
@@ -205,7 +217,7 @@ class ReceptorSystem(System):
             # the quantal potential (and EPC decay) per fibre from the table, for the whole block at once
             if achr.size >= BLOCK_INTERP_MIN_VALUES and len(achr) > 1:
                 cols = (v_col, tau_col) if with_tau else (v_col,)
-                q_lin, *rest = interp_rows(achr, grid, cols, self._slopes[:len(cols)])
+                q_lin, *rest = interp_rows(achr, grid, cols, self._slopes[:len(cols)], keep)   # keep is spent
                 tau = rest[0] if with_tau else None
             elif len(achr) > 1:
                 # taken fibre by fibre (a transposed copy): a fibre's receptors change little from impulse to impulse,
