@@ -97,3 +97,16 @@ def test_numeric_tables_are_laid_out_as_json_dumps_does():
         value = rng.choice([rows, {"responses": rows, "n": len(rows)}, [[rows]]])
         for indent in (0, 2, 3):
             assert jsonsafe.dumps(value, indent=indent) == reference(value, indent=indent)
+
+
+def test_numeric_tables_with_repeated_values_and_signed_zeros():
+    """The numeric-table path with repeated values, zeros of one sign and of both, and ints beside equal floats:
+    the text must still be json.dumps's."""
+    rng = random.Random(5)
+    for _ in range(200):
+        n = rng.randrange(1, 80)
+        pool = rng.choice([[0.0], [-0.0], [0.0, -0.0], [1.0, 0.5, 0.0], [-0.0, 2.5, 1e300], [1, 1.0, 0, 0.0], [0.1 + 0.2]])
+        rows = [{"pulse": i, "share": rng.choice(pool), "cmap": rng.choice([8.0, 7.96, rng.random()]),
+                 "x": rng.random()} for i in range(n)]
+        for indent in (0, 2):
+            assert jsonsafe.dumps({"responses": rows}, indent=indent) == reference({"responses": rows}, indent=indent)

@@ -53,9 +53,12 @@ class Inbox:
     impulse_events: bool = True     # False: no ImpulseEvent per impulse (headless bots and benchmarks)
 
 
-@dataclass(slots=True)
+@dataclass(init=False)
 class ImpulseRecord:
     """One impulse travelling through the stages of a step; each stage fills in its part.
+
+    Made for every impulse of a train, so it is made cheaply: the constructor sets the time and the pulse number
+    only, and a field no stage has written yet reads its default from the class (every default is immutable).
 
     The per-fibre arrays from `achr` on are rows of the impulse's ImpulseBlock. The stages read and write the block;
     a record gets its rows (views, ImpulseBlock.fill_records) when something reads the impulse fibre by fibre: a
@@ -84,6 +87,10 @@ class ImpulseRecord:
     repetitive_fraction: float = 0.0
     cmap_mV: float = 0.0
     force: float = 0.0
+
+    def __init__(self, t_s: float, pulse: int) -> None:
+        self.t_s = t_s
+        self.pulse = pulse
 
 
 @dataclass(slots=True)

@@ -16,61 +16,14 @@ import math
 
 import numpy as np
 
-from game.sim.laws import relay_coefficients, relay_from
+from game.sim.laws import relay_coefficients
 from game.sim.components import Clock, Model, Nerve, VesiclePools
 from game.sim.systems._access import System, single
 from game.sim.systems.calcium import P_CAP
 
 MEPP_MAX_STEP_S = 1.0
 NORMAL_APPROX_MIN_QUANTA = 3.0    # fibres expecting fewer quanta than this get the exact binomial draw
-ROUNDING_MARGIN = 0.501           # draw_quanta: rint(x) ≤ RRP wherever x ≤ RRP − this (0.5, and room for rounding)
-
-
-def draw_quanta(rng: np.random.Generator, rrp: np.ndarray, p: float, normals: "NormalBuffer",
-                out: np.ndarray | None = None, gain: float = 1.0, primed: np.ndarray | None = None) -> np.ndarray:
-    """Quanta released per fibre: Binomial(RRP·gain, p) (gain: post-tetanic potentiation primes more sites).
-    Fibres that expect many quanta use the normal approximation with the same mean and variance (much faster;
-    the difference is far below the fibre-to-fibre spread); the few that expect fewer get the exact binomial
-    draw. Written into `out` (a row of the step's quanta block) when given; `primed`: scratch for RRP·gain,
-    filled only when a draw needs it."""
-    n = len(rrp)
-    if out is None:
-        out = np.empty(n)
-    mean = normals.mean if normals.mean is not None and len(normals.mean) == n else normals.resize(n)
-    p_0d = normals.p
-    p_0d[()] = gain * p      # a 0-d array (filling one is cheaper than making one)
-    _mul(rrp, p_0d, mean)    # the expected quanta, RRP·gain·p
-    if p < 0.5:
-        # fibres expecting fewer than NORMAL_APPROX_MIN_QUANTA (a comparison and a count: cheaper than the
-        # minimum's reduction it replaces, and the same decision)
-        small = _less(mean, _MIN_QUANTA, normals.flags)
-        n_small = _count(small)
-        if n_small * 4 < n:
-            # k = rint(mean + sqrt(mean·(1 − p))·z) kept within [0, RRP·gain], computed in place (ufuncs with the
-            # output given by position: this runs for every impulse)
-            q = 1.0 - p
-            q_0d = normals.q
-            q_0d[()] = q
-            k = _mul(mean, q_0d, out)
-            _sqrt(k, k)
-            _mul(k, normals.next(rng, n), k)
-            _add(k, mean, k)
-            _rint(k, k)
-            if NORMAL_APPROX_MIN_QUANTA * q / p - normals.z_max * math.sqrt(NORMAL_APPROX_MIN_QUANTA * q) >= ROUNDING_MARGIN:
-                # no fibre can draw more than its primed sites at this p with these deviates (NormalBuffer.z_max):
-                # only the floor at 0 can bind (the same values as the clip below, cheaper)
-                _maximum(k, normals.zeros, out=k)
-            else:
-                _clip(k, normals.zeros, _primed(rrp, gain, primed), k)
-            if n_small:
-                k[small] = rng.binomial((rrp[small] * gain).astype(np.int64), p)
-            return k
-    out[...] = rng.binomial(_primed(rrp, gain, primed).astype(np.int64), p)
-    return out
-
-
-def _primed(rrp: np.ndarray, gain: float, out: np.ndarray | None) -> np.ndarray:
-    return rrp if gain == 1.0 else _mul(rrp, gain, out)
+ROUNDING_MARGIN = 0.501           # a draw's rint(x) ≤ RRP wherever x ≤ RRP − this (0.5, and room for rounding)
 
 
 # numbers go to the ufuncs as 0-d float64 arrays: the same arithmetic, but ufuncs take them faster than a float;
@@ -94,16 +47,17 @@ _MIN_QUANTA.setflags(write=False)
 
 class NormalBuffer:
     """Release's working memory. Standard normal deviates drawn a block at a time and handed out one row per
-    impulse (the order of use is the order of impulses, so results still do not depend on the step size). The
-    block is drawn in float32 (cheaper) and held as float64 (exact), so that using a row needs no conversion.
-    Also draw_quanta's scratch arrays and 0-d numbers, reused from impulse to impulse instead of made anew."""
+    impulse that uses the normal approximation (the order of use is the order of impulses, so results do not
+    depend on the step size). The block is drawn in float32 (cheaper) and held as float64 (exact), so that using
+    a row needs no conversion. Also the draw's scratch arrays and 0-d numbers, reused from impulse to impulse
+    instead of made anew."""
 
     BLOCK = 64
 
     def __init__(self) -> None:
         self.rows: np.ndarray | None = None
-        self.i = 0
-        self.zeros: np.ndarray | None = None    # a row of zeros of the same length (a bound for draw_quanta)
+        self.i = self.BLOCK                     # the next row to use (BLOCK: none left, draw a block)
+        self.zeros: np.ndarray | None = None    # a row of zeros of the same length (the draw's floor)
         self.ones: np.ndarray | None = None     # and of ones (sums as dot products)
         # The largest deviate of the block. With M = NORMAL_APPROX_MIN_QUANTA, a fibre on the normal path has
         # RRP = u ≥ M/p and draws x = u·p + sqrt(u·p·q)·z; x ≤ u − c for every such u and every z ≤ z_max holds
@@ -121,27 +75,27 @@ class NormalBuffer:
         self.flags = np.empty(n, dtype=bool)
         return self.mean
 
-    def next(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        i = self.i
-        rows = self.rows
-        if rows is None or i >= len(rows) or rows.shape[1] != n:
-            rows = self.rows = rng.standard_normal((self.BLOCK, n), dtype=np.float32).astype(np.float64)
-            self.zeros = np.zeros(n)
-            self.ones = np.ones(n)
-            self.z_max = float(rows.max())
-            i = 0
-        self.i = i + 1
-        return rows[i]
+    def refresh(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """A new block of deviates for n fibres (the next row to use is rows[0])."""
+        rows = self.rows = rng.standard_normal((self.BLOCK, n), dtype=np.float32).astype(np.float64)
+        if self.zeros is None or len(self.zeros) != n:
+            self.zeros, self.ones = np.zeros(n), np.ones(n)
+        self.z_max = float(rows.max())
+        self.i = 0
+        return rows
 
 
 def interval_factors(pre, dt: float) -> tuple:
-    """What refill_to needs that depends only on the interval's length: the decays of mobilisation, of the
-    fast refilling, of the reserve's and the supply's deficits, and the supply lag's coefficients
-    (laws.relay_coefficients). A train's intervals repeat (a handful of distinct float values), so
-    ReleaseSystem keeps them by length instead of recomputing the exponentials at every impulse."""
-    return (math.exp(-dt / pre.mobilisation_tau_s), math.exp(-dt / pre.refill_fast_tau_s),
-            math.exp(-dt / pre.reserve_recovery_tau_s), math.exp(-dt / pre.supply_lag_tau_s),
-            relay_coefficients(pre.reserve_recovery_tau_s, pre.supply_lag_tau_s, dt))
+    """What refill_factor needs that depends only on the interval's length: the decays of mobilisation, of the
+    fast refilling, of the reserve's and the supply's deficits, the supply lag's coefficient (laws.relay) and the
+    parts of the refilling integral that are fixed for the interval. A train's intervals repeat (a handful of
+    distinct float values), so ReleaseSystem keeps them by length instead of recomputing them at every impulse."""
+    m = math.exp(-dt / pre.mobilisation_tau_s)
+    decay = math.exp(-dt / pre.refill_fast_tau_s)
+    a, b, c = relay_coefficients(pre.reserve_recovery_tau_s, pre.supply_lag_tau_s, dt)
+    return (dt / pre.refill_tau_s, m, pre.mobilisation_tau_s * (1.0 - m) / pre.refill_tau_s, decay,
+            pre.refill_fast_tau_s * (1.0 - decay), math.exp(-dt / pre.reserve_recovery_tau_s),
+            math.exp(-dt / pre.supply_lag_tau_s), a / b * c)
 
 
 def refill_to(pools: VesiclePools, pre, t_s: float, factors: dict | None = None) -> None:
@@ -165,41 +119,39 @@ def refill_factor(pools: VesiclePools, pre, t_s: float, gap: np.ndarray, factors
                   ones: np.ndarray | None = None) -> float | None:
     """refill_to's scalar part: advances the pools' scalar state (mobilisation, fast refilling, reserve, supply,
     time) to t_s and returns e, the share of each fibre's empty sites (`gap`, capacity − RRP) still empty at t_s
-    (None: no time passed). The caller scales the gap by e."""
+    (None: no time passed). The caller scales the gap by e. `factors`: a cache of interval_factors by interval
+    length (for this `pre`); `ones`: a row of ones, to sum the gap as a dot product (cheaper)."""
     dt = t_s - pools.t_s
     if dt <= 0:
         return None
-    if factors is None:
-        m, decay, e_reserve, e_supply, lag = interval_factors(pre, dt)
-    else:
-        f = factors.get(dt)
-        if f is None:
+    f = None if factors is None else factors.get(dt)
+    if f is None:
+        f = interval_factors(pre, dt)
+        if factors is not None:
             if len(factors) >= MAX_CACHED_INTERVALS:
                 factors.clear()
-            f = factors[dt] = interval_factors(pre, dt)
-        m, decay, e_reserve, e_supply, lag = f
-    integral = dt
-    if pools.mobilisation:
-        integral += pools.mobilisation * pre.mobilisation_tau_s * (1.0 - m)
-        pools.mobilisation *= m
-    integral /= pre.refill_tau_s
-    if pools.boost:
-        integral += pools.boost * pre.refill_fast_tau_s * (1.0 - decay)
-        pools.boost = pools.boost * decay if pools.boost * decay > 1e-9 else 0.0
-    if pools.supply < 1.0:
-        integral *= pools.supply ** pre.refill_reserve_exponent
+            factors[dt] = f
+    integral, m, per_mobilisation, decay, per_boost, e_reserve, e_supply, lag = f
+    mobilisation, boost, supply = pools.mobilisation, pools.boost, pools.supply
+    if mobilisation:
+        integral += mobilisation * per_mobilisation
+        pools.mobilisation = mobilisation * m
+    if boost:
+        integral += boost * per_boost
+        boost *= decay
+        pools.boost = boost if boost > 1e-9 else 0.0
+    if supply < 1.0:
+        integral *= supply ** pre.refill_reserve_exponent
     e = math.exp(-integral)
     if pools.draining:
-        # (as a dot product with ones when the caller has them: the same sum, cheaper)
         gap_sum = float(gap.dot(ones)) if ones is not None and len(ones) == len(gap) else float(_sum(gap))
         drawn = gap_sum * (1.0 - e) / len(gap)
         # the store recovers over minutes; the supply to the RRP follows it with a lag (recycled vesicles
         # being refilled with ACh), so its deficit is deepest a few minutes after an effort
         r0 = 1.0 - max(0.0, pools.reserve - drawn / pre.reserve_quanta)
-        s0 = 1.0 - pools.supply
-        pools.reserve = 1.0 - r0 * e_reserve
-        pools.supply = 1.0 - s0 * e_supply - relay_from(r0, lag)
-        if pools.reserve > 1.0 - 1e-7 and pools.supply > 1.0 - 1e-7 and gap_sum * e < 1e-6 * len(gap):
+        pools.reserve = reserve = 1.0 - r0 * e_reserve
+        pools.supply = supply = 1.0 - (1.0 - supply) * e_supply - r0 * lag
+        if reserve > 1.0 - 1e-7 and supply > 1.0 - 1e-7 and gap_sum * e < 1e-6 * len(gap):
             pools.reserve = pools.supply = 1.0
             pools.draining = False
     pools.t_s = t_s
@@ -271,13 +223,26 @@ class ReleaseSystem(System):
         pools.mobilisation += pre.mobilisation_per_impulse * (pre.mobilisation_max - pools.mobilisation)
 
     def _same_p(self, records: list, quanta: np.ndarray, pools: VesiclePools, pre, rng: np.random.Generator,
-                normals: "NormalBuffer", boost: float, factors: dict) -> None:
-        """evoked() for a block when every fibre has the same release probability (all but LEMS). Within the
-        block the empty sites (gap = capacity − RRP) are carried instead of the RRP: refilling scales the gap and
-        release adds to it, one call each (RRP = capacity − gap is made once per impulse for the draw, and
-        written back to the pools at the end of the block)."""
+                normals: NormalBuffer, boost: float, factors: dict) -> None:
+        """evoked() for a block when every fibre has the same release probability (all but LEMS).
+
+        Within the block the empty sites (gap = capacity − RRP) are carried instead of the RRP: refilling scales
+        the gap and release adds to it, one call each (RRP = capacity − gap is made once per impulse for the draw,
+        and written back to the pools at the end of the block). Quanta ~ Binomial(RRP·gain, p): fibres that expect
+        many quanta use the normal approximation with the same mean and variance (much faster; the difference is
+        far below the fibre-to-fibre spread), the few that expect fewer (< NORMAL_APPROX_MIN_QUANTA) get the exact
+        binomial draw, and all fibres do when a quarter or more would, or when p ≥ 0.5. This loop runs for every
+        impulse of a train: its numbers are local values and 0-d scratch arrays, the ufuncs write in place."""
         cap = pools.rrp_capacity
+        n = len(cap)
         gap, rrp, primed, spent, g, e_0d = self._gap, self._rrp, self._primed, self._spent_q, self._gain, normals.e
+        if normals.mean is None or len(normals.mean) != n:
+            normals.resize(n)
+        if normals.rows is None or normals.rows.shape[1] != n:
+            normals.i = normals.BLOCK                      # deviates for another muscle size: draw a new block
+        mean, flags, p_0d, q_0d = normals.mean, normals.flags, normals.p, normals.q
+        rows, block = normals.rows, normals.BLOCK
+        mobilisation_per, mobilisation_max = pre.mobilisation_per_impulse, pre.mobilisation_max
         _sub(cap, pools.rrp, gap)
         for r, k in zip(records, quanta):
             e = refill_factor(pools, pre, r.t_s, gap, factors, normals.ones)
@@ -285,13 +250,43 @@ class ReleaseSystem(System):
                 e_0d[()] = e
                 _mul(gap, e_0d, gap)
             _sub(cap, gap, rrp)
-            gain = r.release_gain
-            draw_quanta(rng, rrp, r.p_release, normals, k, gain, primed)
+            gain, p = r.release_gain, r.p_release
+            p_0d[()] = gain * p
+            _mul(rrp, p_0d, mean)                           # the expected quanta, RRP·gain·p
+            # fibres expecting few quanta (a comparison and a count: cheaper than a minimum's reduction)
+            n_small = _count(_less(mean, _MIN_QUANTA, flags)) if p < 0.5 else n
+            if n_small * 4 < n:
+                # k = rint(mean + sqrt(mean·(1 − p))·z) within [0, RRP·gain], in place
+                i = normals.i
+                if i >= block:
+                    rows, i = normals.refresh(rng, n), 0
+                normals.i = i + 1
+                q = 1.0 - p
+                q_0d[()] = q
+                _mul(mean, q_0d, k)
+                _sqrt(k, k)
+                _mul(k, rows[i], k)
+                _add(k, mean, k)
+                _rint(k, k)
+                if NORMAL_APPROX_MIN_QUANTA * q / p - normals.z_max * math.sqrt(NORMAL_APPROX_MIN_QUANTA * q) >= ROUNDING_MARGIN:
+                    # no fibre can draw more than its primed sites at this p with these deviates
+                    # (NormalBuffer.z_max): only the floor at 0 can bind (the same values as the clip, cheaper)
+                    _maximum(k, normals.zeros, out=k)
+                else:
+                    _clip(k, normals.zeros, rrp if gain == 1.0 else _mul(rrp, gain, primed), k)
+                if n_small:
+                    k[flags] = rng.binomial((rrp[flags] * gain).astype(np.int64), p)
+            else:
+                k[...] = rng.binomial((rrp if gain == 1.0 else _mul(rrp, gain, primed)).astype(np.int64), p)
             if gain == 1.0:
                 _add(gap, k, gap)
-            else:   # potentiation: more primed sites, the pool spent in proportion (nearly every impulse of a
-                    # train: k/gain goes to a scratch array, the gain as a 0-d array)
+            else:   # potentiation: more primed sites, the pool spent in proportion
                 g[()] = gain
                 _add(gap, _div(k, g, spent), gap)
-            self._spent(pools, pre, r, k, boost)
+            r.quanta = k
+            pools.draining = True
+            mobilisation = pools.mobilisation
+            pools.boost += boost * (1.0 + mobilisation)
+            pools.mobilisation = mobilisation + mobilisation_per * (mobilisation_max - mobilisation)
+        pools.last_impulse_s = records[-1].t_s
         _sub(cap, gap, pools.rrp)
