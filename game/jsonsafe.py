@@ -38,6 +38,12 @@ def clean(value: Any) -> Any:
 
 
 def dumps(value: Any, **kwargs: Any) -> str:
+    return "".join(_pieces(value, kwargs))
+
+
+def _pieces(value: Any, kwargs: dict) -> list[str]:
+    """The text of json.dumps(clean(value), allow_nan=False, **kwargs), in pieces (dump writes them one by one:
+    a long table is not copied into one string, then another, on its way out)."""
     if kwargs.keys() == {"indent"} and type(kwargs["indent"]) is int and kwargs["indent"] >= 0:
         # plain data with every float finite needs no cleaning (a third of the time of a long table): try it as it
         # is first; the encoders refuse NaN and infinities (ValueError) and _indented anything that is not plain
@@ -52,8 +58,8 @@ def dumps(value: Any, **kwargs: Any) -> str:
         out = _indented(value, kwargs["indent"])
         if out is not None:
             return out
-        return json.dumps(value, allow_nan=False, **kwargs)
-    return json.dumps(clean(value), allow_nan=False, **kwargs)
+        return [json.dumps(value, allow_nan=False, **kwargs)]
+    return [json.dumps(clean(value), allow_nan=False, **kwargs)]
 
 
 # json.dumps(indent=N) uses the json module's pure-Python encoder, slow for the long tables of the lab protocols
@@ -79,7 +85,10 @@ def _is_table(rows: list) -> bool:
 _NUMBER_TYPES = frozenset((int, float))
 
 
-def _numeric_table(rows: list, indent: int, level: int) -> str | None:
+TABLE_CHUNK_ROWS = 500   # a long table's rows are written this many at a time
+
+
+def _numeric_table(rows: list, indent: int, level: int) -> list[str] | None:
     """The text of a list of rows that all have the same str keys in the same order and only finite int and float
     values (a lab protocol's responses), as json.dumps lays it out; None for any other list. Each row is one
     %-format of a template made from the first row's keys: %r writes an int or float exactly as the json module
@@ -98,7 +107,10 @@ def _numeric_table(rows: list, indent: int, level: int) -> str | None:
     field_pad = "\n" + " " * (indent * (level + 2))
     template = ("{" + field_pad + ("," + field_pad).join(
         json.encoder.encode_basestring_ascii(k).replace("%", "%%") + ": %r" for k in keys) + row_pad + "}")
-    return "[" + row_pad + ("," + row_pad).join(map(template.__mod__, values)) + "\n" + " " * (indent * level) + "]"
+    sep = "," + row_pad
+    rows_text = [sep.join(map(template.__mod__, values[i:i + TABLE_CHUNK_ROWS]))
+                 for i in range(0, len(values), TABLE_CHUNK_ROWS)]
+    return ["[" + row_pad, rows_text[0], *(sep + t for t in rows_text[1:]), "\n" + " " * (indent * level) + "]"]
 
 
 def _flat_encoder(indent: int, level: int) -> json.JSONEncoder:
@@ -109,7 +121,7 @@ def _flat_encoder(indent: int, level: int) -> json.JSONEncoder:
     return enc
 
 
-def _indented(value: Any, indent: int) -> str | None:
+def _indented(value: Any, indent: int) -> list[str] | None:
     """json.dumps(value, indent=indent, allow_nan=False) for dicts with str keys, lists and plain values; None
     for anything else (the caller then uses json.dumps)."""
     parts: list[str] = []
@@ -146,7 +158,7 @@ def _indented(value: Any, indent: int) -> str | None:
                 return True
             text = _numeric_table(v, indent, level)
             if text is not None:
-                parts.append(text)
+                parts.extend(text)
                 return True
             if _is_table(v):
                 # a table (rows of plain values): one C call with the rows' indentation, then the row breaks moved
@@ -171,8 +183,9 @@ def _indented(value: Any, indent: int) -> str | None:
             return True
         return False
 
-    return "".join(parts) if write(value, 0) else None
+    return parts if write(value, 0) else None
 
 
 def dump(value: Any, out: TextIO, **kwargs: Any) -> None:
-    out.write(dumps(value, **kwargs))
+    for piece in _pieces(value, kwargs):
+        out.write(piece)

@@ -110,3 +110,15 @@ def test_numeric_tables_with_repeated_values_and_signed_zeros():
                  "x": rng.random()} for i in range(n)]
         for indent in (0, 2):
             assert jsonsafe.dumps({"responses": rows}, indent=indent) == reference({"responses": rows}, indent=indent)
+
+
+@pytest.mark.parametrize("rows", [1, 499, 500, 501, 1234])
+def test_long_tables_written_in_pieces_are_json_dumps_text(rows):
+    """dump() writes a long table a few hundred rows at a time: what reaches the file is json.dumps's text."""
+    import io
+
+    value = {"protocol": "rns", "responses": [{"pulse": i + 1, "t_s": round(0.05 * i, 6), "cmap": 8.0 - i * 1e-3,
+                                               "force": (i % 7) / 3} for i in range(rows)], "decrement_percent": 0.5}
+    out = io.StringIO()
+    jsonsafe.dump(value, out, indent=2)
+    assert out.getvalue() == jsonsafe.dumps(value, indent=2) == reference(value, indent=2)
