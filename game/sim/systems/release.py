@@ -60,13 +60,14 @@ class NormalBuffer:
         self.zeros: np.ndarray | None = None    # a row of zeros of the same length (the draw's floor)
         self.ones: np.ndarray | None = None     # and of ones (sums as dot products)
         # The largest deviate of the block. With M = NORMAL_APPROX_MIN_QUANTA, a fibre on the normal path has
-        # RRP = u ≥ M/p and draws x = u·p + sqrt(u·p·q)·z; x ≤ u − c for every such u and every z ≤ z_max holds
-        # when it holds at u = M/p (above it the margin only grows), i.e. when M·q/p − z_max·sqrt(M·q) ≥ c.
+        # u ≥ M/p primed sites (RRP·gain) and draws x = u·p + sqrt(u·p·q)·z; x ≤ u − c for every such u and every
+        # z ≤ z_max holds when it holds at u = M/p (above it the margin only grows), i.e. when
+        # M·q/p − z_max·sqrt(M·q) ≥ c (c = ROUNDING_MARGIN): then no draw exceeds its primed sites.
         self.z_max = 0.0
         self.mean: np.ndarray | None = None     # scratch: the expected quanta per fibre
         self.flags: np.ndarray | None = None    # scratch: fibres given the exact binomial draw
-        self.p = np.array(0.0)                  # 0-d scratch numbers: the release probability, 1 − p, and
-        self.q = np.array(0.0)                  # refill_to's decay of the gap
+        self.p = np.array(0.0)                  # 0-d scratch numbers: gain × release probability, 1 − p, and
+        self.q = np.array(0.0)                  # the refilling's decay of the gap
         self.e = np.array(0.0)
 
     def resize(self, n: int) -> np.ndarray:
