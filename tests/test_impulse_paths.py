@@ -10,6 +10,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from game.sim import experiments as ex
 from game.sim import intents as it
@@ -145,3 +147,21 @@ def test_receptor_scratch_rows_are_views_of_the_scratch_even_in_a_copy():
     own = twin.scratch((2, 4))             # the same shape as the original's last one
     own[1] = 7.0
     assert twin._scratch_rows[1].tolist() == [7.0] * 4
+
+
+@settings(max_examples=400, deadline=None)
+@given(p=st.floats(0.01, 0.499), z_max=st.floats(0.0, 6.0), extra=st.floats(0.0, 400.0), frac=st.floats(0.0, 1.0))
+def test_release_skips_the_upper_clip_only_where_no_draw_can_exceed_its_sites(p, z_max, extra, frac):
+    """ReleaseSystem._same_p applies only the floor at 0 when M·q/p − z_max·sqrt(M·q) ≥ ROUNDING_MARGIN: then for
+    every fibre on the normal path (u ≥ M/p primed sites) and every deviate z ≤ z_max, rint(u·p + sqrt(u·p·q)·z) ≤ u,
+    computed with the arithmetic the system uses (so the clip it skips could not have changed anything)."""
+    from game.sim.systems.release import NORMAL_APPROX_MIN_QUANTA as M, ROUNDING_MARGIN
+
+    q = 1.0 - p
+    if M * q / p - z_max * math.sqrt(M * q) < ROUNDING_MARGIN:
+        return
+    u = np.array([M / p, M / p + extra, M / p * (1.0 + frac), M / p + 1e-9])
+    mean = u * p
+    z = np.array([z_max, z_max * frac, z_max, z_max])
+    k = np.rint(mean + np.sqrt(mean * q) * z)
+    assert (k <= u).all()
