@@ -4,6 +4,7 @@ The stages run a train's impulses block by block and, where the state carries fr
 loops over local values; these tests hold each shortcut to the straightforward arithmetic it replaces."""
 from __future__ import annotations
 
+import functools
 import math
 import random
 from dataclasses import replace
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from game.sim import experiments as ex
 from game.sim import intents as it
 from game.sim.components import CalciumEntry, ImpulseBlock, ImpulseRecord, Nerve
+from game.sim.memo import Memo
 from game.sim.params import DEFAULT
 from game.sim.spec import WorldSpec
 from game.sim.systems import calcium
@@ -75,7 +77,8 @@ def test_calcium_train_loop_equals_the_plain_functions(times):
     fast, slow = replace(start), replace(start)
     fast_records = [ImpulseRecord(t, i + 1) for i, t in enumerate(times)]
     slow_records = [ImpulseRecord(t, i + 1) for i, t in enumerate(times)]
-    calcium.CalciumSystem.impulses(fast, pre, 0.2, fast_records, {})
+    cache = Memo(functools.partial(calcium.decay_factors, pre), calcium.MAX_CACHED_INTERVALS)
+    calcium.CalciumSystem.impulses(fast, pre, 0.2, fast_records, cache)
     _reference_calcium(slow, pre, 0.2, slow_records)
     assert fast == slow
     assert [(r.p_release, r.release_gain) for r in fast_records] == [(r.p_release, r.release_gain) for r in slow_records]
@@ -152,16 +155,25 @@ def test_receptor_scratch_rows_are_views_of_the_scratch_even_in_a_copy():
 @settings(max_examples=400, deadline=None)
 @given(p=st.floats(0.01, 0.499), z_max=st.floats(0.0, 6.0), extra=st.floats(0.0, 400.0), frac=st.floats(0.0, 1.0))
 def test_release_skips_the_upper_clip_only_where_no_draw_can_exceed_its_sites(p, z_max, extra, frac):
-    """ReleaseSystem._same_p applies only the floor at 0 when M·q/p − z_max·sqrt(M·q) ≥ ROUNDING_MARGIN: then for
+    """ReleaseSystem._same_p applies only the floor at 0 when upper_bound_can_bind is False: then for
     every fibre on the normal path (u ≥ M/p primed sites) and every deviate z ≤ z_max, rint(u·p + sqrt(u·p·q)·z) ≤ u,
     computed with the arithmetic the system uses (so the clip it skips could not have changed anything)."""
-    from game.sim.systems.release import NORMAL_APPROX_MIN_QUANTA as M, ROUNDING_MARGIN
+    from game.sim.systems.release import NORMAL_APPROX_MIN_QUANTA as M
+    from game.sim.systems.release import upper_bound_can_bind
 
     q = 1.0 - p
-    if M * q / p - z_max * math.sqrt(M * q) < ROUNDING_MARGIN:
+    if upper_bound_can_bind(p, z_max):
         return
     u = np.array([M / p, M / p + extra, M / p * (1.0 + frac), M / p + 1e-9])
     mean = u * p
     z = np.array([z_max, z_max * frac, z_max, z_max])
     k = np.rint(mean + np.sqrt(mean * q) * z)
     assert (k <= u).all()
+
+
+def test_memo_makes_each_value_once_and_stays_bounded():
+    made = []
+    memo = Memo(lambda k: made.append(k) or k * 2, 3)
+    assert [memo[1], memo[1], memo[2]] == [2, 2, 4] and made == [1, 2]
+    memo[3], memo[4]
+    assert len(memo) <= 3 and memo[4] == 8

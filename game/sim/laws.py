@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from game.sim.memo import Memo
 from game.sim.params import Drug, Membrane, Pharmacology, Presynaptic
 
 LN2 = math.log(2.0)
@@ -80,15 +81,17 @@ def relay_coefficients(tau_in: float, tau_out: float, t: float) -> tuple[float, 
     return tau_in, tau_in - tau_out, math.exp(-t / tau_in) - math.exp(-t / tau_out)
 
 
-def relay_from(k_in: float, coefficients: tuple[float, float, float]) -> float:
-    """relay() from coefficients made earlier by relay_coefficients (the same arithmetic)."""
-    a, b, c = coefficients
+def relay(k_in: float, tau_in: float, tau_out: float, t: float) -> float:
+    """Response at time t of dy/dt = (x − y)/τ_out, y(0) = 0, to the input x = k_in·exp(−t/τ_in)."""
+    a, b, c = relay_coefficients(tau_in, tau_out, t)
     return k_in * a / b * c
 
 
-def relay(k_in: float, tau_in: float, tau_out: float, t: float) -> float:
-    """Response at time t of dy/dt = (x − y)/τ_out, y(0) = 0, to the input x = k_in·exp(−t/τ_in)."""
-    return relay_from(k_in, relay_coefficients(tau_in, tau_out, t))
+def relay_per_input(tau_in: float, tau_out: float, t: float) -> float:
+    """relay()'s response per unit of input, a/b·c (relay(k, ...) = k·a/b·c up to rounding): for a step repeated
+    with the same length and different inputs."""
+    a, b, c = relay_coefficients(tau_in, tau_out, t)
+    return a / b * c
 
 
 class ChainStep:
@@ -121,19 +124,13 @@ class ChainStep:
         return s, ca0 * self.ec, force0 * self.ef + ca0 * self.cross
 
 
-_chain_steps: dict[tuple[float, float, float, float], ChainStep] = {}
 _CHAIN_STEPS_MAX = 256
+_chain_steps = Memo(lambda key: ChainStep(*key), _CHAIN_STEPS_MAX)   # by (dt, time constants)
 
 
 def chain_step(dt_ms: float, tau_ca_ms: float, tau_force_ms: float, tau_smooth_ms: float) -> ChainStep:
     """The ChainStep for these values (cached: a train's intervals repeat)."""
-    key = (dt_ms, tau_ca_ms, tau_force_ms, tau_smooth_ms)
-    step = _chain_steps.get(key)
-    if step is None:
-        if len(_chain_steps) >= _CHAIN_STEPS_MAX:
-            _chain_steps.clear()
-        step = _chain_steps[key] = ChainStep(dt_ms, tau_ca_ms, tau_force_ms, tau_smooth_ms)
-    return step
+    return _chain_steps[(dt_ms, tau_ca_ms, tau_force_ms, tau_smooth_ms)]
 
 
 def advance_smoothed(s0: float, force0: float, ca0: float, dt_ms: float, tau_ca_ms: float, tau_force_ms: float,

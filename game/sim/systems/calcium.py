@@ -9,11 +9,13 @@ CalciumEntry.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 
 from game.sim.components import Bath, CalciumEntry, Clock, Model, Nerve
 from game.sim.laws import release_probability
+from game.sim.memo import Memo
 from game.sim.systems._access import System, single
 
 P_CAP = 0.95
@@ -28,19 +30,11 @@ def decay_factors(pre, dt_s: float) -> tuple[float, float, float]:
             math.exp(-dt_s / pre.potentiation_tau_s))
 
 
-def decay_to(state: CalciumEntry, pre, t_s: float, cache: dict | None = None) -> None:
-    """Exact decay up to t_s. `cache`: decay factors by interval for this `pre` (CalciumSystem keeps one)."""
+def decay_to(state: CalciumEntry, pre, t_s: float, cache: Memo | None = None) -> None:
+    """Exact decay up to t_s. `cache`: decay_factors by interval for this `pre` (CalciumSystem keeps one)."""
     dt = t_s - state.t_s
     if dt > 0:
-        if cache is None:
-            fac, aug, load = decay_factors(pre, dt)
-        else:
-            factors = cache.get(dt)
-            if factors is None:
-                if len(cache) >= MAX_CACHED_INTERVALS:
-                    cache.clear()
-                factors = cache[dt] = decay_factors(pre, dt)
-            fac, aug, load = factors
+        fac, aug, load = decay_factors(pre, dt) if cache is None else cache[dt]
         state.facilitation *= fac
         if state.augmentation:
             state.augmentation *= aug
@@ -65,7 +59,7 @@ def lems_decay_to(state: CalciumEntry, c, t_s: float) -> None:
         state.lems_t_s = t_s
 
 
-def lems_impulses(ca: CalciumEntry, pre, c, channels: float, bath: Bath, impulses, cache: dict | None = None) -> None:
+def lems_impulses(ca: CalciumEntry, pre, c, channels: float, bath: Bath, impulses, cache: Memo | None = None) -> None:
     """Lambert–Eaton (issue 7 part B): fewer P/Q channels let less Ca2+ in per impulse; the Ca2+ left from
     earlier impulses (fast residual and slow augmentation) adds to the next impulse's entry *inside* the
     4th-power law, so release grows several-fold during fast trains and after a strong effort."""
@@ -98,7 +92,7 @@ class CalciumSystem(System):
     def __init__(self) -> None:
         super().__init__()
         self._pre = None
-        self._cache: dict = {}
+        self._cache: Memo | None = None
 
     def process(self, dt_s: float) -> None:
         impulses = self.c(Nerve).impulses
@@ -106,7 +100,7 @@ class CalciumSystem(System):
             ca = self.c(CalciumEntry)
             pre = self.c(Model).params.presynaptic
             if pre is not self._pre:
-                self._pre, self._cache = pre, {}
+                self._pre, self._cache = pre, Memo(functools.partial(decay_factors, pre), MAX_CACHED_INTERVALS)
             cache = self._cache
             bath = self.c(Bath)
             base = release_probability(pre, bath.ca_mM, bath.mg_mM, ca.dap_effect)
@@ -117,7 +111,7 @@ class CalciumSystem(System):
             self.impulses(ca, pre, base, impulses, cache)
 
     @staticmethod
-    def impulses(ca: CalciumEntry, pre, base: float, impulses: list, cache: dict) -> None:
+    def impulses(ca: CalciumEntry, pre, base: float, impulses: list, cache: Memo) -> None:
         """Each impulse's release probability: decay_to, the facilitated and augmented probability, then
         _count_impulse, with the same arithmetic in one loop over local values (a train has thousands of impulses).
         The potentiation of the raised load is only computed when it is read: the next impulse's decay recomputes it
@@ -130,11 +124,7 @@ class CalciumSystem(System):
             t_s = r.t_s
             dt = t_s - t_state
             if dt > 0:                          # = decay_to
-                factors = cache.get(dt)
-                if factors is None:
-                    if len(cache) >= MAX_CACHED_INTERVALS:
-                        cache.clear()
-                    factors = cache[dt] = decay_factors(pre, dt)
+                factors = cache[dt]
                 fac *= factors[0]
                 if aug:
                     aug *= factors[1]

@@ -13,6 +13,7 @@ import math
 
 from game.sim.components import Contractile, History, Inbox, Model, Nerve
 from game.sim.laws import advance_contractile, chain_step
+from game.sim.memo import Memo
 from game.sim.systems._access import System, single
 
 
@@ -32,7 +33,7 @@ class ECCouplingSystem(System):
     def __init__(self) -> None:
         super().__init__()
         self._taus: tuple | None = None
-        self._steps: dict = {}
+        self._steps: Memo | None = None
 
     def process(self, dt_s: float) -> None:
         blocks = self.c(Nerve).blocks
@@ -45,8 +46,9 @@ class ECCouplingSystem(System):
         weight = c.weight
         sample = chain_step(delay_s * 1000.0, c.ca_tau_ms, c.force_tau_ms, c.smoothing_tau_ms)
         taus = (c.ca_tau_ms, c.force_tau_ms, c.smoothing_tau_ms)
-        if taus != self._taus:    # the chain's steps by interval (a train's intervals repeat); laws.chain_step's
-            self._taus, self._steps = taus, {}    # own cache, without building its key for every impulse
+        if taus != self._taus:    # the chain's steps by interval (a train's intervals repeat), without building
+            self._taus = taus     # laws.chain_step's key for every impulse
+            self._steps = Memo(lambda dt_ms: chain_step(dt_ms, *taus), MAX_CACHED_STEPS)
         steps = self._steps
         recovery_tau_s, per_ap = mus.fatigue_recovery_tau_s, mus.fatigue_per_ap
         ef, cross = sample.ef, sample.cross
@@ -59,12 +61,7 @@ class ECCouplingSystem(System):
                 t_s = r.t_s
                 dt_ms = (t_s - t_c) * 1000.0      # = advance_to(c, t_s)
                 if dt_ms > 0:
-                    step = steps.get(dt_ms)
-                    if step is None:
-                        if len(steps) >= MAX_CACHED_STEPS:
-                            steps.clear()
-                        step = steps[dt_ms] = chain_step(dt_ms, *taus)
-                    smoothed, ca, force = step.advance(smoothed, force, ca)
+                    smoothed, ca, force = steps[dt_ms].advance(smoothed, force, ca)
                     t_c = t_s
                 # muscle fatigue: each AP of the muscle costs a little twitch force, recovered over minutes of rest
                 if fatigue:

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from game.sim.components import History, Inbox, Model, Nerve, Receptors
+from game.sim.memo import Memo
 from game.sim.systems._access import System
 
 MIN_RECEPTORS = 0.05            # receptor fraction floor in the per-receptor exposure
@@ -52,10 +53,8 @@ BLOCK_INTERP_MIN_VALUES = 4096   # interp_rows pays for its few fixed calls from
 MAX_CACHED_FACTORS = 64   # recovery factors kept per time constant (a train's intervals take a few float values)
 
 
-def _decay_factor(dt_s: float, tau_s: float, cache: dict) -> np.ndarray:
-    """exp(−dt/τ) as a read-only 0-d array (recover_to's factor), for the cache of intervals seen."""
-    if len(cache) >= MAX_CACHED_FACTORS:
-        cache.clear()
+def _decay_factor(dt_s: float, tau_s: float) -> np.ndarray:
+    """exp(−dt/τ) as a read-only 0-d array (recover_to's factor)."""
     e = np.array(math.exp(-dt_s / tau_s))
     e.setflags(write=False)
     return e
@@ -118,7 +117,7 @@ class ReceptorSystem(System):
         self._exposure: np.ndarray | None = None
         self._scaled_key: tuple | None = None
         self._scaled: np.ndarray | None = None
-        self._factors: dict = {}
+        self._factors: Memo | None = None
         self._factors_tau_s: float | None = None
 
     def scratch(self, shape: tuple) -> np.ndarray:
@@ -180,7 +179,8 @@ class ReceptorSystem(System):
         v_col, tau_col, open_col = self._columns
         with_tau = history or activity < REPETITIVE_BELOW_ACTIVITY
         if tau_s != self._factors_tau_s:
-            self._factors, self._factors_tau_s = {}, tau_s
+            self._factors_tau_s = tau_s
+            self._factors = Memo(lambda dt: _decay_factor(dt, tau_s), MAX_CACHED_FACTORS)
         factors = self._factors                 # interval -> recovery factor (a train repeats its intervals)
         for b in blocks:
             quanta = b.quanta
@@ -200,9 +200,7 @@ class ReceptorSystem(System):
                 t_s = r.t_s
                 dt = t_s - t_rec
                 if dt > 0 and desensitised:
-                    e = factors.get(dt)
-                    if e is None:
-                        e = factors[dt] = _decay_factor(dt, tau_s, factors)
+                    e = factors[dt]
                     _sub(_ONE, available, a)    # available = 1 − (1 − available)·e
                     _mul(a, e, a)
                     _sub(_ONE, a, a)

@@ -12,11 +12,13 @@ VesiclePools.spontaneous_s (this step's MEPP times at the focus junction).
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
-from game.sim.laws import relay_coefficients
+from game.sim.laws import relay_per_input
+from game.sim.memo import Memo
 from game.sim.components import Clock, Model, Nerve, VesiclePools
 from game.sim.systems._access import System, single
 from game.sim.systems.calcium import P_CAP
@@ -43,6 +45,13 @@ except ImportError:  # pragma: no cover - older numpy
         return _minimum(out, hi, out=out)
 _MIN_QUANTA = np.array(NORMAL_APPROX_MIN_QUANTA)
 _MIN_QUANTA.setflags(write=False)
+
+
+def upper_bound_can_bind(p: float, z_max: float) -> bool:
+    """Whether a normal-path draw at release probability p, with deviates no larger than z_max, could exceed its
+    fibre's primed sites (see NormalBuffer.z_max); when not, the draw needs only its floor at 0."""
+    q = 1.0 - p
+    return NORMAL_APPROX_MIN_QUANTA * q / p - z_max * math.sqrt(NORMAL_APPROX_MIN_QUANTA * q) < ROUNDING_MARGIN
 
 
 class NormalBuffer:
@@ -93,13 +102,12 @@ def interval_factors(pre, dt: float) -> tuple:
     distinct float values), so ReleaseSystem keeps them by length instead of recomputing them at every impulse."""
     m = math.exp(-dt / pre.mobilisation_tau_s)
     decay = math.exp(-dt / pre.refill_fast_tau_s)
-    a, b, c = relay_coefficients(pre.reserve_recovery_tau_s, pre.supply_lag_tau_s, dt)
     return (dt / pre.refill_tau_s, m, pre.mobilisation_tau_s * (1.0 - m) / pre.refill_tau_s, decay,
             pre.refill_fast_tau_s * (1.0 - decay), math.exp(-dt / pre.reserve_recovery_tau_s),
-            math.exp(-dt / pre.supply_lag_tau_s), a / b * c)
+            math.exp(-dt / pre.supply_lag_tau_s), relay_per_input(pre.reserve_recovery_tau_s, pre.supply_lag_tau_s, dt))
 
 
-def refill_to(pools: VesiclePools, pre, t_s: float, factors: dict | None = None) -> None:
+def refill_to(pools: VesiclePools, pre, t_s: float, factors: Memo | None = None) -> None:
     """Exact refilling of the RRP from pools.t_s to t_s (no impulse inside).
 
     Rate of refilling of the empty sites: (1/τ)·(1 + M(t)) + B(t), times reserve^x; M (slow mobilisation)
@@ -116,23 +124,17 @@ def refill_to(pools: VesiclePools, pre, t_s: float, factors: dict | None = None)
         _sub(cap, gap, rrp)    # rrp = capacity − gap·e, in place (the pool array is this component's own)
 
 
-def refill_factor(pools: VesiclePools, pre, t_s: float, gap: np.ndarray, factors: dict | None = None,
+def refill_factor(pools: VesiclePools, pre, t_s: float, gap: np.ndarray, factors: Memo | None = None,
                   ones: np.ndarray | None = None) -> float | None:
     """refill_to's scalar part: advances the pools' scalar state (mobilisation, fast refilling, reserve, supply,
     time) to t_s and returns e, the share of each fibre's empty sites (`gap`, capacity − RRP) still empty at t_s
-    (None: no time passed). The caller scales the gap by e. `factors`: a cache of interval_factors by interval
-    length (for this `pre`); `ones`: a row of ones, to sum the gap as a dot product (cheaper)."""
+    (None: no time passed). The caller scales the gap by e. `factors`: interval_factors by interval length for
+    this `pre` (ReleaseSystem's Memo); `ones`: a row of ones, to sum the gap as a dot product (cheaper)."""
     dt = t_s - pools.t_s
     if dt <= 0:
         return None
-    f = None if factors is None else factors.get(dt)
-    if f is None:
-        f = interval_factors(pre, dt)
-        if factors is not None:
-            if len(factors) >= MAX_CACHED_INTERVALS:
-                factors.clear()
-            factors[dt] = f
-    integral, m, per_mobilisation, decay, per_boost, e_reserve, e_supply, lag = f
+    integral, m, per_mobilisation, decay, per_boost, e_reserve, e_supply, lag = (
+        interval_factors(pre, dt) if factors is None else factors[dt])
     mobilisation, boost, supply = pools.mobilisation, pools.boost, pools.supply
     if mobilisation:
         integral += mobilisation * per_mobilisation
@@ -165,10 +167,10 @@ MAX_CACHED_INTERVALS = 256
 class ReleaseSystem(System):
     def __init__(self) -> None:
         super().__init__()
-        self._factors_for = None    # the parameter set the cached interval factors belong to
-        self._factors: dict = {}
+        self._factors_for = None    # the parameter set the interval factors belong to
+        self._factors: Memo | None = None
         self._primed = np.empty(0)                # scratch: the primed sites (RRP × gain), the sites they spent,
-        self._spent_q = np.empty(0)               # the empty sites and the RRP (_same_p)
+        self._spent_sites = np.empty(0)           # the empty sites and the RRP (_same_p)
         self._gap = np.empty(0)
         self._rrp = np.empty(0)
         self._gain = np.array(1.0)                # 0-d scratch: this impulse's gain
@@ -197,8 +199,9 @@ class ReleaseSystem(System):
         normals = pools.normals
         n = len(pools.rrp)
         if self._factors_for is not pre or len(self._primed) != n:
-            self._factors_for, self._factors = pre, {}    # refill_to's interval factors, for this parameter set
-            self._primed, self._spent_q, self._gap, self._rrp = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+            self._factors_for = pre      # refill_factor's interval factors, for this parameter set
+            self._factors = Memo(functools.partial(interval_factors, pre), MAX_CACHED_INTERVALS)
+            self._primed, self._spent_sites, self._gap, self._rrp = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
         factors = self._factors
         for b in blocks:
             quanta = b.quanta = np.empty((len(b.records), n))   # each impulse's draw goes straight into its row
@@ -236,14 +239,13 @@ class ReleaseSystem(System):
         impulse of a train: its numbers are local values and 0-d scratch arrays, the ufuncs write in place."""
         cap = pools.rrp_capacity
         n = len(cap)
-        gap, rrp, primed, spent, g, e_0d = self._gap, self._rrp, self._primed, self._spent_q, self._gain, normals.e
+        gap, rrp, primed, spent, g, e_0d = self._gap, self._rrp, self._primed, self._spent_sites, self._gain, normals.e
         if normals.mean is None or len(normals.mean) != n:
             normals.resize(n)
         if normals.rows is None or normals.rows.shape[1] != n:
             normals.i = normals.BLOCK                      # deviates for another muscle size: draw a new block
         mean, flags, p_0d, q_0d = normals.mean, normals.flags, normals.p, normals.q
         rows, block = normals.rows, normals.BLOCK
-        mobilisation_per, mobilisation_max = pre.mobilisation_per_impulse, pre.mobilisation_max
         _sub(cap, pools.rrp, gap)
         for r, k in zip(records, quanta):
             e = refill_factor(pools, pre, r.t_s, gap, factors, normals.ones)
@@ -269,12 +271,10 @@ class ReleaseSystem(System):
                 _mul(k, rows[i], k)
                 _add(k, mean, k)
                 _rint(k, k)
-                if NORMAL_APPROX_MIN_QUANTA * q / p - normals.z_max * math.sqrt(NORMAL_APPROX_MIN_QUANTA * q) >= ROUNDING_MARGIN:
-                    # no fibre can draw more than its primed sites at this p with these deviates
-                    # (NormalBuffer.z_max): only the floor at 0 can bind (the same values as the clip, cheaper)
-                    _maximum(k, normals.zeros, out=k)
-                else:
+                if upper_bound_can_bind(p, normals.z_max):
                     _clip(k, normals.zeros, rrp if gain == 1.0 else _mul(rrp, gain, primed), k)
+                else:   # only the floor at 0 can bind: the same values as the clip, cheaper
+                    _maximum(k, normals.zeros, out=k)
                 if n_small:
                     k[flags] = rng.binomial((rrp[flags] * gain).astype(np.int64), p)
             else:
@@ -284,10 +284,5 @@ class ReleaseSystem(System):
             else:   # potentiation: more primed sites, the pool spent in proportion
                 g[()] = gain
                 _add(gap, _div(k, g, spent), gap)
-            r.quanta = k
-            pools.draining = True
-            mobilisation = pools.mobilisation
-            pools.boost += boost * (1.0 + mobilisation)
-            pools.mobilisation = mobilisation + mobilisation_per * (mobilisation_max - mobilisation)
-        pools.last_impulse_s = records[-1].t_s
+            self._spent(pools, pre, r, k, boost)
         _sub(cap, gap, pools.rrp)
