@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import math
 import os
 import sys
 from typing import Sequence
 
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141    # what a shell reports for a program stopped by SIGPIPE (128 + 13)
 
 # Command groups that live beside the code they drive. Each module has `register(sub)`, which adds its
 # subparsers to `sub` and returns {command name: handler(args) -> exit code}. Add one line per group.
@@ -326,4 +328,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader of the output went away (`... | head`): nothing is wrong and nothing more can be said; what is
+        # left in stdout's buffer goes to the null device so that the flush at exit does not fail again
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+        return EXIT_BROKEN_PIPE
     return 0

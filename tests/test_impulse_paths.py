@@ -177,3 +177,50 @@ def test_memo_makes_each_value_once_and_stays_bounded():
     assert [memo[1], memo[1], memo[2]] == [2, 2, 4] and made == [1, 2]
     memo[3], memo[4]
     assert len(memo) <= 3 and memo[4] == 8
+
+
+def _recovery_loop(es: list, available: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ReceptorSystem's per-impulse loop, written out: recover by e_i (none when e_i is 1), then keep a share."""
+    rows = np.empty_like(keep)
+    a = available.copy()
+    for i, e in enumerate(es):
+        rows[i] = a if e == 1.0 else 1.0 - (1.0 - a) * e
+        a = rows[i] * keep[i]
+    return rows, a
+
+
+@pytest.mark.parametrize("impulses, fibres", [(8, 5), (9, 3), (100, 200), (101, 200), (300, 400), (129, 1), (64, 7)])
+def test_receptor_recovery_scan_is_the_loop(impulses, fibres):
+    """recovery_scan (a block's recovery as a scan of affine maps, in chunks) gives the loop's rows and final
+    state to within 1e-12 relative, with recovery or none at the first impulse, strong or no desensitisation, and
+    factors from nearly 1 (fast trains) to nearly 0 (long pauses)."""
+    from game.sim.systems.receptors import ReceptorSystem
+    rng = np.random.default_rng(impulses * 1000 + fibres)
+    for first in (1.0, 0.4):
+        keep = 1.0 - rng.uniform(0.0, 0.5, (impulses, fibres))
+        keep[impulses // 2] = 1.0                                   # an impulse that desensitises nothing
+        es = [first, *np.exp(-rng.uniform(0.0, 12.0, impulses - 1)).tolist()]
+        es[-1] = 1.0 if impulses > 2 else es[-1]                    # two impulses at the same time
+        available = rng.uniform(0.05, 1.0, fibres)
+        want_rows, want_after = _recovery_loop(es, available, keep)
+        system, rows, after = ReceptorSystem(), np.full_like(keep, np.nan), available.copy()
+        system.recovery_scan(es, after, keep, rows)
+        np.testing.assert_allclose(rows, want_rows, rtol=1e-12, atol=0.0)
+        np.testing.assert_allclose(after, want_after, rtol=1e-12, atol=0.0)
+        if first == 1.0:
+            assert np.array_equal(rows[0], available)               # no recovery: a copy, as the loop
+
+
+def test_receptor_block_paths_agree():
+    """A train run with the scan and with the loop (the scan switched off) gives the same responses to 1e-12."""
+    from game.sim.systems import receptors
+    setup = ex.Setup(spec=WorldSpec(condition="mg-moderate", n_fibers=120, ache_inhibition=0.6), seed=4)
+    scan = ex.rns(setup, 20.0, 300)["responses"]
+    try:
+        receptors.SCAN_MIN_IMPULSES, saved = 10**9, receptors.SCAN_MIN_IMPULSES
+        loop = ex.rns(setup, 20.0, 300)["responses"]
+    finally:
+        receptors.SCAN_MIN_IMPULSES = saved
+    assert [r["fibers_fired_fraction"] for r in scan] == [r["fibers_fired_fraction"] for r in loop]
+    for key in ("epp_mV", "cmap", "force"):
+        np.testing.assert_allclose([r[key] for r in scan], [r[key] for r in loop], rtol=1e-12)

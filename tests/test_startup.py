@@ -77,3 +77,17 @@ def test_one_blas_thread_unless_the_user_sets_one():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                          env={**env, "OPENBLAS_NUM_THREADS": "4"}, check=True, timeout=60)
     assert out.stdout.split()[0] == "4"
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly():
+    """`main.py experiment ... --json | head` : when the reader closes the pipe the command stops with the shell's
+    SIGPIPE status and no traceback (before, a BrokenPipeError traceback and then an error at exit)."""
+    argv = [sys.executable, str(ROOT / "main.py"), "experiment", "rns", "--fibers", "20", "--frequency", "20",
+            "--pulses", "2000", "--json"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    first = proc.stdout.read(64)
+    proc.stdout.close()                      # the reader goes away long before the 2000 responses are written
+    err = proc.stderr.read().decode()
+    rc = proc.wait(timeout=120)
+    assert first.startswith(b"{")
+    assert rc == 141 and err == "", (rc, err)

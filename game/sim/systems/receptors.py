@@ -50,6 +50,11 @@ _MAX_STEP.setflags(write=False)
 
 
 BLOCK_INTERP_MIN_VALUES = 4096   # interp_rows pays for its few fixed calls from about this many values (measured)
+SCAN_MIN_IMPULSES = 8      # a block this long takes its recovery as a scan (recovery_scan); shorter ones, the loop
+SCAN_MAX_FIBRES = 400      # ... of at most this many fibres: the scan does ~3·log2(rows) operations per value to the
+                           # loop's 4 calls per impulse, and from ~500 fibres the loop costs less (callgrind, measured)
+SCAN_MAX_ROWS = 128        # recovery_scan's chunk: at most this many rows and about this many values (measured)
+SCAN_CHUNK_VALUES = 32768
 MAX_CACHED_FACTORS = 64   # recovery factors kept per time constant (a train's intervals take a few float values)
 
 
@@ -118,7 +123,9 @@ class ReceptorSystem(System):
         self._scaled_key: tuple | None = None
         self._scaled: np.ndarray | None = None
         self._factors: Memo | None = None
+        self._recovery: Memo | None = None
         self._factors_tau_s: float | None = None
+        self._scan_work = np.empty((3, 0, 0))     # recovery_scan's work arrays (kept: see scratch)
 
     def scratch(self, shape: tuple) -> np.ndarray:
         """A work array of this shape, the same one step after step (a new one of a block's size would come from
@@ -128,6 +135,48 @@ class ReceptorSystem(System):
             buf = self._scratch = np.empty(shape)                                         # are copies, not views)
             self._scratch_rows = list(buf)     # its rows as views, made once
         return buf
+
+    def recovery_scan(self, es: list, available: np.ndarray, keep: np.ndarray, out: np.ndarray) -> None:
+        """The block loop's recurrence for a whole block: out[i] = 1 − (1 − x_i)·e_i, the receptors available at
+        impulse i after recovering by the factor e_i, from x_0 = `available` and x_{i+1} = out[i]·keep[i]; then
+        available = out[-1]·keep[-1] (in place).
+
+        Each row after the first is an affine map of the one before, out[i] = (1 − e_i) + e_i·keep[i−1]·out[i−1],
+        so the rows are a scan of affine maps, composed by recursive doubling (Hillis & Steele 1986): after the
+        pass for span s, row i holds the composition of rows i−2s+1 .. i, (α, β) ← (α_i + β_i·α_{i−s}, β_i·β_{i−s}).
+        Row 0 holds the map already applied to `available` (β = 0), so in the end α is the answer. About 3·log2(rows)
+        calls for a chunk of rows instead of 4 per row; the same values to within rounding (every term is ≥ 0,
+        so nothing cancels: tests/test_impulse_paths.py holds it to 1e-12 of the loop). Chunks of at most
+        SCAN_MAX_ROWS rows and about SCAN_CHUNK_VALUES values keep the work arrays in cache."""
+        n, fibres = out.shape
+        rows = max(SCAN_MIN_IMPULSES, min(SCAN_MAX_ROWS, SCAN_CHUNK_VALUES // max(fibres, 1)))
+        work = self._scan_work
+        if work.shape != (3, rows, fibres):
+            work = self._scan_work = np.empty((3, rows, fibres))
+        for c0 in range(0, n, rows):
+            c1 = min(n, c0 + rows)
+            m = c1 - c0
+            col = np.array(es[c0:c1])[:, None]
+            a, b, b_next, tmp = out[c0:c1], work[0, :m], work[1, :m], work[2, :m]
+            _sub(_ONE, col, a)                       # α_i = 1 − e_i
+            if es[c0] == 1.0:
+                a[0] = available                     # no recovery: the loop copies (1 − (1 − x) need not be x)
+            else:
+                _sub(_ONE, available, a[0])          # α_0 = 1 − (1 − available)·e_0, as the loop
+                _mul(a[0], col[0], a[0])
+                _sub(_ONE, a[0], a[0])
+            _mul(keep[c0:c1 - 1], col[1:], b[1:])   # β_i = e_i·keep[i−1] (β_0 = 0 is never read: see below)
+            s = 1
+            while s < m:
+                # rows i ≥ s take the map of span s before them, reading α_{i−s} before it changes
+                _add(a[s:], _mul(b[s:], a[:m - s], tmp[s:]), a[s:])
+                # the next pass reads β only of rows whose span does not reach row 0 (i ≥ 2s): written into the
+                # other array, so that no input overlaps its output (numpy would copy it first)
+                if 2 * s < m:
+                    _mul(b[2 * s:], b[s:m - s], b_next[2 * s:])
+                    b, b_next = b_next, b
+                s *= 2
+            _mul(a[m - 1], keep[c1 - 1], available)
 
     def exposure_per_quantum(self, rec: Receptors, mem, activity: float) -> np.ndarray:
         """Share of each fibre's receptors desensitised per quantum: ∝ lingering ACh / receptors^x (the
@@ -181,7 +230,9 @@ class ReceptorSystem(System):
         if tau_s != self._factors_tau_s:
             self._factors_tau_s = tau_s
             self._factors = Memo(lambda dt: _decay_factor(dt, tau_s), MAX_CACHED_FACTORS)
+            self._recovery = Memo(lambda dt: math.exp(-dt / tau_s), MAX_CACHED_FACTORS)
         factors = self._factors                 # interval -> recovery factor (a train repeats its intervals)
+        recovery = self._recovery               # the same factors as floats (for recovery_scan)
         for b in blocks:
             quanta = b.quanta
             # ACh per receptor: the same quanta spread over fewer receptors expose each one more, and ACh
@@ -196,20 +247,35 @@ class ReceptorSystem(System):
             # receptors (scaled × available, = rec.functional()) are then one product for the whole block
             achr = b.achr = np.empty_like(quanta)
             t_rec, desensitised = rec.t_s, rec.any_desensitised
-            for r, a, k in zip(b.records, achr, self._scratch_rows):     # k: keep's rows
-                t_s = r.t_s
-                dt = t_s - t_rec
-                if dt > 0 and desensitised:
-                    e = factors[dt]
-                    _sub(_ONE, available, a)    # available = 1 − (1 − available)·e
-                    _mul(a, e, a)
-                    _sub(_ONE, a, a)
-                else:
-                    a[...] = available          # no time to recover, or nothing desensitised yet (all 1.0)
-                if dt > 0:
-                    t_rec = t_s
-                _mul(a, k, available)
-                desensitised = True
+            if len(achr) >= SCAN_MIN_IMPULSES and achr.shape[1] <= SCAN_MAX_FIBRES:
+                # the same recurrence for a long block (a train's step): each impulse's recovery factor, then the
+                # rows as a scan of affine maps (recovery_scan) instead of four calls per impulse
+                es = []
+                for r in b.records:
+                    t_s = r.t_s
+                    dt = t_s - t_rec
+                    if dt > 0:
+                        es.append(recovery[dt] if desensitised else 1.0)
+                        t_rec = t_s
+                    else:
+                        es.append(1.0)
+                    desensitised = True
+                self.recovery_scan(es, available, keep, achr)
+            else:
+                for r, a, k in zip(b.records, achr, self._scratch_rows):     # k: keep's rows
+                    t_s = r.t_s
+                    dt = t_s - t_rec
+                    if dt > 0 and desensitised:
+                        e = factors[dt]
+                        _sub(_ONE, available, a)    # available = 1 − (1 − available)·e
+                        _mul(a, e, a)
+                        _sub(_ONE, a, a)
+                    else:
+                        a[...] = available          # no time to recover, or nothing desensitised yet (all 1.0)
+                    if dt > 0:
+                        t_rec = t_s
+                    _mul(a, k, available)
+                    desensitised = True
             rec.t_s, rec.any_desensitised = t_rec, desensitised
             _mul(achr, scaled, achr)
             # the quantal potential (and EPC decay) per fibre from the table, for the whole block at once
