@@ -55,3 +55,21 @@ def test_bench_reports_the_rns_protocol_in_process_and_as_a_whole_command():
     write_rns_rows(rows, out)
     text = out.getvalue()
     assert "rns protocol, 20 fibres, 20 pulses at 20 Hz" in text and "whole command" in text and "numpy" in text
+
+
+def test_a_timed_command_that_fails_or_overruns_is_an_error_not_a_time():
+    """bench's whole-command timer waits for the exit without polling; a command that fails raises, and one that
+    runs past the timeout is killed and raises (rather than being waited for or reported as a time)."""
+    import subprocess
+    import sys
+    import time
+
+    from game.bench import wall_s
+
+    assert wall_s([sys.executable, "-c", "pass"]) > 0
+    with pytest.raises(subprocess.CalledProcessError):
+        wall_s([sys.executable, "-c", "raise SystemExit(3)"])
+    t0 = time.monotonic()
+    with pytest.raises(subprocess.TimeoutExpired):
+        wall_s([sys.executable, "-c", "import time; time.sleep(60)"], timeout_s=0.5)
+    assert time.monotonic() - t0 < 30      # killed, not waited for
