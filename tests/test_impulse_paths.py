@@ -31,10 +31,10 @@ def test_round_us_is_round_to_six_places():
     values += [i * 0.05 for i in range(2000)] + [i / 3.0 for i in range(2000)]
     values += [(i + 0.5) * 1e-6 for i in range(2000)] + [i * 1e-6 + 5e-7 * (1 + 1e-12) for i in range(2000)]
     values += [rnd.random() * 10.0 ** rnd.randint(-9, 7) for _ in range(20000)]
-    for x in values:
-        got, want = ex.round_us(x), round(x, 6)
+    for x, got in zip(values, ex.round_us(values), strict=True):
+        want = round(x, 6)
         assert got == want and math.copysign(1.0, got) == math.copysign(1.0, want), x
-    assert math.isnan(ex.round_us(math.nan))
+    assert math.isnan(ex.round_us([math.nan])[0]) and ex.round_us([]) == []
 
 
 def test_fill_records_gives_each_record_its_rows():
@@ -224,3 +224,22 @@ def test_receptor_block_paths_agree():
     assert [r["fibers_fired_fraction"] for r in scan] == [r["fibers_fired_fraction"] for r in loop]
     for key in ("epp_mV", "cmap", "force"):
         np.testing.assert_allclose([r[key] for r in scan], [r[key] for r in loop], rtol=1e-12)
+
+
+@pytest.mark.parametrize("dt_ms", [0.05, 1.0, 50.0, 333.3, 5000.0])
+@pytest.mark.parametrize("taus", [(20.0, 40.0, 250.0), (60.0, 40.0, 100.0), (20.0, 80.0, 250.0)])
+def test_chain_step_is_the_exact_solution(dt_ms, taus):
+    """ChainStep (the force chain's step as a matrix, built once per interval) gives advance_smoothed's and
+    advance_contractile's values (the chain's exact solution, input by input) to rounding. (Distinct time
+    constants: where the Ca2+ and force constants are equal both forms lose digits to cancellation alike.)"""
+    from game.sim.laws import ChainStep, advance_contractile, advance_smoothed
+    tau_ca, tau_force, tau_smooth = taus
+    step = ChainStep(dt_ms, tau_ca, tau_force, tau_smooth)
+    for s0, force0, ca0 in [(0.3, 0.5, 0.0), (0.1, 0.2, 1.3), (0.0, 0.0, 2.0), (0.7, 0.0, 0.4)]:
+        s, ca, force = step.advance(s0, force0, ca0)
+        ca_want, force_want = advance_contractile(np.array(ca0), np.array(force0), dt_ms, tau_ca, tau_force)
+        scale = s0 + force0 + ca0       # a tiny step's Ca2+ part is a difference of near-equal relays: held to the inputs' scale
+        assert s == pytest.approx(advance_smoothed(s0, force0, ca0, dt_ms, tau_ca, tau_force, tau_smooth), rel=1e-13,
+                                  abs=1e-15 * scale)
+        assert ca == pytest.approx(float(ca_want), rel=1e-15, abs=1e-300)
+        assert force == pytest.approx(float(force_want), rel=1e-15, abs=1e-300)

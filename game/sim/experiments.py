@@ -7,6 +7,7 @@ command and the lab mode report.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -59,30 +60,39 @@ def _train(sim: Sim, frequency_hz: float, pulses: int) -> list[dict]:
     return sim.history()[start:start + pulses]
 
 
-def round_us(t_s: float) -> float:
-    """round(t_s, 6), faster for the usual case. Away from a tie (the scaled value's fraction below 1/4 or above 3/4,
-    and 0 < t_s < 10^6 s, so that t_s·10^6 is within 2^-13 of exact) the integer nearest to t_s·10^6 is
-    certain, and that integer / 10^6 is the double nearest to the decimal round() finds: the same value."""
-    scaled = t_s * 1e6
-    if 0.0 < scaled < 1e12:
-        n = int(scaled)
-        frac = scaled - n      # exact
-        if frac < 0.25:
-            return n / 1e6
-        if frac > 0.75:
-            return (n + 1) / 1e6
-    return round(t_s, 6)
+def round_us(values: list[float]) -> list[float]:
+    """[round(t, 6) for t in values], for many at once. Away from a tie (the scaled value's fraction below 1/4 or
+    above 3/4, and 0 < t < 10^6 s, so that t·10^6 is within 2^-13 of exact) the integer nearest to t·10^6 is certain,
+    and that integer / 10^6 is the double nearest to the decimal round() finds: the same value. The rest (near a tie,
+    zero, negative, huge or not finite) go to round() itself."""
+    scaled = np.array(values, dtype=float) * 1e6
+    whole = np.floor(scaled)                 # = int(scaled) where scaled > 0
+    with np.errstate(invalid="ignore"):      # inf − inf: those go to round() below
+        frac = scaled - whole                # exact
+    low = frac < 0.25
+    out = (np.where(low, whole, whole + 1.0) / 1e6).tolist()
+    certain = (scaled > 0.0) & (scaled < 1e12) & (low | (frac > 0.75))
+    if not certain.all():
+        for i in np.flatnonzero(~certain).tolist():
+            out[i] = round(values[i], 6)
+    return out
 
 
 def _responses(rows: list[dict]) -> list[dict]:
     """A train's history rows (without detail) as RNS responses: pulses numbered from 1, times from the first pulse
     (µs resolution). The rows are changed in place (they are the protocol's own: its model is closed) and keep their
     keys and order (report.history_rows builds them in the order of a response)."""
-    t0 = rows[0]["t_s"] if rows else 0.0
-    for i, r in enumerate(rows, 1):
-        r["pulse"] = i
-        r["t_s"] = round_us(r["t_s"] - t0)
+    if not rows:
+        return rows
+    t0 = rows[0]["t_s"]
+    times = round_us([t - t0 for t in map(_T_S, rows)])
+    for pulse, (r, t) in enumerate(zip(rows, times), 1):
+        r["pulse"] = pulse
+        r["t_s"] = t
     return rows
+
+
+_T_S = operator.itemgetter("t_s")
 
 
 def rns(setup: Setup, frequency_hz: float = 3.0, pulses: int = 10) -> dict:

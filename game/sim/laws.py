@@ -97,16 +97,19 @@ def relay_per_input(tau_in: float, tau_out: float, t: float) -> float:
 class ChainStep:
     """Everything about an exact advance of the Ca2+ → force → smoothed-force chain over dt that does not
     depend on the state (see advance_smoothed and advance_contractile); `advance` applies it. Built once per
-    distinct (dt, time constants), e.g. once for all the equal intervals of a train."""
+    distinct (dt, time constants), e.g. once for all the equal intervals of a train.
 
-    __slots__ = ("es", "fa", "fb", "fc", "tc", "tcf", "ca", "cb", "cc", "ec", "ef", "cross")
+    The chain is linear, so the step is a matrix: the smoothed force after dt is s0·es + force0·s_force + ca0·s_ca,
+    with s_force = relay per unit of force (relay_per_input) and s_ca = the Ca2+ path's two relays per unit of Ca2+;
+    the same values as advance_smoothed up to rounding (which multiplies each input through instead)."""
+
+    __slots__ = ("es", "s_force", "s_ca", "ec", "ef", "cross")
 
     def __init__(self, dt_ms: float, tau_ca_ms: float, tau_force_ms: float, tau_smooth_ms: float) -> None:
         self.es = math.exp(-dt_ms / tau_smooth_ms)
-        self.fa, self.fb, self.fc = relay_coefficients(tau_force_ms, tau_smooth_ms, dt_ms)
+        self.s_force = relay_per_input(tau_force_ms, tau_smooth_ms, dt_ms)
         tc = tau_ca_ms + 1e-6 if abs(tau_ca_ms - tau_force_ms) < 1e-9 else tau_ca_ms
-        self.tc, self.tcf = tc, tc - tau_force_ms
-        self.ca, self.cb, self.cc = relay_coefficients(tc, tau_smooth_ms, dt_ms)
+        self.s_ca = tc / (tc - tau_force_ms) * (relay_per_input(tc, tau_smooth_ms, dt_ms) - self.s_force)
         self.ec = math.exp(-dt_ms / tau_ca_ms)
         self.ef = math.exp(-dt_ms / tau_force_ms)
         if abs(tau_ca_ms - tau_force_ms) < 1e-9:
@@ -115,13 +118,8 @@ class ChainStep:
             self.cross = tau_ca_ms / (tau_ca_ms - tau_force_ms) * (self.ec - self.ef)
 
     def advance(self, s0: float, force0: float, ca0: float) -> tuple[float, float, float]:
-        """(smoothed, ca, force) after the step from (s0, force0, ca0): the same arithmetic as
-        advance_smoothed and advance_contractile."""
-        s = s0 * self.es + force0 * self.fa / self.fb * self.fc
-        if ca0:
-            k = ca0 * self.tc / self.tcf
-            s += k * self.ca / self.cb * self.cc - k * self.fa / self.fb * self.fc
-        return s, ca0 * self.ec, force0 * self.ef + ca0 * self.cross
+        """(smoothed, ca, force) after the step from (s0, force0, ca0)."""
+        return s0 * self.es + force0 * self.s_force + ca0 * self.s_ca, ca0 * self.ec, force0 * self.ef + ca0 * self.cross
 
 
 _CHAIN_STEPS_MAX = 256
