@@ -117,9 +117,12 @@ def rns_command_speed(n_fibers: int, frequency_hz: float = 20.0, pulses: int = 1
     wall time of `runs`: model seconds per wall second."""
     argv = [sys.executable, str(MAIN_PY), "experiment", "rns", "--fibers", str(n_fibers), "--frequency",
             f"{frequency_hz:g}", "--pulses", str(pulses), "--seed", str(seed), "--json"]
-    wall = _best_wall_s(argv, runs)
+    walls = [wall_s(argv) for _ in range(runs)]
+    wall = min(walls)
     model_s = pulses / frequency_hz
-    return {"command_wall_s": wall, "command_model_s_per_wall_s": model_s / wall, "command_runs": runs}
+    # every run's time too: on a machine whose speed wanders, the best alone does not show the spread
+    return {"command_wall_s": wall, "command_model_s_per_wall_s": model_s / wall, "command_runs": runs,
+            "command_walls_s": walls}
 
 
 def compile_bytecode() -> bool:
@@ -158,7 +161,9 @@ def write_rns_rows(rows: list[dict], out) -> None:
                   f"second; best of {row.get('runs', 1)})\n")
         if "command_wall_s" in row:
             out.write(f"    whole command: {row['command_wall_s']:.2f} s, {row['command_model_s_per_wall_s']:.0f}× real "
-                      f"time (best of {row['command_runs']}; of which a new interpreter importing numpy: "
+                      f"time (best of {row['command_runs']}: "
+                      f"{', '.join(f'{w:.2f}' for w in row.get('command_walls_s', [row['command_wall_s']]))} s; "
+                      f"of which a new interpreter importing numpy: "
                       f"{row['command_floor_s']:.2f} s; bytecode "
                       f"{'compiled first' if row.get('command_bytecode_compiled') else 'NOT all compiled'})\n")
 

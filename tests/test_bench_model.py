@@ -51,6 +51,7 @@ def test_bench_reports_the_rns_protocol_in_process_and_as_a_whole_command():
     for key in ("wall_s", "model_s_per_wall_s", "command_wall_s", "command_model_s_per_wall_s", "command_floor_s"):
         assert row[key] > 0, key
     assert row["command_runs"] == 1 and row["runs"] == 1
+    assert row["command_walls_s"] == [row["command_wall_s"]]
     out = io.StringIO()
     write_rns_rows(rows, out)
     text = out.getvalue()
