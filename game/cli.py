@@ -329,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        if not _stdout_reader_gone():
+            raise                       # another pipe or socket broke: a real error, not the reader leaving
         # the reader of the output went away (`... | head`): nothing is wrong and nothing more can be said; what is
         # left in stdout's buffer goes to the null device so that the flush at exit does not fail again
         try:
@@ -337,3 +339,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return EXIT_BROKEN_PIPE
     return 0
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it (poll reports an error on its write end)."""
+    try:
+        import select
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return False

@@ -91,3 +91,18 @@ def test_a_reader_that_stops_early_ends_the_command_quietly():
     rc = proc.wait(timeout=120)
     assert first.startswith(b"{")
     assert rc == 141 and err == "", (rc, err)
+
+
+def test_a_broken_pipe_that_is_not_the_output_is_still_an_error(monkeypatch):
+    """Only the reader of standard output leaving is quiet: a BrokenPipeError from elsewhere (a socket, another
+    pipe) is not swallowed."""
+    import pytest
+
+    from game import cli
+
+    def broken(args):
+        raise BrokenPipeError(32, "a socket broke")
+
+    monkeypatch.setattr(cli, "run_experiment", broken)
+    with pytest.raises(BrokenPipeError):
+        cli.main(["experiment", "rns", "--pulses", "3"])
