@@ -100,14 +100,9 @@ def wall_s(argv: list[str], timeout_s: float = COMMAND_TIMEOUT_S) -> float:
     return wall
 
 
-def _best_wall_s(argv: list[str], runs: int = COMMAND_RUNS) -> float:
-    """Best wall-clock time of `runs` runs of a command (see wall_s)."""
-    return min(wall_s(argv) for _ in range(runs))
-
-
 def interpreter_floor_s(runs: int = COMMAND_RUNS) -> float:
     """What any model command pays before it starts: a new interpreter that imports numpy (best of `runs`)."""
-    return _best_wall_s([sys.executable, "-c", "import numpy"], runs)
+    return min(wall_s([sys.executable, "-c", "import numpy"]) for _ in range(runs))
 
 
 def rns_command_speed(n_fibers: int, frequency_hz: float = 20.0, pulses: int = 10000, seed: int = 1,

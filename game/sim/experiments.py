@@ -78,6 +78,9 @@ def round_us(values: list[float]) -> list[float]:
     return out
 
 
+_T_S = operator.itemgetter("t_s")
+
+
 def _responses(rows: list[dict]) -> list[dict]:
     """A train's history rows (without detail) as RNS responses: pulses numbered from 1, times from the first pulse
     (µs resolution). The rows are changed in place (they are the protocol's own: its model is closed) and keep their
@@ -90,9 +93,6 @@ def _responses(rows: list[dict]) -> list[dict]:
         r["pulse"] = pulse
         r["t_s"] = t
     return rows
-
-
-_T_S = operator.itemgetter("t_s")
 
 
 def rns(setup: Setup, frequency_hz: float = 3.0, pulses: int = 10) -> dict:

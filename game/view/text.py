@@ -451,7 +451,6 @@ def fit_size(text: str, width: int, size: float, min_size: float = 10, bold: boo
     return s
 
 
-
 FITTED_MIN = 14   # draw_fitted: the smallest one-line size; longer text wraps to two lines
 
 

@@ -58,13 +58,6 @@ SCAN_CHUNK_VALUES = 32768
 MAX_CACHED_FACTORS = 64   # recovery factors kept per time constant (a train's intervals take a few float values)
 
 
-def _decay_factor(dt_s: float, tau_s: float) -> np.ndarray:
-    """exp(−dt/τ) as a read-only 0-d array (recover_to's factor)."""
-    e = np.array(math.exp(-dt_s / tau_s))
-    e.setflags(write=False)
-    return e
-
-
 def interp_slopes(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """The slope of each interval of the table, as np.interp computes it."""
     return (ys[1:] - ys[:-1]) / (xs[1:] - xs[:-1])
@@ -122,9 +115,9 @@ class ReceptorSystem(System):
         self._exposure: np.ndarray | None = None
         self._scaled_key: tuple | None = None
         self._scaled: np.ndarray | None = None
-        self._factors: Memo | None = None
-        self._recovery: Memo | None = None
-        self._factors_tau_s: float | None = None
+        self._recovery: Memo | None = None       # recovery factor by interval, for one time constant
+        self._recovery_tau_s: float | None = None
+        self._e_0d = np.array(0.0)                # 0-d scratch: one impulse's recovery factor (the loop)
         self._scan_work = np.empty((3, 0, 0))     # recovery_scan's work arrays (kept: see scratch)
 
     def scratch(self, shape: tuple) -> np.ndarray:
@@ -215,7 +208,7 @@ class ReceptorSystem(System):
         reported = history or self.c(Inbox).impulse_events
         tau_s = mem.desensitisation_tau_s
         scaled = self.scaled_receptors(rec)     # immune state and the bath change between steps, not within one
-        available = rec.available               # updated in place below and by recover_to
+        available = rec.available               # updated in place below (and by recover_to between steps)
         # every impulse of a step sees the same AChE activity (CleftSystem) and quantal table (TemperatureSystem
         # switches it between steps), hence the same table columns and exposure per quantum
         activity = blocks[0].records[0].ache_activity
@@ -227,12 +220,11 @@ class ReceptorSystem(System):
         exposure = self.exposure_per_quantum(rec, mem, activity)
         v_col, tau_col, open_col = self._columns
         with_tau = history or activity < REPETITIVE_BELOW_ACTIVITY
-        if tau_s != self._factors_tau_s:
-            self._factors_tau_s = tau_s
-            self._factors = Memo(lambda dt: _decay_factor(dt, tau_s), MAX_CACHED_FACTORS)
+        if tau_s != self._recovery_tau_s:
+            self._recovery_tau_s = tau_s
             self._recovery = Memo(lambda dt: math.exp(-dt / tau_s), MAX_CACHED_FACTORS)
-        factors = self._factors                 # interval -> recovery factor (a train repeats its intervals)
-        recovery = self._recovery               # the same factors as floats (for recovery_scan)
+        recovery = self._recovery               # interval -> recovery factor (a train repeats its intervals)
+        e_0d = self._e_0d
         for b in blocks:
             quanta = b.quanta
             # ACh per receptor: the same quanta spread over fewer receptors expose each one more, and ACh
@@ -246,37 +238,30 @@ class ReceptorSystem(System):
             # into the row instead of in place), the next impulse's start is that row × keep; the functional
             # receptors (scaled × available, = rec.functional()) are then one product for the whole block
             achr = b.achr = np.empty_like(quanta)
-            t_rec, desensitised = rec.t_s, rec.any_desensitised
-            if len(achr) >= SCAN_MIN_IMPULSES and achr.shape[1] <= SCAN_MAX_FIBRES:
-                # the same recurrence for a long block (a train's step): each impulse's recovery factor, then the
-                # rows as a scan of affine maps (recovery_scan) instead of four calls per impulse
-                es = []
-                for r in b.records:
-                    t_s = r.t_s
-                    dt = t_s - t_rec
-                    if dt > 0:
-                        es.append(recovery[dt] if desensitised else 1.0)
-                        t_rec = t_s
-                    else:
-                        es.append(1.0)
-                    desensitised = True
-                self.recovery_scan(es, available, keep, achr)
-            else:
-                for r, a, k in zip(b.records, achr, self._scratch_rows):     # k: keep's rows
-                    t_s = r.t_s
-                    dt = t_s - t_rec
-                    if dt > 0 and desensitised:
-                        e = factors[dt]
-                        _sub(_ONE, available, a)    # available = 1 − (1 − available)·e
-                        _mul(a, e, a)
-                        _sub(_ONE, a, a)
-                    else:
-                        a[...] = available          # no time to recover, or nothing desensitised yet (all 1.0)
-                    if dt > 0:
-                        t_rec = t_s
-                    _mul(a, k, available)
-                    desensitised = True
+            # each impulse's recovery factor since the one before (1.0: no time to recover, or nothing desensitised
+            # yet, all receptors available)
+            t_rec, desensitised, es = rec.t_s, rec.any_desensitised, []
+            for r in b.records:
+                dt = r.t_s - t_rec
+                if dt > 0:
+                    es.append(recovery[dt] if desensitised else 1.0)
+                    t_rec = r.t_s
+                else:
+                    es.append(1.0)
+                desensitised = True
             rec.t_s, rec.any_desensitised = t_rec, desensitised
+            if len(achr) >= SCAN_MIN_IMPULSES and achr.shape[1] <= SCAN_MAX_FIBRES:
+                self.recovery_scan(es, available, keep, achr)   # a long block: a scan instead of 4 calls per impulse
+            else:
+                for e, a, k in zip(es, achr, self._scratch_rows):     # k: keep's rows
+                    if e == 1.0:
+                        a[...] = available
+                    else:
+                        e_0d[()] = e
+                        _sub(_ONE, available, a)    # available = 1 − (1 − available)·e
+                        _mul(a, e_0d, a)
+                        _sub(_ONE, a, a)
+                    _mul(a, k, available)
             _mul(achr, scaled, achr)
             # the quantal potential (and EPC decay) per fibre from the table, for the whole block at once
             if achr.size >= BLOCK_INTERP_MIN_VALUES and len(achr) > 1:

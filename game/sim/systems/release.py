@@ -227,7 +227,7 @@ class ReleaseSystem(System):
         pools.mobilisation += pre.mobilisation_per_impulse * (pre.mobilisation_max - pools.mobilisation)
 
     def _same_p(self, records: list, quanta: np.ndarray, pools: VesiclePools, pre, rng: np.random.Generator,
-                normals: NormalBuffer, boost: float, factors: dict) -> None:
+                normals: NormalBuffer, boost: float, factors: Memo) -> None:
         """evoked() for a block when every fibre has the same release probability (all but LEMS).
 
         Within the block the empty sites (gap = capacity − RRP) are carried instead of the RRP: refilling scales
