@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import io
 import json
+import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from game import cli
 from game.store import Store
@@ -39,6 +42,57 @@ def test_experiment_protocols_json(capsys, protocol, fields):
 def test_experiment_table_output_is_readable(capsys):
     code, out, _ = run(["experiment", "epp"], capsys)
     assert code == 0 and "safety_factor_median" in out and "{" not in out
+
+
+def _cell_by_cell(result: dict) -> str:
+    """format_result as it was written first, one f-string a cell: the reference for its faster table rows."""
+    lines = [f"{result['protocol']} ({result['condition']}, seed {result['seed']})"]
+    tables = {k: v for k, v in result.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
+    for k, v in result.items():
+        if k in tables or k in ("protocol", "condition", "seed"):
+            continue
+        lines.append(f"  {k}: {v:.4g}" if isinstance(v, float) and math.isfinite(v) else
+                     f"  {k}: {'undefined' if isinstance(v, float) else v}")
+    for name, rows in tables.items():
+        cols = list(rows[0])
+        lines.append(f"  {name}:")
+        lines.append("    " + "  ".join(f"{c:>12}" for c in cols))
+        for r in rows:
+            lines.append("    " + "  ".join(f"{r[c]:>12.4g}" if isinstance(r[c], float) else f"{str(r[c]):>12}"
+                                            for c in cols))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("argv", [
+    ["experiment", "rns", "--condition", "mg-severe", "--pulses", "40", "--frequency", "20", "--fibers", "50"],
+    ["experiment", "calcium", "--fibers", "50"],
+    ["experiment", "exercise", "--condition", "lems", "--fibers", "50", "--exercise-s", "5"],
+    ["experiment", "immune", "--condition", "mg-moderate", "--treatment", "ivig", "--weeks", "3"],
+])
+def test_table_output_is_the_same_as_formatting_cell_by_cell(argv, monkeypatch):
+    seen = []
+    real = cli.format_result
+    monkeypatch.setattr(cli, "format_result", lambda result: seen.append(result) or real(result))
+    out = io.StringIO()
+    assert cli.run_experiment(cli.build_parser("experiment").parse_args(argv), out=out) == 0
+    assert out.getvalue() == _cell_by_cell(seen[0])
+    assert any(isinstance(v, list) and len(v) >= 3 for v in seen[0].values())     # a table was printed
+
+
+@given(st.lists(st.fixed_dictionaries({
+    "n": st.integers(-10**12, 10**12),
+    "x": st.floats(allow_nan=True, allow_infinity=True, width=64),
+    "s": st.one_of(st.none(), st.booleans(), st.text(max_size=14)),
+    "m": st.one_of(st.floats(allow_nan=True), st.integers(-10**9, 10**9), st.none())}),
+    min_size=1, max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_table_rows_match_the_cell_by_cell_layout(rows):
+    """Columns of one kind take the %-format path, a column mixing floats with other values the cell-by-cell one
+    ("m" mixes them in most examples): both must give the reference text, NaN, infinities, -0.0 and huge ints
+    included."""
+    result = {"protocol": "rns", "condition": "healthy", "seed": 1, "x_mean": 1.5, "nan": float("nan"),
+              "responses": rows, "other": [{"only": 2.5}, {"only": 1e300}]}
+    assert cli.format_result(result) == _cell_by_cell(result)
 
 
 @pytest.mark.parametrize("argv", [
