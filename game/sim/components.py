@@ -11,24 +11,25 @@ results do not depend on the step size.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import numpy as np
 
 from game.sim.kinetics import QuantalTable
 from game.sim.params import Condition, MuscleGroup, Params
+from game.sim.record import record
 from game.sim.spec import DemandTask
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Clock:
     t_s: float = 0.0           # model time at the start of the current step
     dt_s: float = 0.0          # length of the current step
     steps: int = 0
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Model:
     """World resources: the parameter set, the quantal table and the random streams.
 
@@ -44,7 +45,7 @@ class Model:
     n_fibers: int
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Inbox:
     """Intents waiting for the next step, and events waiting for the view."""
 
@@ -53,7 +54,7 @@ class Inbox:
     impulse_events: bool = True     # False: no ImpulseEvent per impulse (headless bots and benchmarks)
 
 
-@dataclass(init=False)
+@record(init=False)
 class ImpulseRecord:
     """One impulse travelling through the stages of a step; each stage fills in its part.
 
@@ -93,7 +94,7 @@ class ImpulseRecord:
         self.pulse = pulse
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ImpulseBlock:
     """Consecutive impulses of one step whose per-fibre arrays are rows of shared 2-D arrays (impulses × fibres):
     the stages compute whatever does not depend on the previous impulse for the whole block in one numpy call
@@ -129,7 +130,7 @@ class ImpulseBlock:
                     r.needed_mV = self.needed_mV
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Nerve:
     """The motor axon: single impulses queued at exact times and an optional train."""
 
@@ -143,7 +144,7 @@ class Nerve:
     last: ImpulseRecord | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Bath:
     ca_mM: float = 2.0
     mg_mM: float = 1.0
@@ -154,7 +155,7 @@ class Bath:
     table_c: float = 35.0                  # temperature of the quantal table in use (Model.table)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class CalciumEntry:
     """Ca2+ at the active zones: residual Ca2+ (fast facilitation) and post-tetanic potentiation."""
 
@@ -170,7 +171,7 @@ class CalciumEntry:
     lems_t_s: float = 0.0          # model time up to which the two LEMS residuals have been decayed
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class VesiclePools:
     """Readily releasable pool per fibre (quanta), refilled from a shared reserve store."""
 
@@ -188,7 +189,7 @@ class VesiclePools:
     p_scale: Any = None            # per-fibre factor on the release probability (Condition.release_p_cv), or None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Cleft:
     """AChE in the basal lamina: the share of its activity left (1 = intact)."""
 
@@ -199,7 +200,7 @@ class Cleft:
     irreversible_block: float = 0.0    # share destroyed by an organophosphate (returns only by synthesis)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Receptors:
     """AChRs per fibre relative to a healthy junction, and the share not desensitised."""
 
@@ -216,7 +217,7 @@ class Receptors:
         return self.fiber_scale * scale * self.available if self.any_desensitised else self.fiber_scale * scale
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Endplate:
     """Membrane of the end plate per fibre: threshold gap, fold damage, lingering depolarisation."""
 
@@ -228,7 +229,7 @@ class Endplate:
     any_residual: bool = False             # False: residual_mV is all zero (skips the Na+ inactivation maths)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Sarcolemma:
     """The muscle action potential: which fibres fired, their contribution to the CMAP."""
 
@@ -236,7 +237,7 @@ class Sarcolemma:
     last_fired: np.ndarray
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Contractile:
     """Excitation-contraction coupling and force per fibre: SR Ca2+ transient → cross-bridge force."""
 
@@ -253,14 +254,14 @@ class Contractile:
     fatigue_t_s: float = 0.0       # model time up to which the fatigue has recovered
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Dose:
     drug: str
     dose_mg: float
     t_s: float
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Drugs:
     doses: list[Dose] = field(default_factory=list)
     inhibition_by_drug: dict[str, float] = field(default_factory=dict)
@@ -268,7 +269,7 @@ class Drugs:
     side_effects: float = 0.0
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Immunity:
     """Antibodies (relative titre) and the treatments acting on them, in days."""
 
@@ -288,7 +289,7 @@ class Immunity:
     thymectomy_days: float | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Objectives:
     """The level's demand timeline, how well it is being met, and the patient's crises."""
 
@@ -306,7 +307,7 @@ class Objectives:
     block_fraction: float = 0.0
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class History:
     """Per-impulse summaries kept for experiments (off in the game)."""
 

@@ -5,10 +5,12 @@ read). `Sim.drain_events()` returns and clears the queue once per frame. Handler
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from game.sim.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ImpulseEvent:
     """One nerve impulse and what it did, for the whole muscle and for the focus junction (fibre 0)."""
 
@@ -30,7 +32,7 @@ class ImpulseEvent:
     failed_stage: str | None        # None, "release", "receptors", "threshold" or "na-inactivation"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class MeppEvent:
     """A spontaneous quantum at the focus junction."""
 
@@ -39,14 +41,14 @@ class MeppEvent:
     tau_ms: float
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class DrugEvent:
     t_s: float
     drug: str
     dose_mg: float
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class TreatmentEvent:
     t_s: float
     treatment: str
@@ -54,7 +56,7 @@ class TreatmentEvent:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CrisisEvent:
     """A crisis began (`active`=True) or ended. kind: "myasthenic" or "cholinergic"."""
 
@@ -63,7 +65,7 @@ class CrisisEvent:
     active: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class TaskEvent:
     """A demand task began or ended; at the end `met_fraction` is the share of its time demand was met."""
 
@@ -73,7 +75,7 @@ class TaskEvent:
     met_fraction: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RefusedEvent:
     """An intent the model could not carry out (a bad drug name, a dose out of range...)."""
 
@@ -84,7 +86,7 @@ class RefusedEvent:
 Event = ImpulseEvent | MeppEvent | DrugEvent | TreatmentEvent | CrisisEvent | TaskEvent | RefusedEvent
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Readout:
     """A snapshot of everything the HUD shows, in model units. Built on demand by `Sim.readout()`."""
 

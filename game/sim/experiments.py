@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -17,6 +17,7 @@ from game.sim.components import Bath, Cleft, Endplate, Model, Receptors
 from game.sim.events import MeppEvent, RefusedEvent
 from game.sim.kinetics import martin
 from game.sim.limits import LAB_FIBERS, LAB_FIBERS_BY_CONDITION, PROTOCOLS, lab_fibers  # noqa: F401 - the protocols'
+from game.sim.record import record
 # names and default sizes live in game.sim.limits (the command line offers them without loading the model)
 from game.sim.params import DEFAULT, Params
 from game.sim.spec import WorldSpec
@@ -31,7 +32,7 @@ JUMP_S = 5.0        # event-driven protocols: one model step may hold many impul
 POST_EXERCISE_FIRST_TRAIN_S = 8.0   # physiology.md §7: a train started within ~10 s of the exercise
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Setup:
     """What every protocol shares: the preparation and the seed."""
 

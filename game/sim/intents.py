@@ -5,17 +5,18 @@ of its next fixed step. Nothing outside game.sim ever changes model state direct
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from game.sim.record import record
 
 
-@dataclass(frozen=True, slots=True)
+
+@record(frozen=True, slots=True)
 class FireImpulse:
     """One nerve impulse, `delay_s` after the start of the next step."""
 
     delay_s: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class StartTrain:
     """Fire the nerve repeatedly at `frequency_hz`; `pulses` = None keeps firing until StopTrain."""
 
@@ -23,12 +24,12 @@ class StartTrain:
     pulses: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class StopTrain:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SetBath:
     """Extracellular ion concentrations (lab mode and release-strength control)."""
 
@@ -36,14 +37,14 @@ class SetBath:
     mg_mM: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SetAChEBlock:
     """Fraction of AChE activity blocked directly by a bath-applied inhibitor (lab mode)."""
 
     fraction: float
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class GiveDrug:
     """A dose of one of game.sim.spec.DRUGS, given now or `minutes_ago` (a level's start state)."""
 
@@ -52,14 +53,14 @@ class GiveDrug:
     minutes_ago: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class StartTreatment:
     """One of game.sim.spec.TREATMENTS (plex and ivig start a whole course; ventilation toggles on)."""
 
     treatment: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class StopTreatment:
     treatment: str
 

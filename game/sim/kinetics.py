@@ -17,19 +17,19 @@ impulse costs a few numpy operations however many fibres there are.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from game.sim import table_cache
 from game.sim.params import Membrane, Quantum
+from game.sim.record import record
 
 ACHR_GRID = np.linspace(0.0, 1.6, 33)
 ACHE_GRID = np.array([0.0, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class QuantalTable:
     """Per-quantum response on the (receptor fraction × AChE activity) grid.
 

@@ -9,11 +9,13 @@ Conditions (healthy and the MG presets) and muscle groups are named parameter se
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from types import MappingProxyType
 
+from game.sim.record import record
 
-@dataclass(frozen=True, slots=True)
+
+@record(frozen=True, slots=True)
 class Presynaptic:
     # Release machinery: Dodge & Rahamimoff (1967) release ∝ w^4, w = (Ca/K_Ca) / (1 + Ca/K_Ca + Mg/K_Mg).
     ca_cooperativity: float = 4.0            # [§8] log-log slope 3.78 ± 0.2 at low Ca [F]; release ∝ [CaX]^4
@@ -58,7 +60,7 @@ class Presynaptic:
     dap_ca_entry_gain: float = 1.5           # [§9/game design] 3,4-DAP widens the terminal AP: Ca entry ×(1+gain·effect); raised from 0.6 (issue 7 part B) so 20 mg raises the LEMS resting CMAP 2–3× (McEvoy et al. 1989) [F]; tuned
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Quantum:
     """One quantum in a well-mixed patch of cleft: ACh + 2 binding steps + opening, hydrolysis, escape.
 
@@ -79,7 +81,7 @@ class Quantum:
     integration_span_ms: float = 15.0
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Membrane:
     resting_potential_mV: float = -80.0      # [§10] muscle RMP −80 to −90 mV [F]
     ach_reversal_mV: float = 0.0             # [§3] EPP reversal ~0 mV [F]
@@ -120,7 +122,7 @@ class Membrane:
     achr_fiber_cv_mg: float = 0.30           # [§6] MG: 75% of muscles below controls, loss varies [F]; spread tuned
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Muscle:
     cmap_total_mV: float = 8.0               # [GK] a supramaximal CMAP of a few to ~10 mV
     sr_ca_tau_ms: float = 20.0               # [§10] twitch 30–100 ms [GK]: Ca transient decay
@@ -141,7 +143,7 @@ class Muscle:
     fatigue_recovery_tau_s: float = 240.0    # [GK] force recovers over minutes of rest
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Drug:
     """A one-compartment (Bateman) effect-site time course and an Emax effect on AChE."""
 
@@ -179,7 +181,7 @@ USUAL_DOSE_mg = MappingProxyType({"pyridostigmine": 60.0, "pyridostigmine-er": 1
                                   "neostigmine": 0.5, "dap": 10.0})
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Pharmacology:
     ache_inhibition_max: float = 0.99        # [§3] near-total block possible at high dose [F]
     ache_hill: float = 2.5                   # tuned: effect falls off as the drug is eliminated (3–4 h for pyridostigmine [§9])
@@ -196,7 +198,7 @@ class Pharmacology:
     }))
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Immune:
     """Anti-AChR antibodies and junctional receptor turnover, in days."""
 
@@ -225,7 +227,7 @@ class Immune:
     integration_step_days: float = 0.05      # internal step of the immune ODE
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Clinical:
     """Thresholds that turn junction state into the patient's signs."""
 
@@ -234,7 +236,7 @@ class Clinical:
     force_smoothing_s: float = 0.25          # the force the patient shows is smoothed over this time
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Condition:
     """A named patient preset. `antibody_titre` is relative; `achr_target` is the functional AChR the immune
     steady state gives (the titre is solved from it unless the level gives a titre)."""
@@ -275,7 +277,7 @@ CONDITIONS = MappingProxyType({
 })
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class MuscleGroup:
     """Muscles differ in their margin of safety and speed. The model gives ocular muscles a smaller safety
     margin so that they fatigue first ([§10] 50–65% ocular onset [F]). Why MG shows in the eyes first is not
@@ -296,7 +298,7 @@ MUSCLE_GROUPS = MappingProxyType({
 })
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LensParams:
     """Geometry, diffusion and the particle calibration of the lens (rates come from params.Quantum).
 
@@ -328,7 +330,7 @@ class LensParams:
     ache_in_folds_share: float = 0.35      # [§5] AChE spread through the basal lamina, which lines the folds
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Params:
     presynaptic: Presynaptic = field(default_factory=Presynaptic)
     quantum: Quantum = field(default_factory=Quantum)
@@ -363,7 +365,7 @@ def with_changes(params: Params, **sections: dict) -> Params:
 # 106:1282): ice-pack test, 2 min of ice on the lid, ptosis improves in ~80% of ocular MG.
 # ======================================================================================================
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Contrast:
     # Lambert–Eaton: fewer Ca2+ channels, so the residual Ca2+ of earlier impulses is a large share of each
     # impulse's Ca2+ and, inside the 4th-power law, raises release several-fold during fast trains.

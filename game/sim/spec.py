@@ -6,7 +6,9 @@ file. Everything is plain frozen data with the unit in the field name.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from game.sim.record import record
 
 CONDITIONS = ("healthy", "mg-ocular", "mg-moderate", "mg-severe")
 MUSCLE_GROUPS = ("eyelid", "extraocular", "bulbar", "limb", "respiratory")
@@ -20,7 +22,7 @@ TREATMENTS = TREATMENTS + ("ice-pack",)
 REFERENCE_TEMPERATURE_C = 35.0   # = params.Contrast.reference_temperature_c (the model's rates are for it)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class DemandTask:
     """One task of a level's demand timeline: between start and start+duration the muscle must
     produce at least `force_fraction` of its maximal (tetanic) force."""
@@ -31,7 +33,7 @@ class DemandTask:
     force_fraction: float
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class WorldSpec:
     """A patient, a muscle and a bath. `None` means: take the condition's preset value."""
 
