@@ -48,14 +48,17 @@ def test_bench_reports_the_rns_protocol_in_process_and_as_a_whole_command():
     (row,) = rows
     assert row["fibers"] == 20 and row["pulses"] == 20 and row["model_s"] == 1.0
     assert isinstance(row["command_bytecode_compiled"], bool)   # False where site-packages is read-only
-    for key in ("wall_s", "model_s_per_wall_s", "command_wall_s", "command_model_s_per_wall_s", "command_floor_s"):
+    for key in ("wall_s", "model_s_per_wall_s", "command_wall_s", "command_model_s_per_wall_s", "command_floor_s",
+                "command_json_wall_s", "command_json_model_s_per_wall_s"):
         assert row[key] > 0, key
     assert row["command_runs"] == 1 and row["runs"] == 1
     assert row["command_walls_s"] == [row["command_wall_s"]]
+    assert row["command_json_walls_s"] == [row["command_json_wall_s"]]
     out = io.StringIO()
     write_rns_rows(rows, out)
     text = out.getvalue()
     assert "rns protocol, 20 fibres, 20 pulses at 20 Hz" in text and "whole command" in text and "numpy" in text
+    assert "with --json" in text
 
 
 def test_a_timed_command_that_fails_or_overruns_is_an_error_not_a_time():
