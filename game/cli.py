@@ -35,6 +35,10 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+# The commands made in build_parser itself (the COMMAND_MODULES groups add theirs).
+OWN_COMMANDS: tuple[str, ...] = ("play", "experiment", "validate", "check-level", "bench")
+
+
 class CliError(Exception):
     """A problem with what the user asked for: printed as one line, exit code 2."""
 
@@ -109,96 +113,106 @@ def _ca_levels(text: str) -> list[float]:
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser. `command`: the command line's first word; when it names one of the commands
     made here, the COMMAND_MODULES groups are left out (importing them and adding their subparsers takes a few
-    tens of ms from every start)."""
+    tens of ms from every start) and the other commands made here get no options (only their names and help)."""
     # from game.sim.limits, not game.sim.experiments: --help and other commands should not load the model
     from game.sim.limits import FIBERS_MAX, FIBERS_MIN, LAB_FIBERS, LAB_FIBERS_BY_CONDITION, PROTOCOLS
     from game.sim.spec import CONDITIONS, DRUGS, MUSCLE_GROUPS
+
+    def full(name: str) -> bool:
+        """Whether to add this command's options: only the command named (a command line names one, and adding
+        every command's options costs a few ms of formatter setup per option), all of them otherwise (--help)."""
+        return command not in OWN_COMMANDS or command == name
 
     p = Parser(prog="endplate", description="Endplate: the neuromuscular junction and myasthenia gravis, as a game and a simulation.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser,
                              help="one of the commands below (none: the game)")
 
     play = sub.add_parser("play", help="play one level (LEVEL is a level file), or a class's levels (--class)")
-    play.add_argument("level", metavar="LEVEL", nargs="?", default=None,
-                      help="a level file, e.g. levels/04-ptosis.toml (not with --class)")
-    add_seed(play)
-    play.add_argument("--headless", action="store_true", help="run without a window (dummy video driver)")
-    play.add_argument("--seconds", type=_number(0.02, 3600.0, "a number of seconds"), default=None,
-                      help="stop after this many seconds of play (up to 3600; headless default 10)")
-    play.add_argument("--screenshot", metavar="PNG", help="save a screenshot (PNG) when the run ends (never overwritten without --force)")
-    play.add_argument("--record", metavar="JSONL", help="record the player's moves to a replay file (never overwritten without --force)")
-    play.add_argument("--replay", metavar="JSONL", help="play back a replay file recorded with --record (headless or in a window)")
-    play.add_argument("--force", action="store_true", help="replace existing --record / --screenshot files")
-    play.add_argument("--fire", choices=("none", "single", "train"), default="none",
-                      help="headless only: fire the nerve (one impulse each second, or a held train) while running")
-    play.add_argument("--class", dest="class_url", metavar="URL", help="join a class server and play its levels in order")
-    play.add_argument("--code", help="with --class: the session's join code")
-    play.add_argument("--nickname", help="with --class: your nickname (1-24 characters)")
-    play.add_argument("--quiz", default="skip", metavar="SPEC",
-                      help="with --class --headless: answer the quizzes: skip, right, wrong or e.g. pre:wrong,post:right")
+    if full("play"):
+        play.add_argument("level", metavar="LEVEL", nargs="?", default=None,
+                          help="a level file, e.g. levels/04-ptosis.toml (not with --class)")
+        add_seed(play)
+        play.add_argument("--headless", action="store_true", help="run without a window (dummy video driver)")
+        play.add_argument("--seconds", type=_number(0.02, 3600.0, "a number of seconds"), default=None,
+                          help="stop after this many seconds of play (up to 3600; headless default 10)")
+        play.add_argument("--screenshot", metavar="PNG", help="save a screenshot (PNG) when the run ends (never overwritten without --force)")
+        play.add_argument("--record", metavar="JSONL", help="record the player's moves to a replay file (never overwritten without --force)")
+        play.add_argument("--replay", metavar="JSONL", help="play back a replay file recorded with --record (headless or in a window)")
+        play.add_argument("--force", action="store_true", help="replace existing --record / --screenshot files")
+        play.add_argument("--fire", choices=("none", "single", "train"), default="none",
+                          help="headless only: fire the nerve (one impulse each second, or a held train) while running")
+        play.add_argument("--class", dest="class_url", metavar="URL", help="join a class server and play its levels in order")
+        play.add_argument("--code", help="with --class: the session's join code")
+        play.add_argument("--nickname", help="with --class: your nickname (1-24 characters)")
+        play.add_argument("--quiz", default="skip", metavar="SPEC",
+                          help="with --class --headless: answer the quizzes: skip, right, wrong or e.g. pre:wrong,post:right")
 
     ex = sub.add_parser("experiment", help="run a lab protocol on the model")
-    ex.add_argument("protocol", choices=PROTOCOLS, metavar="PROTOCOL", help="one of: " + ", ".join(PROTOCOLS))
-    ex.add_argument("--json", action="store_true", help="print one JSON object (undefined values are null)")
-    add_seed(ex)
-    ex.add_argument("--condition", choices=CONDITIONS, default="healthy", metavar="NAME", help="one of: " + ", ".join(CONDITIONS))
-    ex.add_argument("--muscle", choices=MUSCLE_GROUPS, default="limb", metavar="GROUP", help="one of: " + ", ".join(MUSCLE_GROUPS))
-    ex.add_argument("--fibers", type=_fibers(), default=None,
-                    help=f"fibres in the muscle ({FIBERS_MIN}–{FIBERS_MAX}; default {LAB_FIBERS}, "
-                         f"{LAB_FIBERS_BY_CONDITION['lems']} for lems, whose few firing fibres need more for a smooth CMAP)")
-    ex.add_argument("--achr-fraction", type=_number(0.01, 1.5, "a fraction"), default=None,
-                    help="functional AChR relative to healthy (0.01–1.5; default: the condition's)")
-    ex.add_argument("--ache-inhibition", type=_fraction, default=0.0, help="fraction of AChE activity blocked directly (0–1)")
-    ex.add_argument("--ca", type=_concentration, default=2.0, help="bath Ca2+ in mM (default 2)")
-    ex.add_argument("--mg", type=_concentration, default=1.0, help="bath Mg2+ in mM (default 1)")
-    ex.add_argument("--frequency", type=_number(0.1, 100.0, "a rate in Hz"), default=3.0,
-                    help="rns: stimulation rate in Hz (0.1–100, default 3)")
-    ex.add_argument("--pulses", type=_number(1, 10000, "a whole number of stimuli", int), default=10,
-                    help="rns: number of stimuli (1–10000, default 10)")
-    ex.add_argument("--ca-levels", type=_ca_levels, default=None, help="calcium: comma-separated [Ca2+] in mM (default 0.2,0.3,0.4,0.5)")
-    ex.add_argument("--exercise-s", type=_number(1.0, 600.0, "a number of seconds"), default=45.0,
-                    help="exercise: seconds of maximal activity (1–600, default 45)")
-    ex.add_argument("--drug", choices=DRUGS, default="pyridostigmine", metavar="DRUG", help="dose: one of: " + ", ".join(DRUGS))
-    ex.add_argument("--dose-mg", type=_number(0.01, 1000.0, "a dose in mg"), default=None,
-                    help="dose: amount in mg, up to the drug's largest dose (default: a usual dose of that drug, "
-                         + ", ".join(f"{d} {_usual(d):g}" for d in DRUGS) + ")")
-    ex.add_argument("--hours", type=_number(0.1, 72.0, "a number of hours"), default=6.0,
-                    help="dose: hours to follow (0.1–72, default 6)")
-    ex.add_argument("--treatment", choices=("none", "plex", "ivig", "steroids", "thymectomy"), default="none", metavar="T",
-                    help="immune: none, plex, ivig, steroids or thymectomy")
-    ex.add_argument("--weeks", type=_number(0.1, 104.0, "a number of weeks"), default=12.0,
-                    help="immune: weeks to follow (0.1–104, default 12)")
-    # issue 7 part B: bath agents and temperature
-    ex.add_argument("--curare", type=_fraction, default=0.0, help="fraction of AChRs occupied by curare, a competitive blocker (0–1)")
-    ex.add_argument("--botulinum", type=_fraction, default=0.0, help="fraction of release sites disabled by botulinum toxin (0–1)")
-    ex.add_argument("--organophosphate", type=_fraction, default=0.0,
-                    help="fraction of AChE destroyed by an irreversible inhibitor (0–1; returns only as new enzyme is made)")
-    ex.add_argument("--temperature-c", type=_temperature, default=None, help="muscle temperature in °C (28–40; default 35)")
-    ex.add_argument("--effort-s", type=_positive(float, 60.0), default=10.0, help="increment: seconds of maximal effort (default 10)")
+    if full("experiment"):
+        ex.add_argument("protocol", choices=PROTOCOLS, metavar="PROTOCOL", help="one of: " + ", ".join(PROTOCOLS))
+        ex.add_argument("--json", action="store_true", help="print one JSON object (undefined values are null)")
+        add_seed(ex)
+        ex.add_argument("--condition", choices=CONDITIONS, default="healthy", metavar="NAME", help="one of: " + ", ".join(CONDITIONS))
+        ex.add_argument("--muscle", choices=MUSCLE_GROUPS, default="limb", metavar="GROUP", help="one of: " + ", ".join(MUSCLE_GROUPS))
+        ex.add_argument("--fibers", type=_fibers(), default=None,
+                        help=f"fibres in the muscle ({FIBERS_MIN}–{FIBERS_MAX}; default {LAB_FIBERS}, "
+                             f"{LAB_FIBERS_BY_CONDITION['lems']} for lems, whose few firing fibres need more for a smooth CMAP)")
+        ex.add_argument("--achr-fraction", type=_number(0.01, 1.5, "a fraction"), default=None,
+                        help="functional AChR relative to healthy (0.01–1.5; default: the condition's)")
+        ex.add_argument("--ache-inhibition", type=_fraction, default=0.0, help="fraction of AChE activity blocked directly (0–1)")
+        ex.add_argument("--ca", type=_concentration, default=2.0, help="bath Ca2+ in mM (default 2)")
+        ex.add_argument("--mg", type=_concentration, default=1.0, help="bath Mg2+ in mM (default 1)")
+        ex.add_argument("--frequency", type=_number(0.1, 100.0, "a rate in Hz"), default=3.0,
+                        help="rns: stimulation rate in Hz (0.1–100, default 3)")
+        ex.add_argument("--pulses", type=_number(1, 10000, "a whole number of stimuli", int), default=10,
+                        help="rns: number of stimuli (1–10000, default 10)")
+        ex.add_argument("--ca-levels", type=_ca_levels, default=None, help="calcium: comma-separated [Ca2+] in mM (default 0.2,0.3,0.4,0.5)")
+        ex.add_argument("--exercise-s", type=_number(1.0, 600.0, "a number of seconds"), default=45.0,
+                        help="exercise: seconds of maximal activity (1–600, default 45)")
+        ex.add_argument("--drug", choices=DRUGS, default="pyridostigmine", metavar="DRUG", help="dose: one of: " + ", ".join(DRUGS))
+        ex.add_argument("--dose-mg", type=_number(0.01, 1000.0, "a dose in mg"), default=None,
+                        help="dose: amount in mg, up to the drug's largest dose (default: a usual dose of that drug, "
+                             + ", ".join(f"{d} {_usual(d):g}" for d in DRUGS) + ")")
+        ex.add_argument("--hours", type=_number(0.1, 72.0, "a number of hours"), default=6.0,
+                        help="dose: hours to follow (0.1–72, default 6)")
+        ex.add_argument("--treatment", choices=("none", "plex", "ivig", "steroids", "thymectomy"), default="none", metavar="T",
+                        help="immune: none, plex, ivig, steroids or thymectomy")
+        ex.add_argument("--weeks", type=_number(0.1, 104.0, "a number of weeks"), default=12.0,
+                        help="immune: weeks to follow (0.1–104, default 12)")
+        # issue 7 part B: bath agents and temperature
+        ex.add_argument("--curare", type=_fraction, default=0.0, help="fraction of AChRs occupied by curare, a competitive blocker (0–1)")
+        ex.add_argument("--botulinum", type=_fraction, default=0.0, help="fraction of release sites disabled by botulinum toxin (0–1)")
+        ex.add_argument("--organophosphate", type=_fraction, default=0.0,
+                        help="fraction of AChE destroyed by an irreversible inhibitor (0–1; returns only as new enzyme is made)")
+        ex.add_argument("--temperature-c", type=_temperature, default=None, help="muscle temperature in °C (28–40; default 35)")
+        ex.add_argument("--effort-s", type=_positive(float, 60.0), default=10.0, help="increment: seconds of maximal effort (default 10)")
 
     val = sub.add_parser("validate", help="check level files (exit 0 when all are valid, 2 otherwise)")
-    val.add_argument("paths", nargs="+", metavar="PATH", help="level files or folders")
+    if full("validate"):
+        val.add_argument("paths", nargs="+", metavar="PATH", help="level files or folders")
 
     chk = sub.add_parser("check-level", help="a bot plays levels headless and reports whether they can be won")
-    chk.add_argument("paths", nargs="+", metavar="PATH", help="level files or folders")
-    add_seed(chk)
-    chk.add_argument("--json", action="store_true", help="print one JSON array with an object per level")
-    chk.add_argument("--player", choices=("bot", "idle", "never-treat", "never-rest", "careless"), default="bot",
-                     help="who plays: the bot (default), idle (no input), or a bot that never treats, never "
-                          "rests, or doses carelessly")
-    chk.add_argument("--record", metavar="JSONL", default=None,
-                     help="with one level: write the player's moves to this new replay file")
+    if full("check-level"):
+        chk.add_argument("paths", nargs="+", metavar="PATH", help="level files or folders")
+        add_seed(chk)
+        chk.add_argument("--json", action="store_true", help="print one JSON array with an object per level")
+        chk.add_argument("--player", choices=("bot", "idle", "never-treat", "never-rest", "careless"), default="bot",
+                         help="who plays: the bot (default), idle (no input), or a bot that never treats, never "
+                              "rests, or doses carelessly")
+        chk.add_argument("--record", metavar="JSONL", default=None,
+                         help="with one level: write the player's moves to this new replay file")
 
     bench = sub.add_parser("bench", help="measure model throughput and frame times")
-    bench.add_argument("--particles", type=_positive(int, 1_000_000), default=50_000,
-                       help="ACh particles in flight in the lens (up to 1000000, default 50000)")
-    bench.add_argument("--frames", type=_positive(int, 100_000), default=300, help="frames to time (up to 100000, default 300)")
-    bench.add_argument("--fibers", type=_fibers(), default=200, help=f"fibres for the model throughput run ({FIBERS_MIN}–{FIBERS_MAX}, default 200)")
-    bench.add_argument("--model-only", action="store_true", help="skip the frame benchmark")
-    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    if full("bench"):
+        bench.add_argument("--particles", type=_positive(int, 1_000_000), default=50_000,
+                           help="ACh particles in flight in the lens (up to 1000000, default 50000)")
+        bench.add_argument("--frames", type=_positive(int, 100_000), default=300, help="frames to time (up to 100000, default 300)")
+        bench.add_argument("--fibers", type=_fibers(), default=200, help=f"fibres for the model throughput run ({FIBERS_MIN}–{FIBERS_MAX}, default 200)")
+        bench.add_argument("--model-only", action="store_true", help="skip the frame benchmark")
+        bench.add_argument("--json", action="store_true", help="print one JSON object")
 
     handlers: dict[str, object] = {}
-    for name in () if command in sub.choices else COMMAND_MODULES:
+    for name in () if command in OWN_COMMANDS else COMMAND_MODULES:
         handlers.update(importlib.import_module(name).register(sub))
     p.set_defaults(_handlers=handlers)
     return p

@@ -128,3 +128,21 @@ def test_report_writes_a_class_csv_and_never_overwrites(tmp_path, monkeypatch, c
     code, _, err = run(["report", str(out)], capsys)
     assert code == 2 and "exists" in err
     assert out.read_text(encoding="utf-8-sig") == content
+
+
+@pytest.mark.parametrize("argv", [
+    ["experiment", "rns", "--frequency", "20", "--pulses", "30", "--json", "--condition", "lems"],
+    ["play", "levels/01-healthy-junction.toml", "--headless", "--seconds", "2", "--fire", "train"],
+    ["check-level", "levels", "--player", "idle", "--seed", "3"],
+    ["validate", "levels"],
+    ["bench", "--model-only", "--fibers", "400"],
+])
+def test_a_parser_made_for_one_command_parses_it_as_the_full_parser_does(argv):
+    """build_parser(command) gives the other commands no options: the command named must come out the same."""
+    full = vars(cli.build_parser(None).parse_args(argv))
+    one = vars(cli.build_parser(argv[0]).parse_args(argv))
+    full.pop("_handlers"), one.pop("_handlers")
+    assert one == full
+    others = cli.build_parser(argv[0])._subparsers._group_actions[0].choices
+    assert set(cli.OWN_COMMANDS) <= set(others)
+    assert all(len(others[name]._actions) == 1 for name in cli.OWN_COMMANDS if name != argv[0])   # only -h
