@@ -215,3 +215,28 @@ def test_force_the_patient_shows_does_not_depend_on_the_step_size():
     fine = force_at(1 / 60)
     assert force_at(0.25) == pytest.approx(fine, rel=1e-6)
     assert force_at(0.05) == pytest.approx(fine, rel=1e-6)
+
+
+def test_a_protocol_pauses_the_cycle_collector_and_restores_it(monkeypatch):
+    """experiments._protocol: off while a protocol runs, back as it was after, even when the protocol raises."""
+    import gc
+
+    from game.sim import experiments as ex
+
+    seen = []
+    train = ex._train
+    monkeypatch.setattr(ex, "_train", lambda *a: seen.append(gc.isenabled()) or train(*a))
+    setup = ex.Setup(spec=WorldSpec(n_fibers=10), seed=1)
+    assert gc.isenabled()
+    ex.rns(setup, 20.0, 5)
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(ValueError):
+        ex.dose(setup, "no-such-drug", 1.0, 0.5)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        ex.rns(setup, 20.0, 5)
+        assert not gc.isenabled()                   # a collector that was off stays off
+    finally:
+        gc.enable()
+    assert ex.rns.__name__ == "rns" and "Repetitive nerve stimulation" in ex.rns.__doc__

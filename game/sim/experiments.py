@@ -6,6 +6,8 @@ command and the lab mode report.
 """
 from __future__ import annotations
 
+import functools
+import gc
 import math
 import operator
 from dataclasses import replace
@@ -39,6 +41,25 @@ class Setup:
     spec: WorldSpec = WorldSpec(n_fibers=LAB_FIBERS)
     seed: int = 1
     params: Params = DEFAULT
+
+
+def _protocol(run):
+    """A lab protocol runs with Python's cycle collector paused, and restored after (also when it raises). A
+    protocol makes tens of thousands of short-lived containers (impulse records, history rows, lists of them) and
+    none of them in a reference cycle, so refcounting frees them all; the collector only walked them, about a
+    hundred times in a 10,000-pulse rns (12-15 ms of a 0.4 s command) and for over a second in a two-year immune
+    protocol. Peak memory is the same with it paused (measured on rns, exercise, dose and immune). Nested
+    protocols leave the state to the outermost; a collector that was off stays off."""
+    @functools.wraps(run)
+    def paused(*args, **kwargs):
+        if not gc.isenabled():
+            return run(*args, **kwargs)
+        gc.disable()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            gc.enable()
+    return paused
 
 
 def _sim(setup: Setup, history: bool = True, **spec_changes: object) -> Sim:
@@ -96,6 +117,7 @@ def _responses(rows: list[dict]) -> list[dict]:
     return rows
 
 
+@_protocol
 def rns(setup: Setup, frequency_hz: float = 3.0, pulses: int = 10) -> dict:
     """Repetitive nerve stimulation at rest."""
     with _sim(setup) as sim:
@@ -118,6 +140,7 @@ def mepp_amplitudes(sim: Sim, per_fiber: int, rng: np.random.Generator) -> np.nd
     return martin(v_lin * sizes, mem.ach_reversal_mV - mem.resting_potential_mV - ep.residual_mV)
 
 
+@_protocol
 def mepp(setup: Setup, seconds: float = 120.0) -> dict:
     """Spontaneous miniature end-plate potentials: amplitude over all junctions, rate at the focus junction."""
     with _sim(setup) as sim:
@@ -142,6 +165,7 @@ def _single_impulses(sim: Sim, count: int) -> list[dict]:
     return rows
 
 
+@_protocol
 def epp(setup: Setup, impulses: int = 5) -> dict:
     """Single impulses from rest (10 s apart): the end-plate potential and the safety factor."""
     with _sim(setup) as sim:
@@ -155,6 +179,7 @@ def epp(setup: Setup, impulses: int = 5) -> dict:
             "fraction_below_threshold": float(below), "impulses": impulses}
 
 
+@_protocol
 def calcium(setup: Setup, ca_levels: list[float] | None = None, impulses: int = 5) -> dict:
     """EPP and quantal content against bath [Ca2+]; slope of log EPP against log [Ca2+]."""
     ca_levels = ca_levels or [0.2, 0.3, 0.4, 0.5]
@@ -170,6 +195,7 @@ def calcium(setup: Setup, ca_levels: list[float] | None = None, impulses: int = 
     return {"protocol": "calcium", "mg_mM": setup.spec.mg_mM, "levels": levels, "log_log_slope": slope}
 
 
+@_protocol
 def exercise(setup: Setup, exercise_s: float = 45.0, exercise_hz: float = 25.0, minutes: int = 5,
              frequency_hz: float = 3.0, pulses: int = 10) -> dict:
     """Post-exercise facilitation and exhaustion: a 3 Hz train at rest, maximal voluntary activity,
@@ -220,6 +246,7 @@ def strength(sim: Sim) -> float:
         probe.close()
 
 
+@_protocol
 def dose(setup: Setup, drug: str = "pyridostigmine", dose_mg: float = 60.0, hours: float = 6.0,
          samples: int = 72) -> dict:
     """A single drug dose: AChE inhibition, strength and side effects over time."""
@@ -239,6 +266,7 @@ def dose(setup: Setup, drug: str = "pyridostigmine", dose_mg: float = 60.0, hour
     return {"protocol": "dose", "drug": drug, "dose_mg": dose_mg, "series": series}
 
 
+@_protocol
 def immune(setup: Setup, treatment: str = "none", weeks: float = 12.0, samples_per_week: int = 7) -> dict:
     """Antibody titre, functional receptors and strength over weeks, with one treatment started at day 0."""
     series = []
@@ -264,6 +292,7 @@ def immune(setup: Setup, treatment: str = "none", weeks: float = 12.0, samples_p
 POST_EFFORT_SHOCK_S = 1.0          # the single shock right after the effort (within seconds, Oh et al. 2005)
 
 
+@_protocol
 def increment(setup: Setup, effort_s: float = 10.0, effort_hz: float = 25.0, frequency_hz: float = 50.0,
               pulses: int = 100) -> dict:
     """Lambert–Eaton work-up: a single shock at rest, a second one right after `effort_s` of maximal
@@ -289,6 +318,7 @@ def increment(setup: Setup, effort_s: float = 10.0, effort_hz: float = 25.0, fre
             "train_cmaps": cmaps, "increment_1s_percent": rise(1.0), "increment_2s_percent": rise(2.0)}
 
 
+@_protocol
 def ice_pack(setup: Setup, frequency_hz: float = 3.0, pulses: int = 10, force_hz: float = 20.0) -> dict:
     """The ice-pack test: a 3 Hz train and a 2 s effort (the lid held up) before, right after 2 minutes of ice
     on the muscle and 10 minutes later. Reports the decrement, first CMAP, mean force and temperature."""
