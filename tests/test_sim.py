@@ -240,3 +240,43 @@ def test_a_protocol_pauses_the_cycle_collector_and_restores_it(monkeypatch):
     finally:
         gc.enable()
     assert ex.rns.__name__ == "rns" and "Repetitive nerve stimulation" in ex.rns.__doc__
+
+
+def test_the_experiment_command_imports_runs_and_prints_with_the_collector_paused(monkeypatch):
+    import gc
+    import io
+
+    from game import cli
+
+    seen = []
+    real = cli._run_experiment
+    monkeypatch.setattr(cli, "_run_experiment", lambda *a: seen.append(gc.isenabled()) or real(*a))
+    out = io.StringIO()
+    assert cli.run_experiment(cli.build_parser("experiment").parse_args(["experiment", "epp", "--fibers", "20"]), out) == 0
+    assert seen == [False] and gc.isenabled() and "epp (healthy, seed 1)" in out.getvalue()
+    code = cli.main(["experiment", "dose", "--drug", "edrophonium", "--dose-mg", "50"])     # an error inside
+    assert code == 2 and gc.isenabled()
+
+
+def test_the_paused_collector_leaves_nothing_frozen_and_still_frees_cycles_made_meanwhile():
+    import gc
+    import weakref
+
+    from game.sim.collector import paused
+
+    class Node:
+        pass
+
+    before = gc.get_freeze_count()
+    with paused():
+        a, b = Node(), Node()
+        a.other, b.other = b, a                     # a cycle made while paused, then dropped
+        ref = weakref.ref(a)
+        del a, b
+        kept = [[i] for i in range(5000)]         # many containers that outlive the stretch
+        assert not gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() == before
+    assert gc.get_count()[0] < 700 and len(kept) == 5000   # they are old now: no collection of them is pending
+    assert ref() is not None                        # nothing collected it yet...
+    gc.collect()
+    assert ref() is None                            # ...but a collection still can
