@@ -280,3 +280,18 @@ def test_the_paused_collector_leaves_nothing_frozen_and_still_frees_cycles_made_
     assert ref() is not None                        # nothing collected it yet...
     gc.collect()
     assert ref() is None                            # ...but a collection still can
+
+
+def test_the_paused_collector_leaves_what_others_froze_frozen():
+    import gc
+
+    from game.sim.collector import paused
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with paused():
+            kept = [[i] for i in range(1000)]
+        assert gc.get_freeze_count() == frozen and len(kept) == 1000 and gc.isenabled()
+    finally:
+        gc.unfreeze()

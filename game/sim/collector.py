@@ -23,6 +23,7 @@ def paused() -> Iterator[None]:
     if not gc.isenabled():
         yield
         return
+    nothing_frozen = gc.get_freeze_count() == 0
     gc.disable()
     try:
         yield
@@ -30,7 +31,9 @@ def paused() -> Iterator[None]:
         # what the stretch made and kept joins the oldest generation without a walk (freeze moves every tracked
         # object to the permanent generation and zeroes the young generation's count, unfreeze moves them back
         # to the oldest): else the first allocation after enable() would start a collection of everything made
-        # while paused (5 ms after importing numpy and the model), only to find nothing to free
-        gc.freeze()
-        gc.unfreeze()
+        # while paused (5 ms after importing numpy and the model), only to find nothing to free. Not when
+        # something was frozen before: unfreeze would release it too
+        if nothing_frozen:
+            gc.freeze()
+            gc.unfreeze()
         gc.enable()
