@@ -609,7 +609,7 @@ def test_a_recorded_replay_plays_back_to_the_same_result(data, tmp_path, capsys)
 
 # --------------------------------------------------------------------------- fuzz: the autosave reader and the results table
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 _json = st.recursive(
@@ -624,13 +624,16 @@ _payload = st.fixed_dictionaries({}, optional={
 
 @settings(max_examples=300, deadline=None)
 @given(payload=_payload | _json)
+@example(payload={"seed": "\n"})                        # a value with a line break (found by this test)
+@example(payload={"seed": "a\u2028b\x85c\rd"})
+@example(payload={"seed": 1, "t_s": 1.0, "actions": [{"t_s": 1.0, "kind": "fire", "a\nb": 1}]})   # in a key
 def test_fuzz_the_autosave_reader_accepts_or_refuses_in_one_line(payload):
     from game.rules.autosave import Autosave, AutosaveError, read_autosave
 
     try:
         save = read_autosave("ptosis", payload)
     except AutosaveError as err:
-        assert str(err) and "\n" not in str(err)
+        assert str(err) and len(str(err).splitlines()) == 1
         return
     assert isinstance(save, Autosave) and 1 <= save.seed < 2**31 and 0 <= save.t_s
     for move in save.moves:
@@ -673,3 +676,12 @@ def test_fuzz_any_results_table_gives_a_report_and_a_count_of_skipped_rows(tmp_p
     assert len(list(csv.reader(out.open(encoding="utf-8-sig", newline="")))) == len(good) + 1
     s.best(pid, "ptosis")
     s.completed_levels(pid)
+
+
+def test_a_replay_move_with_a_line_break_in_a_key_is_refused_in_one_line():
+    from game.rules.replay import ReplayError, loads
+
+    text = json.dumps({"t_s": 0.5, "kind": "fire", "bad\nkey\u2028": 1}) + "\n"
+    with pytest.raises(ReplayError) as err:
+        loads(text, "r.jsonl")
+    assert len(str(err.value).splitlines()) == 1 and "bad\\nkey\\u2028" in str(err.value)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from game.levels.fields import MAX_MODEL_S
 from game.rules.replay import MAX_MOVES, Move, ReplayError, parse_moves
 from game.sim.limits import SEED_MAX, SEED_MIN
+from game.validation import first_error, shown
 
 __all__ = ["Autosave", "AutosaveError", "read_autosave"]
 
@@ -54,9 +55,8 @@ def read_autosave(level_id: str, payload: Any) -> Autosave:
     try:
         save = Autosave.model_validate({"level_id": level_id, **{k: v for k, v in payload.items() if k != "level_id"}})
     except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        field = ".".join(str(x) for x in first.get("loc", ())) or "autosave"
-        raise AutosaveError(f"{field}: {first.get('msg', 'invalid')} (got {str(first.get('input'))[:40]!s})") from None
+        field, msg, _ = first_error(err, "autosave")
+        raise AutosaveError(f"{field}: {msg} (got {shown(err.errors(include_url=False)[0].get('input'))})") from None
     try:
         save.moves
     except ReplayError as err:
