@@ -316,7 +316,7 @@ def _cell(v) -> str:
 def _table_rows(rows: list[dict], cols: list) -> list[str]:
     """Each row as "    " and its cells, 12 wide, two spaces apart: a float to 4 significant digits, anything else
     as str(). A column that holds floats only, or no float at all, is formatted by one %-format per row (an rns
-    train has 10,000 rows: a third of the time of formatting cell by cell); a column that mixes them is
+    train has 10,000 rows: about half the time of formatting cell by cell); a column that mixes them is
     formatted cell by cell. Both give the same text."""
     take = operator.itemgetter(*cols)
     values = list(map(take, rows)) if len(cols) > 1 else [(v,) for v in map(take, rows)]

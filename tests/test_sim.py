@@ -218,7 +218,7 @@ def test_force_the_patient_shows_does_not_depend_on_the_step_size():
 
 
 def test_a_protocol_pauses_the_cycle_collector_and_restores_it(monkeypatch):
-    """experiments._protocol: off while a protocol runs, back as it was after, even when the protocol raises."""
+    """The protocols' @paused(): off while a protocol runs, back as it was after, even when the protocol raises."""
     import gc
 
     from game.sim import experiments as ex

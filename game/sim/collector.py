@@ -7,7 +7,7 @@ hundred collections (~15 ms of 0.4 s) and a two-year immune protocol over a seco
 is the same (measured on rns, exercise, dose and immune). The collector is restored when the stretch ends, even
 by an exception; a collector that was already off stays off, and nested pauses leave it to the outermost.
 Objects that outlive the stretch are then treated as old ones (the oldest generation), as surviving collections
-would have made them.
+would have made them. As a decorator (`@paused()`), it pauses the collector for each call of the function.
 """
 from __future__ import annotations
 

@@ -6,7 +6,6 @@ command and the lab mode report.
 """
 from __future__ import annotations
 
-import functools
 import math
 import operator
 from dataclasses import replace
@@ -41,16 +40,6 @@ class Setup:
     spec: WorldSpec = WorldSpec(n_fibers=LAB_FIBERS)
     seed: int = 1
     params: Params = DEFAULT
-
-
-def _protocol(run):
-    """A lab protocol runs with the cycle collector paused (game.sim.collector): its records and rows are many and
-    never cyclic garbage."""
-    @functools.wraps(run)
-    def without_collections(*args, **kwargs):
-        with paused():
-            return run(*args, **kwargs)
-    return without_collections
 
 
 def _sim(setup: Setup, history: bool = True, **spec_changes: object) -> Sim:
@@ -108,7 +97,7 @@ def _responses(rows: list[dict]) -> list[dict]:
     return rows
 
 
-@_protocol
+@paused()      # a protocol's records and rows are many and never cyclic garbage (game.sim.collector)
 def rns(setup: Setup, frequency_hz: float = 3.0, pulses: int = 10) -> dict:
     """Repetitive nerve stimulation at rest."""
     with _sim(setup) as sim:
@@ -131,7 +120,7 @@ def mepp_amplitudes(sim: Sim, per_fiber: int, rng: np.random.Generator) -> np.nd
     return martin(v_lin * sizes, mem.ach_reversal_mV - mem.resting_potential_mV - ep.residual_mV)
 
 
-@_protocol
+@paused()
 def mepp(setup: Setup, seconds: float = 120.0) -> dict:
     """Spontaneous miniature end-plate potentials: amplitude over all junctions, rate at the focus junction."""
     with _sim(setup) as sim:
@@ -156,7 +145,7 @@ def _single_impulses(sim: Sim, count: int) -> list[dict]:
     return rows
 
 
-@_protocol
+@paused()
 def epp(setup: Setup, impulses: int = 5) -> dict:
     """Single impulses from rest (10 s apart): the end-plate potential and the safety factor."""
     with _sim(setup) as sim:
@@ -170,7 +159,7 @@ def epp(setup: Setup, impulses: int = 5) -> dict:
             "fraction_below_threshold": float(below), "impulses": impulses}
 
 
-@_protocol
+@paused()
 def calcium(setup: Setup, ca_levels: list[float] | None = None, impulses: int = 5) -> dict:
     """EPP and quantal content against bath [Ca2+]; slope of log EPP against log [Ca2+]."""
     ca_levels = ca_levels or [0.2, 0.3, 0.4, 0.5]
@@ -186,7 +175,7 @@ def calcium(setup: Setup, ca_levels: list[float] | None = None, impulses: int = 
     return {"protocol": "calcium", "mg_mM": setup.spec.mg_mM, "levels": levels, "log_log_slope": slope}
 
 
-@_protocol
+@paused()
 def exercise(setup: Setup, exercise_s: float = 45.0, exercise_hz: float = 25.0, minutes: int = 5,
              frequency_hz: float = 3.0, pulses: int = 10) -> dict:
     """Post-exercise facilitation and exhaustion: a 3 Hz train at rest, maximal voluntary activity,
@@ -237,7 +226,7 @@ def strength(sim: Sim) -> float:
         probe.close()
 
 
-@_protocol
+@paused()
 def dose(setup: Setup, drug: str = "pyridostigmine", dose_mg: float = 60.0, hours: float = 6.0,
          samples: int = 72) -> dict:
     """A single drug dose: AChE inhibition, strength and side effects over time."""
@@ -257,7 +246,7 @@ def dose(setup: Setup, drug: str = "pyridostigmine", dose_mg: float = 60.0, hour
     return {"protocol": "dose", "drug": drug, "dose_mg": dose_mg, "series": series}
 
 
-@_protocol
+@paused()
 def immune(setup: Setup, treatment: str = "none", weeks: float = 12.0, samples_per_week: int = 7) -> dict:
     """Antibody titre, functional receptors and strength over weeks, with one treatment started at day 0."""
     series = []
@@ -283,7 +272,7 @@ def immune(setup: Setup, treatment: str = "none", weeks: float = 12.0, samples_p
 POST_EFFORT_SHOCK_S = 1.0          # the single shock right after the effort (within seconds, Oh et al. 2005)
 
 
-@_protocol
+@paused()
 def increment(setup: Setup, effort_s: float = 10.0, effort_hz: float = 25.0, frequency_hz: float = 50.0,
               pulses: int = 100) -> dict:
     """Lambert–Eaton work-up: a single shock at rest, a second one right after `effort_s` of maximal
@@ -309,7 +298,7 @@ def increment(setup: Setup, effort_s: float = 10.0, effort_hz: float = 25.0, fre
             "train_cmaps": cmaps, "increment_1s_percent": rise(1.0), "increment_2s_percent": rise(2.0)}
 
 
-@_protocol
+@paused()
 def ice_pack(setup: Setup, frequency_hz: float = 3.0, pulses: int = 10, force_hz: float = 20.0) -> dict:
     """The ice-pack test: a 3 Hz train and a 2 s effort (the lid held up) before, right after 2 minutes of ice
     on the muscle and 10 minutes later. Reports the decrement, first CMAP, mean force and temperature."""
